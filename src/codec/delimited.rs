@@ -1,0 +1,268 @@
+//! Delimiter framing: payload bytes, then one delimiter byte.
+//!
+//! ```text
+//! +---------------------------+-----+          lines, reading:   +---------+----+----+
+//! | payload (no delimiter)    | 0a  |          one optional '\r' | payload | 0d | 0a |
+//! +---------------------------+-----+          is stripped       +---------+----+----+
+//! ```
+//!
+//! The maximum frame length counts payload bytes only: neither the delimiter nor a stripped
+//! `\r` count. When more than that arrives without a delimiter, the decoder reports
+//! [`DecodeError::DelimitedTooLong`] once, discards everything through the next delimiter, and
+//! goes on with the frame after it. Memory stays bounded by the maximum while it discards.
+
+use memchr::memchr;
+
+use super::{
+    DEFAULT_MAX_FRAME_LEN, DecodeError, EncodeError, FrameDecoder, FrameEncoder, Missing, Parts,
+    Step,
+};
+
+/// Delimiter framing. See the [module docs](self) for the wire form and the resync rule.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use pipeframe::codec::{Delimited, FrameDecoder, FrameEncoder};
+///
+/// let mut lines = Delimited::lines();
+/// let mut wire = BytesMut::from(&b"one\r\ntwo\nthr"[..]);
+/// assert_eq!(lines.decode(&mut wire).unwrap().unwrap(), &b"one"[..]);
+/// assert_eq!(lines.decode(&mut wire).unwrap().unwrap(), &b"two"[..]);
+/// assert_eq!(lines.decode(&mut wire).unwrap(), None); // "thr" waits for its newline
+///
+/// // A payload holding the delimiter cannot be framed: an error, not corruption.
+/// assert!(lines.encode_parts(b"a\nb").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delimited {
+    delimiter: u8,
+    strip_cr: bool,
+    write_crlf: bool,
+    max_frame_len: usize,
+    unterminated_eof: bool,
+    /// How far `buf` has been searched without finding the delimiter.
+    searched: usize,
+    /// Discarding an overlong frame through the next delimiter.
+    discarding: bool,
+}
+
+impl Delimited {
+    /// Frames ended by `delimiter`, read and written as is.
+    pub const fn new(delimiter: u8) -> Self {
+        Delimited {
+            delimiter,
+            strip_cr: false,
+            write_crlf: false,
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            unterminated_eof: false,
+            searched: 0,
+            discarding: false,
+        }
+    }
+
+    /// Lines: `\n`-terminated; one `\r` before the `\n` is stripped when reading; `\n` written.
+    pub const fn lines() -> Self {
+        let mut d = Self::new(b'\n');
+        d.strip_cr = true;
+        d
+    }
+
+    /// Lines written with `\r\n` (read like [`lines`](Self::lines)).
+    pub const fn crlf() -> Self {
+        let mut d = Self::lines();
+        d.write_crlf = true;
+        d
+    }
+
+    /// NUL-terminated frames.
+    pub const fn nul() -> Self {
+        Self::new(0)
+    }
+
+    /// Sets the maximum payload length (default 8 MiB).
+    pub const fn max_frame_len(mut self, max: usize) -> Self {
+        self.max_frame_len = max;
+        self
+    }
+
+    /// Whether the bytes after the last delimiter form one last frame at EOF (default `false`:
+    /// they are [`DecodeError::Truncated`]). Useful for text files whose last line has no
+    /// newline.
+    pub const fn accept_unterminated_at_eof(mut self, yes: bool) -> Self {
+        self.unterminated_eof = yes;
+        self
+    }
+
+    /// The delimiter byte.
+    pub const fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// The configured maximum payload length.
+    pub const fn get_max_frame_len(&self) -> usize {
+        self.max_frame_len
+    }
+
+    /// Whether one `\r` before the delimiter is stripped when reading (lines modes).
+    pub const fn strips_cr(&self) -> bool {
+        self.strip_cr
+    }
+
+    /// Whether lines are written with `\r\n`.
+    pub const fn writes_crlf(&self) -> bool {
+        self.write_crlf
+    }
+
+    /// The longest raw run (payload plus a stripped `\r`) that can precede the delimiter.
+    fn max_raw(&self) -> usize {
+        self.max_frame_len
+            .saturating_add(usize::from(self.strip_cr && self.delimiter == b'\n'))
+    }
+
+    fn payload_end(&self, buf: &[u8], delim_at: usize) -> usize {
+        if self.strip_cr && self.delimiter == b'\n' && delim_at > 0 && buf[delim_at - 1] == b'\r' {
+            delim_at - 1
+        } else {
+            delim_at
+        }
+    }
+
+    fn too_long(&mut self, seen: usize) -> DecodeError {
+        self.discarding = true;
+        self.searched = 0;
+        DecodeError::DelimitedTooLong {
+            seen: seen as u64,
+            max: self.max_frame_len,
+        }
+    }
+}
+
+impl Default for Delimited {
+    fn default() -> Self {
+        Self::lines()
+    }
+}
+
+impl FrameDecoder for Delimited {
+    fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+        if self.discarding {
+            return Ok(match memchr(self.delimiter, buf) {
+                Some(i) => {
+                    self.discarding = false;
+                    self.searched = 0;
+                    Step::skip(i + 1)
+                }
+                None => Step::skip(buf.len()),
+            });
+        }
+        // Never look further than a valid frame could reach.
+        let limit = buf.len().min(self.max_raw().saturating_add(1));
+        let from = self.searched.min(limit);
+        match memchr(self.delimiter, &buf[from..limit]) {
+            Some(i) => {
+                let at = from + i;
+                self.searched = 0;
+                let end = self.payload_end(buf, at);
+                if end > self.max_frame_len {
+                    return Err(self.too_long(end));
+                }
+                Ok(Step::frame(at + 1, 0..end))
+            }
+            None if limit > self.max_raw() => Err(self.too_long(limit)),
+            None => {
+                self.searched = limit;
+                Ok(Step::NEED_MORE)
+            }
+        }
+    }
+
+    fn step_eof(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+        if self.discarding {
+            // The overlong frame was reported already; its tail ends with the stream.
+            let step = self.step(buf)?;
+            return Ok(step);
+        }
+        let step = self.step(buf)?;
+        if step.consumed() > 0 || buf.is_empty() {
+            return Ok(step);
+        }
+        if self.unterminated_eof {
+            self.searched = 0;
+            if buf.len() > self.max_frame_len {
+                return Err(self.too_long(buf.len()));
+            }
+            return Ok(Step::frame(buf.len(), 0..buf.len()));
+        }
+        Err(DecodeError::Truncated {
+            buffered: buf.len(),
+            missing: Missing::Delimiter,
+        })
+    }
+
+    fn reset(&mut self) {
+        self.searched = 0;
+        self.discarding = false;
+    }
+}
+
+impl FrameEncoder for Delimited {
+    fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
+        if payload.len() > self.max_frame_len {
+            return Err(EncodeError::FrameTooLong {
+                len: payload.len(),
+                max: self.max_frame_len as u64,
+            });
+        }
+        if let Some(offset) = memchr(self.delimiter, payload) {
+            return Err(EncodeError::ContainsDelimiter {
+                offset,
+                delimiter: self.delimiter,
+            });
+        }
+        let lines = self.strip_cr && self.delimiter == b'\n';
+        if lines && self.write_crlf {
+            return Ok(Parts::new(&[], b"\r\n"));
+        }
+        if lines && payload.last() == Some(&b'\r') {
+            return Err(EncodeError::TrailingCr);
+        }
+        Ok(Parts::new(&[], &[self.delimiter]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_counts_toward_nothing() {
+        let mut d = Delimited::lines().max_frame_len(3);
+        assert_eq!(d.step(b"abc\r\n").unwrap(), Step::frame(5, 0..3));
+        assert_eq!(d.step(b"abc\n").unwrap(), Step::frame(4, 0..3));
+        assert!(d.step(b"abcd\n").is_err());
+        // Discards through the newline, then goes on.
+        assert_eq!(d.step(b"abcd\nxy\n").unwrap(), Step::skip(5));
+        assert_eq!(d.step(b"xy\n").unwrap(), Step::frame(3, 0..2));
+    }
+
+    #[test]
+    fn resumes_search() {
+        let mut d = Delimited::nul();
+        assert_eq!(d.step(b"abc").unwrap(), Step::NEED_MORE);
+        assert_eq!(d.searched, 3);
+        assert_eq!(d.step(b"abcd\0").unwrap(), Step::frame(5, 0..4));
+        assert_eq!(d.searched, 0);
+    }
+
+    #[test]
+    fn trailing_cr_with_crlf_round_trips() {
+        let mut d = Delimited::crlf();
+        let parts = d.encode_parts(b"a\r").unwrap();
+        assert_eq!(parts.trailer(), b"\r\n");
+        assert_eq!(d.step(b"a\r\r\n").unwrap(), Step::frame(4, 0..2));
+        assert_eq!(
+            Delimited::lines().encode_parts(b"a\r").unwrap_err(),
+            EncodeError::TrailingCr
+        );
+    }
+}

@@ -1,0 +1,243 @@
+//! Decode and encode errors of the codec core.
+
+use std::fmt;
+use std::io;
+
+/// How many bytes were still missing when a stream ended inside a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// The frame's length was known: exactly this many bytes were missing.
+    Exactly(u64),
+    /// The header was incomplete: at least this many bytes were missing.
+    AtLeast(u64),
+    /// The frame ends at a delimiter that never came.
+    Delimiter,
+}
+
+/// Why a byte stream could not be decoded into frames.
+///
+/// Every variant except [`DecodeError::Truncated`] maps to
+/// [`io::ErrorKind::InvalidData`]; `Truncated` maps to [`io::ErrorKind::UnexpectedEof`].
+/// Whether decoding can go on after the error is given by [`DecodeError::is_recoverable`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// A header declared a payload longer than the configured maximum (fatal).
+    FrameTooLong {
+        /// The payload length the header declared.
+        declared: u64,
+        /// The configured maximum payload length.
+        max: usize,
+    },
+    /// More than the maximum number of bytes arrived without a delimiter (recoverable:
+    /// the decoder discards through the next delimiter and goes on).
+    DelimitedTooLong {
+        /// How many payload bytes were seen before giving up (at least this many).
+        seen: u64,
+        /// The configured maximum payload length.
+        max: usize,
+    },
+    /// A signed length prefix held a negative value (fatal).
+    NegativeLength {
+        /// The value read.
+        value: i64,
+    },
+    /// The length counts the header, but was smaller than the header itself (fatal).
+    LengthBelowHeader {
+        /// The value read.
+        value: u64,
+        /// The header's own length in bytes.
+        header_len: usize,
+    },
+    /// A varint used more bytes than needed, e.g. `80 00` for zero (fatal).
+    VarintOverlong {
+        /// How many bytes the varint used.
+        len: usize,
+    },
+    /// A varint did not fit in 64 bits, or ran past 10 bytes (fatal).
+    VarintOverflow,
+    /// The header block (LSP) had no terminating empty line within the limit (fatal).
+    HeaderTooLong {
+        /// The configured header block limit in bytes.
+        max: usize,
+    },
+    /// A header line had no `:` separator (fatal).
+    MalformedHeader {
+        /// Byte offset of the line within the header block.
+        offset: usize,
+    },
+    /// The header block had no `Content-Length` (fatal).
+    MissingContentLength,
+    /// `Content-Length` was not a decimal number, or appeared twice with different values (fatal).
+    InvalidContentLength {
+        /// The offending value, as text (lossy, at most 32 bytes).
+        value: String,
+    },
+    /// A netstring length was not `0` or a decimal number without leading zeros (fatal).
+    NetstringLength {
+        /// Byte offset within the frame of the offending byte.
+        offset: usize,
+        /// The offending byte.
+        byte: u8,
+    },
+    /// A netstring payload was not followed by `,` (fatal).
+    NetstringMissingComma {
+        /// The byte found instead.
+        found: u8,
+    },
+    /// A frame was not valid UTF-8 in text mode (recoverable: the frame is skipped).
+    InvalidUtf8 {
+        /// Byte offset within the frame of the first invalid byte.
+        offset: usize,
+    },
+    /// The stream ended inside a frame (fatal).
+    Truncated {
+        /// Bytes of the unfinished frame that had arrived.
+        buffered: usize,
+        /// How many more bytes the frame needed.
+        missing: Missing,
+    },
+}
+
+impl DecodeError {
+    /// Whether decoding may go on after this error.
+    ///
+    /// Only an overlong delimited frame (the decoder resyncs at the next delimiter) and invalid
+    /// UTF-8 in text mode (the frame is skipped) are recoverable; every other error leaves the
+    /// stream position unknown, and the decoder must not be called again.
+    pub fn is_recoverable(&self) -> bool {
+        matches!(
+            self,
+            Self::DelimitedTooLong { .. } | Self::InvalidUtf8 { .. }
+        )
+    }
+
+    /// The [`io::ErrorKind`] this error maps to.
+    pub fn kind(&self) -> io::ErrorKind {
+        match self {
+            Self::Truncated { .. } => io::ErrorKind::UnexpectedEof,
+            _ => io::ErrorKind::InvalidData,
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::FrameTooLong { declared, max } => write!(
+                f,
+                "frame length {declared} exceeds the maximum of {max} bytes"
+            ),
+            Self::DelimitedTooLong { seen, max } => write!(
+                f,
+                "no delimiter within the maximum of {max} bytes ({seen} bytes seen)"
+            ),
+            Self::NegativeLength { value } => write!(f, "negative length prefix {value}"),
+            Self::LengthBelowHeader { value, header_len } => write!(
+                f,
+                "length {value} counts the header but is smaller than the {header_len}-byte header"
+            ),
+            Self::VarintOverlong { len } => {
+                write!(f, "overlong varint length prefix ({len} bytes)")
+            }
+            Self::VarintOverflow => write!(f, "varint length prefix overflows 64 bits"),
+            Self::HeaderTooLong { max } => {
+                write!(f, "header block exceeds the maximum of {max} bytes")
+            }
+            Self::MalformedHeader { offset } => {
+                write!(f, "header line at offset {offset} has no ':'")
+            }
+            Self::MissingContentLength => write!(f, "header block has no Content-Length"),
+            Self::InvalidContentLength { value } => {
+                write!(f, "invalid Content-Length value {value:?}")
+            }
+            Self::NetstringLength { offset, byte } => write!(
+                f,
+                "invalid netstring length: byte 0x{byte:02x} at offset {offset}"
+            ),
+            Self::NetstringMissingComma { found } => write!(
+                f,
+                "netstring payload not followed by ',' (found 0x{found:02x})"
+            ),
+            Self::InvalidUtf8 { offset } => {
+                write!(f, "frame is not valid UTF-8 at byte offset {offset}")
+            }
+            Self::Truncated { buffered, missing } => match missing {
+                Missing::Exactly(n) => write!(
+                    f,
+                    "stream ended inside a frame: {buffered} bytes received, {n} bytes missing"
+                ),
+                Missing::AtLeast(n) => write!(
+                    f,
+                    "stream ended inside a frame header: {buffered} bytes received, at least {n} bytes missing"
+                ),
+                Missing::Delimiter => write!(
+                    f,
+                    "stream ended inside a frame: {buffered} bytes received, delimiter missing"
+                ),
+            },
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl From<DecodeError> for io::Error {
+    fn from(e: DecodeError) -> Self {
+        io::Error::new(e.kind(), e)
+    }
+}
+
+/// Why a payload could not be encoded as a frame. Nothing is written when encoding fails.
+///
+/// Maps to [`io::ErrorKind::InvalidInput`]: the caller handed over a frame the format cannot carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The payload is longer than the maximum (configured, or what the prefix width can express).
+    FrameTooLong {
+        /// The payload length.
+        len: usize,
+        /// The effective maximum.
+        max: u64,
+    },
+    /// The payload contains the delimiter, which would split it in two on the wire.
+    ContainsDelimiter {
+        /// Offset of the first delimiter byte in the payload.
+        offset: usize,
+        /// The delimiter byte.
+        delimiter: u8,
+    },
+    /// The payload ends in `\r` and lines are written with `\n`: a reader that strips `\r`
+    /// would lose it. Write with `\r\n` endings, or drop the `\r`.
+    TrailingCr,
+    /// The transport cannot carry an empty frame (native message mode).
+    EmptyFrame,
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::FrameTooLong { len, max } => {
+                write!(f, "frame of {len} bytes exceeds the maximum of {max} bytes")
+            }
+            Self::ContainsDelimiter { offset, delimiter } => write!(
+                f,
+                "frame contains the delimiter 0x{delimiter:02x} at offset {offset}"
+            ),
+            Self::TrailingCr => write!(
+                f,
+                "frame ends in '\\r', which a reader stripping '\\r\\n' would lose"
+            ),
+            Self::EmptyFrame => write!(f, "this transport cannot carry an empty frame"),
+        }
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
+impl From<EncodeError> for io::Error {
+    fn from(e: EncodeError) -> Self {
+        io::Error::new(io::ErrorKind::InvalidInput, e)
+    }
+}

@@ -1,0 +1,230 @@
+//! A codec chosen at run time, by name.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::{
+    ContentLength, DecodeError, Delimited, EncodeError, FrameDecoder, FrameEncoder, LengthPrefixed,
+    Netstring, Parts, Step,
+};
+
+/// Any byte codec, chosen at run time (from a configuration file or a command line).
+///
+/// Parses from the names below (SPEC.md §1); `Display` prints the canonical name back.
+///
+/// | name | codec |
+/// | --- | --- |
+/// | `lp8`, `lp16be`, `lp16le`, `lp32be`, `lp32le`, `lp64be`, `lp64le` | [`LengthPrefixed`] unsigned |
+/// | `varint` | [`LengthPrefixed::varint`] |
+/// | `dotnet` | [`LengthPrefixed::dotnet`] (signed i32 LE) |
+/// | `python` | [`LengthPrefixed::python`] |
+/// | `erlang` | `lp32be` |
+/// | `lines`, `node` | [`Delimited::lines`] |
+/// | `crlf` | [`Delimited::crlf`] |
+/// | `nul` | [`Delimited::nul`] |
+/// | `lsp` | [`ContentLength`] |
+/// | `netstring` | [`Netstring`] |
+///
+/// ```
+/// use pipeframe::codec::Framing;
+/// let f: Framing = "lp32le".parse().unwrap();
+/// assert_eq!(f.to_string(), "lp32le");
+/// assert!("lp24".parse::<Framing>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Framing {
+    /// Length-prefixed.
+    LengthPrefixed(LengthPrefixed),
+    /// Delimiter.
+    Delimited(Delimited),
+    /// `Content-Length` headers (LSP).
+    ContentLength(ContentLength),
+    /// Netstrings.
+    Netstring(Netstring),
+}
+
+/// The names [`Framing`] parses, canonical ones first.
+pub const FRAMING_NAMES: &[&str] = &[
+    "lp8",
+    "lp16be",
+    "lp16le",
+    "lp32be",
+    "lp32le",
+    "lp64be",
+    "lp64le",
+    "varint",
+    "lines",
+    "crlf",
+    "nul",
+    "lsp",
+    "netstring",
+    "dotnet",
+    "python",
+    "erlang",
+    "node",
+];
+
+impl Framing {
+    /// Sets the maximum payload length of the inner codec.
+    pub fn max_frame_len(self, max: usize) -> Self {
+        match self {
+            Framing::LengthPrefixed(c) => Framing::LengthPrefixed(c.max_frame_len(max)),
+            Framing::Delimited(c) => Framing::Delimited(c.max_frame_len(max)),
+            Framing::ContentLength(c) => Framing::ContentLength(c.max_frame_len(max)),
+            Framing::Netstring(c) => Framing::Netstring(c.max_frame_len(max)),
+        }
+    }
+
+    /// The maximum payload length of the inner codec.
+    pub fn get_max_frame_len(&self) -> usize {
+        match self {
+            Framing::LengthPrefixed(c) => c.get_max_frame_len(),
+            Framing::Delimited(c) => c.get_max_frame_len(),
+            Framing::ContentLength(c) => c.get_max_frame_len(),
+            Framing::Netstring(c) => c.get_max_frame_len(),
+        }
+    }
+}
+
+/// A framing name that [`Framing`] does not know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseFramingError {
+    name: String,
+}
+
+impl fmt::Display for ParseFramingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown framing {:?} (expected one of: {})",
+            self.name,
+            FRAMING_NAMES.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for ParseFramingError {}
+
+impl FromStr for Framing {
+    type Err = ParseFramingError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        use LengthPrefixed as L;
+        Ok(match s {
+            "lp8" => Framing::LengthPrefixed(L::u8()),
+            "lp16be" => Framing::LengthPrefixed(L::u16_be()),
+            "lp16le" => Framing::LengthPrefixed(L::u16_le()),
+            "lp32be" | "erlang" => Framing::LengthPrefixed(L::u32_be()),
+            "lp32le" => Framing::LengthPrefixed(L::u32_le()),
+            "lp64be" => Framing::LengthPrefixed(L::u64_be()),
+            "lp64le" => Framing::LengthPrefixed(L::u64_le()),
+            "varint" => Framing::LengthPrefixed(L::varint()),
+            "dotnet" => Framing::LengthPrefixed(L::dotnet()),
+            "python" => Framing::LengthPrefixed(L::python()),
+            "lines" | "node" => Framing::Delimited(Delimited::lines()),
+            "crlf" => Framing::Delimited(Delimited::crlf()),
+            "nul" => Framing::Delimited(Delimited::nul()),
+            "lsp" => Framing::ContentLength(ContentLength::new()),
+            "netstring" => Framing::Netstring(Netstring::new()),
+            _ => {
+                return Err(ParseFramingError { name: s.to_owned() });
+            }
+        })
+    }
+}
+
+impl fmt::Display for Framing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use super::{Endian, Prefix, Width};
+        let name = match self {
+            Framing::LengthPrefixed(c) => match c.prefix() {
+                Prefix::Varint => "varint",
+                Prefix::Python => "python",
+                Prefix::Fixed {
+                    width: Width::W4,
+                    endian: Endian::Little,
+                    signed: true,
+                } => "dotnet",
+                Prefix::Fixed { width, endian, .. } => match (width, endian) {
+                    (Width::W1, _) => "lp8",
+                    (Width::W2, Endian::Big) => "lp16be",
+                    (Width::W2, Endian::Little) => "lp16le",
+                    (Width::W4, Endian::Big) => "lp32be",
+                    (Width::W4, Endian::Little) => "lp32le",
+                    (Width::W8, Endian::Big) => "lp64be",
+                    (Width::W8, Endian::Little) => "lp64le",
+                },
+            },
+            Framing::Delimited(d) => match (d.delimiter(), d.strips_cr()) {
+                (b'\n', true) if d.writes_crlf() => "crlf",
+                (b'\n', true) => "lines",
+                (0, false) => "nul",
+                (b, _) => return write!(f, "delimiter 0x{b:02x}"),
+            },
+            Framing::ContentLength(_) => "lsp",
+            Framing::Netstring(_) => "netstring",
+        };
+        f.write_str(name)
+    }
+}
+
+impl From<LengthPrefixed> for Framing {
+    fn from(c: LengthPrefixed) -> Self {
+        Framing::LengthPrefixed(c)
+    }
+}
+impl From<Delimited> for Framing {
+    fn from(c: Delimited) -> Self {
+        Framing::Delimited(c)
+    }
+}
+impl From<ContentLength> for Framing {
+    fn from(c: ContentLength) -> Self {
+        Framing::ContentLength(c)
+    }
+}
+impl From<Netstring> for Framing {
+    fn from(c: Netstring) -> Self {
+        Framing::Netstring(c)
+    }
+}
+
+impl FrameDecoder for Framing {
+    fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+        match self {
+            Framing::LengthPrefixed(c) => c.step(buf),
+            Framing::Delimited(c) => c.step(buf),
+            Framing::ContentLength(c) => c.step(buf),
+            Framing::Netstring(c) => c.step(buf),
+        }
+    }
+
+    fn step_eof(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+        match self {
+            Framing::LengthPrefixed(c) => c.step_eof(buf),
+            Framing::Delimited(c) => c.step_eof(buf),
+            Framing::ContentLength(c) => c.step_eof(buf),
+            Framing::Netstring(c) => c.step_eof(buf),
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            Framing::LengthPrefixed(c) => c.reset(),
+            Framing::Delimited(c) => c.reset(),
+            Framing::ContentLength(c) => c.reset(),
+            Framing::Netstring(c) => c.reset(),
+        }
+    }
+}
+
+impl FrameEncoder for Framing {
+    fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
+        match self {
+            Framing::LengthPrefixed(c) => c.encode_parts(payload),
+            Framing::Delimited(c) => c.encode_parts(payload),
+            Framing::ContentLength(c) => c.encode_parts(payload),
+            Framing::Netstring(c) => c.encode_parts(payload),
+        }
+    }
+}

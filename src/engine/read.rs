@@ -1,0 +1,191 @@
+//! Read-side buffering: bytes from a source, frames out.
+
+use std::io;
+use std::ops::Range;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::codec::{DecodeError, FrameDecoder};
+
+/// Reads smaller than this are not worth a syscall: compact or grow first.
+const MIN_READ: usize = 4 * 1024;
+
+/// The read buffer and the decoder.
+///
+/// `buf.len()` is the initialized region (zeroed once, reused); `start..end` holds received
+/// bytes not yet consumed. Borrowed frames only move `start`, so a buffer emptied by reading is
+/// rewound for free and never zeroed again. Owned frames are split off the front
+/// ([`BytesMut::split_to`]), without a copy. The buffer grows only when it is full of received
+/// bytes of one unfinished frame: memory follows bytes received, never a length a header claims.
+#[derive(Debug)]
+pub(crate) struct ReadBuf<D> {
+    decoder: D,
+    buf: BytesMut,
+    start: usize,
+    end: usize,
+    capacity: usize,
+    eof: bool,
+    /// Set after a fatal decode error: its kind and text.
+    failed: Option<(io::ErrorKind, String)>,
+    /// Bytes consumed since the start of the stream.
+    position: u64,
+}
+
+impl<D: FrameDecoder> ReadBuf<D> {
+    pub(crate) fn new(decoder: D, capacity: usize) -> Self {
+        ReadBuf {
+            decoder,
+            buf: BytesMut::new(),
+            start: 0,
+            end: 0,
+            capacity: capacity.max(MIN_READ),
+            eof: false,
+            failed: None,
+            position: 0,
+        }
+    }
+
+    pub(crate) fn decoder(&self) -> &D {
+        &self.decoder
+    }
+
+    pub(crate) fn decoder_mut(&mut self) -> &mut D {
+        &mut self.decoder
+    }
+
+    pub(crate) fn into_decoder(self) -> D {
+        self.decoder
+    }
+
+    /// Bytes consumed from the stream so far (frames read, plus skipped bytes).
+    pub(crate) fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Received bytes not yet consumed.
+    pub(crate) fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    pub(crate) fn is_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// Extracts the next frame from the buffered bytes, without I/O.
+    ///
+    /// `Ok(Some(range))`: a frame, as a range of `self.buf` valid until the next call.
+    /// `Ok(None)`: more bytes are needed, or (after [`set_eof`](Self::set_eof)) the stream
+    /// ended cleanly. An error that is not recoverable fails the stream for good.
+    pub(crate) fn next_frame(&mut self) -> io::Result<Option<Range<usize>>> {
+        if let Some((kind, msg)) = &self.failed {
+            return Err(io::Error::new(
+                *kind,
+                format!("stream unusable after an earlier error: {msg}"),
+            ));
+        }
+        loop {
+            let data = &self.buf[self.start..self.end];
+            let step = if self.eof {
+                self.decoder.step_eof(data)
+            } else {
+                self.decoder.step(data)
+            };
+            let step = match step {
+                Ok(step) => step,
+                Err(e) => return Err(self.fail(e)),
+            };
+            let base = self.start;
+            self.start += step.consumed();
+            self.position += step.consumed() as u64;
+            if let Some(r) = step.frame_range() {
+                return Ok(Some(base + r.start..base + r.end));
+            }
+            if step.consumed() == 0 {
+                return Ok(None);
+            }
+        }
+    }
+
+    fn fail(&mut self, e: DecodeError) -> io::Error {
+        if !e.is_recoverable() {
+            self.failed = Some((e.kind(), e.to_string()));
+        }
+        e.into()
+    }
+
+    /// A frame returned by [`next_frame`](Self::next_frame), borrowed.
+    pub(crate) fn frame(&self, r: Range<usize>) -> &[u8] {
+        &self.buf[r]
+    }
+
+    /// A frame returned by [`next_frame`](Self::next_frame), split off without a copy.
+    pub(crate) fn take_frame(&mut self, r: Range<usize>) -> Bytes {
+        // Everything before `start` is consumed; the frame ends at or before it.
+        let head = self.buf.split_to(self.start);
+        self.end -= self.start;
+        self.start = 0;
+        head.freeze().slice(r)
+    }
+
+    /// Whether a fatal decode error ended the stream.
+    pub(crate) fn has_failed(&self) -> bool {
+        self.failed.is_some()
+    }
+
+    /// Room for the next read: at least [`MIN_READ`] bytes after the buffered data.
+    pub(crate) fn spare(&mut self) -> &mut [u8] {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        if self.buf.len() - self.end < MIN_READ {
+            let live = self.end - self.start;
+            // Compact when the consumed prefix is at least as large as what moves.
+            if self.start > 0 && self.start >= live {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.start = 0;
+                self.end = live;
+            }
+            if self.buf.len() - self.end < MIN_READ {
+                self.grow();
+            }
+        }
+        &mut self.buf[self.end..]
+    }
+
+    fn grow(&mut self) {
+        if self.start > 0 {
+            // The consumed prefix need not move with the data.
+            let _ = self.buf.split_to(self.start);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        // Doubles with the received bytes, starting at `capacity`.
+        let target = (self.end * 2).max(self.capacity).max(self.end + MIN_READ);
+        self.buf.truncate(self.end);
+        self.buf.reserve(target - self.end);
+        let cap = self.buf.capacity();
+        self.buf.resize(cap, 0);
+    }
+
+    /// Records `n` bytes read into [`spare`](Self::spare); `0` is the end of the stream.
+    pub(crate) fn filled(&mut self, n: usize) {
+        if n == 0 {
+            self.eof = true;
+        }
+        self.end += n;
+        debug_assert!(self.end <= self.buf.len());
+    }
+
+    /// Feeds bytes from outside (tests, or transports that hand over whole buffers).
+    #[allow(dead_code)]
+    pub(crate) fn extend(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            let spare = self.spare();
+            let n = spare.len().min(data.len());
+            spare[..n].copy_from_slice(&data[..n]);
+            self.end += n;
+            data = &data[n..];
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Write-side buffering: small frames batched, large payloads sent beside their header.
+
+use crate::codec::{EncodeError, FrameEncoder, Parts};
+
+/// Payloads at least this long are never copied into the batch buffer: they go out in one
+/// vectored write beside the batch and their header.
+pub(crate) const DIRECT_MIN: usize = 4 * 1024;
+
+/// The batch buffer and the encoder.
+#[derive(Debug)]
+pub(crate) struct WriteBuf<E> {
+    encoder: E,
+    buf: Vec<u8>,
+    batch: usize,
+}
+
+/// What [`WriteBuf::push`] did with a frame.
+#[derive(Debug)]
+pub(crate) enum Push {
+    /// Copied into the batch buffer, which is still under the threshold.
+    Buffered,
+    /// Copied into the batch buffer, which has reached the threshold: write it out.
+    Full,
+    /// Not copied: write the batch buffer, then these parts around the payload, in one
+    /// vectored write.
+    Direct(Parts),
+}
+
+impl<E: FrameEncoder> WriteBuf<E> {
+    pub(crate) fn new(encoder: E, batch: usize) -> Self {
+        WriteBuf {
+            encoder,
+            buf: Vec::new(),
+            batch,
+        }
+    }
+
+    /// Encodes one frame. Nothing is buffered if the encoder refuses the payload.
+    pub(crate) fn push(&mut self, payload: &[u8]) -> Result<Push, EncodeError> {
+        let parts = self.encoder.encode_parts(payload)?;
+        if payload.len() >= DIRECT_MIN {
+            return Ok(Push::Direct(parts));
+        }
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(self.batch.min(64 * 1024));
+        }
+        self.buf.extend_from_slice(parts.header());
+        self.buf.extend_from_slice(payload);
+        self.buf.extend_from_slice(parts.trailer());
+        Ok(if self.buf.len() >= self.batch {
+            Push::Full
+        } else {
+            Push::Buffered
+        })
+    }
+}
+
+impl<E> WriteBuf<E> {
+    /// The batched bytes not yet written.
+    pub(crate) fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Drops the first `n` batched bytes, once written.
+    pub(crate) fn consume(&mut self, n: usize) {
+        if n >= self.buf.len() {
+            self.buf.clear();
+        } else {
+            self.buf.drain(..n);
+        }
+    }
+
+    pub(crate) fn encoder(&self) -> &E {
+        &self.encoder
+    }
+
+    pub(crate) fn encoder_mut(&mut self) -> &mut E {
+        &mut self.encoder
+    }
+}

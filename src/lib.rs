@@ -1,0 +1,35 @@
+//! # pipeframe
+//!
+//! Message boundaries for pipes. A pipe (anonymous pipe, FIFO, Unix domain socket, Windows
+//! named pipe, or TCP) moves bytes; programs want messages. pipeframe puts frames on the
+//! bytes, wire-compatible with the peers people run: .NET `System.IO.Pipes` with
+//! `BinaryWriter`, Python `multiprocessing.connection`, Node's IPC channel, Erlang ports,
+//! LSP/JSON-RPC.
+//!
+//! * [`codec`]: the sans-IO codec core (length-prefixed, delimiter, `Content-Length`,
+//!   netstring). No runtime; compiles with `--no-default-features`.
+//! * [`sync`]: the blocking flavour over `std::io::Read` / `Write`.
+//!
+//! The wire formats, limits and error behaviour are specified byte by byte in `SPEC.md`.
+//!
+//! ```
+//! use pipeframe::codec::Delimited;
+//! use pipeframe::sync::{FrameReader, FrameWriter};
+//!
+//! let mut wire = Vec::new();
+//! let mut w = FrameWriter::new(&mut wire, Delimited::lines());
+//! w.write_frame(b"one")?;
+//! w.write_frame(b"two")?;
+//! w.finish()?;
+//! assert_eq!(wire, b"one\ntwo\n");
+//!
+//! let frames: Vec<_> = FrameReader::new(&wire[..], Delimited::lines()).collect::<Result<_, _>>()?;
+//! assert_eq!(frames, [&b"one"[..], &b"two"[..]]);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+#![cfg_attr(not(windows), forbid(unsafe_code))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod codec;
+mod engine;
+pub mod sync;

@@ -1,0 +1,131 @@
+use std::io::{self, Read};
+
+use bytes::Bytes;
+
+use crate::codec::{FrameDecoder, check_utf8};
+use crate::engine::{DEFAULT_BUF, ReadBuf};
+
+/// Reads frames from a blocking [`Read`].
+///
+/// Reads are batched: one `read` call fills the buffer (64 KiB by default) with as many frames
+/// as the source has ready. [`io::ErrorKind::Interrupted`] is retried; other errors are
+/// returned as they are, with the buffered bytes kept (a `WouldBlock` from a non-blocking
+/// source can be retried).
+///
+/// End of stream: `Ok(None)` when the source ends at a frame boundary;
+/// [`io::ErrorKind::UnexpectedEof`] when it ends inside a frame. After a fatal decode error
+/// (see [`DecodeError::is_recoverable`](crate::codec::DecodeError::is_recoverable)) every later
+/// call fails too.
+#[derive(Debug)]
+pub struct FrameReader<R, D> {
+    inner: R,
+    engine: ReadBuf<D>,
+}
+
+impl<R: Read, D: FrameDecoder> FrameReader<R, D> {
+    /// A reader with a 64 KiB read buffer.
+    pub fn new(inner: R, decoder: D) -> Self {
+        Self::with_capacity(DEFAULT_BUF, inner, decoder)
+    }
+
+    /// A reader whose buffer starts at `capacity` bytes (it grows for larger frames).
+    pub fn with_capacity(capacity: usize, inner: R, decoder: D) -> Self {
+        FrameReader {
+            inner,
+            engine: ReadBuf::new(decoder, capacity),
+        }
+    }
+
+    /// The next frame, split off the read buffer without a copy; `Ok(None)` at a clean end.
+    pub fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
+        Ok(self.next_range()?.map(|r| self.engine.take_frame(r)))
+    }
+
+    /// The next frame, borrowed from the read buffer until the next call; `Ok(None)` at a
+    /// clean end. Cheaper than [`read_frame`](Self::read_frame) when the frame is used in
+    /// place.
+    pub fn read_frame_ref(&mut self) -> io::Result<Option<&[u8]>> {
+        match self.next_range()? {
+            Some(r) => Ok(Some(self.engine.frame(r))),
+            None => Ok(None),
+        }
+    }
+
+    /// The next frame as UTF-8 text, borrowed. Invalid UTF-8 is an
+    /// [`io::ErrorKind::InvalidData`] error naming the byte offset; the frame is skipped and
+    /// reading can go on.
+    pub fn read_str(&mut self) -> io::Result<Option<&str>> {
+        let Some(r) = self.next_range()? else {
+            return Ok(None);
+        };
+        // Invalid UTF-8 is recoverable: the frame is consumed, the stream goes on.
+        check_utf8(self.engine.frame(r))
+            .map(Some)
+            .map_err(Into::into)
+    }
+
+    fn next_range(&mut self) -> io::Result<Option<std::ops::Range<usize>>> {
+        loop {
+            if let Some(r) = self.engine.next_frame()? {
+                return Ok(Some(r));
+            }
+            if self.engine.is_eof() {
+                return Ok(None);
+            }
+            match self.inner.read(self.engine.spare()) {
+                Ok(n) => self.engine.filled(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Bytes consumed from the source so far: the stream offset of the next frame. Useful to
+    /// say where a malformed frame started.
+    pub fn position(&self) -> u64 {
+        self.engine.position()
+    }
+
+    /// Received bytes not yet returned as frames.
+    pub fn buffered(&self) -> &[u8] {
+        self.engine.buffered()
+    }
+
+    /// The underlying reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The underlying reader. Reading from it directly loses framing.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The decoder.
+    pub fn decoder(&self) -> &D {
+        self.engine.decoder()
+    }
+
+    /// The decoder, to change its configuration between frames.
+    pub fn decoder_mut(&mut self) -> &mut D {
+        self.engine.decoder_mut()
+    }
+
+    /// The reader and decoder; buffered bytes not yet returned as frames are dropped (see
+    /// [`buffered`](Self::buffered)).
+    pub fn into_parts(self) -> (R, D) {
+        (self.inner, self.engine.into_decoder())
+    }
+}
+
+impl<R: Read, D: FrameDecoder> Iterator for FrameReader<R, D> {
+    type Item = io::Result<Bytes>;
+
+    /// The next frame; `None` at a clean end. After a fatal error the iterator ends.
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.engine.has_failed() {
+            return None;
+        }
+        self.read_frame().transpose()
+    }
+}
