@@ -839,3 +839,202 @@ fn vector_format_rejects_mistakes() {
     );
     assert_eq!(normalize(r#"A { b: "x y" }"#), r#"A{b:"x y"}"#);
 }
+
+/// SPEC.md §8 claims about tokio-util, checked against tokio-util itself.
+#[cfg(feature = "tokio")]
+mod tokio_util_differences {
+    use std::io;
+
+    use bytes::BytesMut;
+    use futures_lite::StreamExt;
+    use futures_lite::future::block_on;
+    use pipeframe::codec::{DecodeError, Delimited, FrameDecoder, LengthPrefixed, Missing};
+    use tokio_util::codec::{
+        Decoder, Encoder, FramedRead, LengthDelimitedCodec, LinesCodec, LinesCodecError,
+    };
+
+    fn ldc_eof(input: &[u8]) -> io::Result<Option<BytesMut>> {
+        let mut codec = LengthDelimitedCodec::new();
+        let mut buf = BytesMut::from(input);
+        match codec.decode(&mut buf)? {
+            Some(f) => Ok(Some(f)),
+            None => codec.decode_eof(&mut buf),
+        }
+    }
+
+    fn lp_eof(input: &[u8]) -> Result<Option<bytes::Bytes>, DecodeError> {
+        let mut codec = LengthPrefixed::u32_be();
+        let mut buf = BytesMut::from(input);
+        match codec.decode(&mut buf)? {
+            Some(f) => Ok(Some(f)),
+            None => codec.decode_eof(&mut buf),
+        }
+    }
+
+    #[test]
+    fn length_delimited_end_of_stream() {
+        // Inside the header.
+        let e = ldc_eof(b"\x00\x00").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::Other);
+        assert_eq!(e.to_string(), "bytes remaining on stream");
+        assert!(matches!(
+            lp_eof(b"\x00\x00"),
+            Err(DecodeError::Truncated {
+                buffered: 2,
+                missing: Missing::AtLeast(2)
+            })
+        ));
+        // Right after a header declaring 5 bytes: tokio-util ends cleanly.
+        assert!(ldc_eof(b"\x00\x00\x00\x05").unwrap().is_none());
+        let frames: Vec<_> = block_on(
+            FramedRead::new(&b"\x00\x00\x00\x05"[..], LengthDelimitedCodec::new())
+                .collect::<Vec<_>>(),
+        );
+        assert!(frames.is_empty());
+        assert!(matches!(
+            lp_eof(b"\x00\x00\x00\x05"),
+            Err(DecodeError::Truncated {
+                buffered: 4,
+                missing: Missing::Exactly(5)
+            })
+        ));
+        // Inside the payload.
+        assert_eq!(
+            ldc_eof(b"\x00\x00\x00\x05he").unwrap_err().kind(),
+            io::ErrorKind::Other
+        );
+        // An empty frame is a frame in both.
+        assert_eq!(ldc_eof(b"\x00\x00\x00\x00").unwrap().unwrap(), &b""[..]);
+        assert_eq!(lp_eof(b"\x00\x00\x00\x00").unwrap().unwrap(), &b""[..]);
+    }
+
+    #[test]
+    fn length_delimited_maximum_and_errors() {
+        let mut codec = LengthDelimitedCodec::new();
+        assert_eq!(codec.max_frame_length(), 8 * 1024 * 1024);
+        let mut buf = BytesMut::from(&b"\x00\x80\x00\x00"[..]);
+        assert!(codec.decode(&mut buf).unwrap().is_none());
+        let mut codec = LengthDelimitedCodec::new();
+        let mut buf = BytesMut::from(&b"\x00\x80\x00\x01"[..]);
+        let e = codec.decode(&mut buf).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(e.to_string(), "frame size too big");
+        assert_eq!(buf.len(), 4, "the header stays in the buffer");
+        // FramedRead: the error, then None once, then (polled again) the same error.
+        let mut framed = FramedRead::new(&b"\x00\x80\x00\x01"[..], LengthDelimitedCodec::new());
+        block_on(async {
+            assert!(framed.next().await.unwrap().is_err());
+            assert!(framed.next().await.is_none());
+            assert!(framed.next().await.unwrap().is_err());
+        });
+        // The encoder refuses a payload over the maximum.
+        let mut codec = LengthDelimitedCodec::builder()
+            .max_frame_length(3)
+            .new_codec();
+        let e = codec
+            .encode(&b"abcd"[..], &mut BytesMut::new())
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    fn lines(max: usize, input: &[u8], eof: bool) -> Vec<Result<String, String>> {
+        let mut codec = LinesCodec::new_with_max_length(max);
+        let mut buf = BytesMut::from(input);
+        let mut out = Vec::new();
+        loop {
+            let r = if eof {
+                codec.decode_eof(&mut buf)
+            } else {
+                codec.decode(&mut buf)
+            };
+            match r {
+                Ok(Some(s)) => out.push(Ok(s)),
+                Ok(None) => return out,
+                Err(e) => out.push(Err(e.to_string())),
+            }
+            assert!(out.len() < 100);
+        }
+    }
+
+    fn ours(max: usize, input: &[u8]) -> Vec<Result<Vec<u8>, DecodeError>> {
+        let mut codec = Delimited::lines().max_frame_len(max);
+        let mut buf = BytesMut::from(input);
+        let mut out = Vec::new();
+        loop {
+            match codec.decode(&mut buf) {
+                Ok(Some(f)) => out.push(Ok(f.to_vec())),
+                Ok(None) => return out,
+                Err(e) => out.push(Err(e)),
+            }
+        }
+    }
+
+    #[test]
+    fn lines_maximum_counts_the_cr() {
+        let too_long = Err("max line length exceeded".to_owned());
+        assert_eq!(lines(3, b"abc\n", false), [Ok("abc".to_owned())]);
+        assert_eq!(lines(3, b"abc\r\n", false), [too_long.clone()]);
+        assert_eq!(ours(3, b"abc\r\n"), [Ok(b"abc".to_vec())]);
+        // Reported at max + 1 buffered bytes without '\n'; pipeframe waits for one more.
+        assert_eq!(lines(3, b"abcd", false), [too_long.clone()]);
+        assert_eq!(ours(3, b"abcd"), []);
+        assert_eq!(
+            ours(3, b"abcde"),
+            [Err(DecodeError::DelimitedTooLong { seen: 4, max: 3 })]
+        );
+        // Both resync at the next '\n' and report once.
+        assert_eq!(
+            lines(3, b"abcdefgh\nxy\n", false),
+            [too_long.clone(), Ok("xy".to_owned())]
+        );
+        assert_eq!(lines(3, b"a\r\r\n", false), [Ok("a\r".to_owned())]);
+        assert_eq!(LinesCodec::new().max_length(), usize::MAX);
+    }
+
+    #[test]
+    fn lines_end_of_stream() {
+        assert_eq!(lines(10, b"ab\r", true), [Ok("ab".to_owned())]);
+        let mut codec = LinesCodec::new();
+        let mut buf = BytesMut::from(&b"\r"[..]);
+        assert!(codec.decode_eof(&mut buf).unwrap().is_none());
+        assert_eq!(
+            lines(3, b"abc\r", true),
+            [Err("max line length exceeded".to_owned())]
+        );
+        let mut ours = Delimited::lines();
+        let mut buf = BytesMut::from(&b"ab\r"[..]);
+        assert!(matches!(
+            ours.decode_eof(&mut buf),
+            Err(DecodeError::Truncated {
+                buffered: 3,
+                missing: Missing::Delimiter
+            })
+        ));
+        let mut ours = Delimited::lines().accept_unterminated_at_eof(true);
+        assert_eq!(ours.decode_eof(&mut buf).unwrap().unwrap(), &b"ab\r"[..]);
+    }
+
+    #[test]
+    fn lines_utf8_encoding_and_framed_read() {
+        let mut codec = LinesCodec::new();
+        let mut buf = BytesMut::from(&b"\xff\nok\n"[..]);
+        match codec.decode(&mut buf) {
+            Err(LinesCodecError::Io(e)) => assert_eq!(e.kind(), io::ErrorKind::InvalidData),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), "ok");
+        // The encoder checks nothing.
+        let mut codec = LinesCodec::new_with_max_length(1);
+        let mut out = BytesMut::new();
+        codec.encode("a\nb", &mut out).unwrap();
+        codec.encode("c\r", &mut out).unwrap();
+        assert_eq!(&out[..], b"a\nb\nc\r\n");
+        // FramedRead: the error, None once, then the following lines if polled again.
+        let mut framed = FramedRead::new(&b"abcdef\nxy\n"[..], LinesCodec::new_with_max_length(3));
+        block_on(async {
+            assert!(framed.next().await.unwrap().is_err());
+            assert!(framed.next().await.is_none());
+            assert_eq!(framed.next().await.unwrap().unwrap(), "xy");
+        });
+    }
+}
