@@ -969,14 +969,17 @@ mod tokio_util_differences {
         }
     }
 
+    fn too_long() -> Result<String, String> {
+        Err("max line length exceeded".to_owned())
+    }
+
     #[test]
     fn lines_maximum_counts_the_cr() {
-        let too_long = Err("max line length exceeded".to_owned());
         assert_eq!(lines(3, b"abc\n", false), [Ok("abc".to_owned())]);
-        assert_eq!(lines(3, b"abc\r\n", false), [too_long.clone()]);
+        assert_eq!(lines(3, b"abc\r\n", false), [too_long()]);
         assert_eq!(ours(3, b"abc\r\n"), [Ok(b"abc".to_vec())]);
         // Reported at max + 1 buffered bytes without '\n'; pipeframe waits for one more.
-        assert_eq!(lines(3, b"abcd", false), [too_long.clone()]);
+        assert_eq!(lines(3, b"abcd", false), [too_long()]);
         assert_eq!(ours(3, b"abcd"), []);
         assert_eq!(
             ours(3, b"abcde"),
@@ -985,7 +988,7 @@ mod tokio_util_differences {
         // Both resync at the next '\n' and report once.
         assert_eq!(
             lines(3, b"abcdefgh\nxy\n", false),
-            [too_long.clone(), Ok("xy".to_owned())]
+            [too_long(), Ok("xy".to_owned())]
         );
         assert_eq!(lines(3, b"a\r\r\n", false), [Ok("a\r".to_owned())]);
         assert_eq!(LinesCodec::new().max_length(), usize::MAX);
