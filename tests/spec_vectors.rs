@@ -937,6 +937,93 @@ mod tokio_util_differences {
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
     }
 
+    /// How a stream ended, after the frames.
+    #[derive(Debug, PartialEq)]
+    enum Ending {
+        Clean,
+        TooLong,
+        /// tokio-util's "bytes remaining on stream"; pipeframe's `Truncated` with `buffered`.
+        Remaining(Option<usize>),
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn length_delimited_differential(
+            input in proptest::collection::vec(proptest::sample::select(vec![0u8, 1, 2, 3, 9, b'x']), 0..40),
+            chunks in proptest::collection::vec(1usize..7, 1..10),
+            m in 0usize..5,
+        ) {
+            let mut theirs = (Vec::new(), Ending::Clean);
+            let mut codec = LengthDelimitedCodec::builder().max_frame_length(m).new_codec();
+            let mut mine = (Vec::new(), Ending::Clean);
+            let mut ours = LengthPrefixed::u32_be().max_frame_len(m);
+            let (mut buf_t, mut buf_m) = (BytesMut::new(), BytesMut::new());
+            let (mut done_t, mut done_m) = (false, false);
+            let mut rest = &input[..];
+            for &c in chunks.iter().cycle() {
+                let (piece, tail) = rest.split_at(c.min(rest.len()));
+                rest = tail;
+                buf_t.extend_from_slice(piece);
+                buf_m.extend_from_slice(piece);
+                while !done_t {
+                    match codec.decode(&mut buf_t) {
+                        Ok(Some(f)) => theirs.0.push(f.to_vec()),
+                        Ok(None) => break,
+                        Err(e) => {
+                            proptest::prop_assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+                            theirs.1 = Ending::TooLong;
+                            done_t = true;
+                        }
+                    }
+                }
+                while !done_m {
+                    match ours.decode(&mut buf_m) {
+                        Ok(Some(f)) => mine.0.push(f.to_vec()),
+                        Ok(None) => break,
+                        Err(DecodeError::FrameTooLong { .. }) => {
+                            mine.1 = Ending::TooLong;
+                            done_m = true;
+                        }
+                        Err(e) => proptest::prop_assert!(false, "{e:?}"),
+                    }
+                }
+                if rest.is_empty() {
+                    break;
+                }
+            }
+            while !done_t {
+                match codec.decode_eof(&mut buf_t) {
+                    Ok(Some(f)) => theirs.0.push(f.to_vec()),
+                    Ok(None) => done_t = true,
+                    Err(e) => {
+                        proptest::prop_assert_eq!(e.kind(), io::ErrorKind::Other);
+                        theirs.1 = Ending::Remaining(None);
+                        done_t = true;
+                    }
+                }
+            }
+            while !done_m {
+                match ours.decode_eof(&mut buf_m) {
+                    Ok(Some(f)) => mine.0.push(f.to_vec()),
+                    Ok(None) => done_m = true,
+                    Err(DecodeError::Truncated { buffered, .. }) => {
+                        mine.1 = Ending::Remaining(Some(buffered));
+                        done_m = true;
+                    }
+                    Err(e) => proptest::prop_assert!(false, "{e:?}"),
+                }
+            }
+            proptest::prop_assert_eq!(&theirs.0, &mine.0);
+            // The mapping of SPEC.md §8 "For differential testing".
+            let predicted = match mine.1 {
+                Ending::Remaining(Some(4)) => Ending::Clean,
+                Ending::Remaining(Some(_)) => Ending::Remaining(None),
+                e => e,
+            };
+            proptest::prop_assert_eq!(theirs.1, predicted);
+        }
+    }
+
     fn lines(max: usize, input: &[u8], eof: bool) -> Vec<Result<String, String>> {
         let mut codec = LinesCodec::new_with_max_length(max);
         let mut buf = BytesMut::from(input);
@@ -1015,6 +1102,68 @@ mod tokio_util_differences {
         ));
         let mut ours = Delimited::lines().accept_unterminated_at_eof(true);
         assert_eq!(ours.decode_eof(&mut buf).unwrap().unwrap(), &b"ab\r"[..]);
+    }
+
+    /// What SPEC.md §8 "For differential testing" predicts, line by line: `Ok(line)` or
+    /// `Err(())` for too long, for tokio-util (`tokio == true`) or pipeframe.
+    fn model(input: &[u8], m: usize, tokio: bool) -> Vec<Result<Vec<u8>, ()>> {
+        let mut out = Vec::new();
+        let mut parts: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
+        let rest = parts.pop().unwrap();
+        for raw in parts {
+            let payload = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let counted = if tokio { raw } else { payload };
+            out.push(if counted.len() > m {
+                Err(())
+            } else {
+                Ok(payload.to_vec())
+            });
+        }
+        if rest.len() > m {
+            out.push(Err(()));
+        } else if tokio && rest != b"\r" && !rest.is_empty() {
+            out.push(Ok(rest.strip_suffix(b"\r").unwrap_or(rest).to_vec()));
+        } else if !tokio && !rest.is_empty() {
+            out.push(Ok(rest.to_vec()));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_differential_model(
+            input in proptest::collection::vec(proptest::sample::select(vec![b'a', b'\r', b'\n']), 0..24),
+            m in 0usize..6,
+        ) {
+            let mut theirs = Vec::new();
+            let mut codec = LinesCodec::new_with_max_length(m);
+            let mut buf = BytesMut::from(&input[..]);
+            let mut eof = false;
+            loop {
+                let r = if eof { codec.decode_eof(&mut buf) } else { codec.decode(&mut buf) };
+                match r {
+                    Ok(Some(s)) => theirs.push(Ok(s.into_bytes())),
+                    Ok(None) if eof => break,
+                    Ok(None) => eof = true,
+                    Err(_) => theirs.push(Err(())),
+                }
+            }
+            let mut mine = Vec::new();
+            let mut codec = Delimited::lines().max_frame_len(m).accept_unterminated_at_eof(true);
+            let mut buf = BytesMut::from(&input[..]);
+            let mut eof = false;
+            loop {
+                let r = if eof { codec.decode_eof(&mut buf) } else { codec.decode(&mut buf) };
+                match r {
+                    Ok(Some(f)) => mine.push(Ok(f.to_vec())),
+                    Ok(None) if eof => break,
+                    Ok(None) => eof = true,
+                    Err(_) => mine.push(Err(())),
+                }
+            }
+            proptest::prop_assert_eq!(theirs, model(&input, m, true));
+            proptest::prop_assert_eq!(mine, model(&input, m, false));
+        }
     }
 
     #[test]
