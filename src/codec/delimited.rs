@@ -18,7 +18,7 @@ use super::{
     Step,
 };
 
-/// Delimiter framing. See the [module docs](self) for the wire form and the resync rule.
+/// Delimiter framing; SPEC.md §4 gives the wire form, the limits and the resync rule.
 ///
 /// ```
 /// use bytes::BytesMut;
