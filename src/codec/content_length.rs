@@ -22,7 +22,7 @@ use super::{
 /// The default limit on the header block: 8 KiB.
 pub const DEFAULT_MAX_HEADER_LEN: usize = 8 * 1024;
 
-/// Header-delimited (`Content-Length`) framing. See the [module docs](self).
+/// Header-delimited (`Content-Length`) framing; SPEC.md §5 gives the rules.
 ///
 /// ```
 /// use bytes::BytesMut;

@@ -75,7 +75,7 @@ pub enum Prefix {
     Python,
 }
 
-/// Length-prefixed framing. See the [module docs](self) for the wire form.
+/// Length-prefixed framing; SPEC.md §2 and §3 give the wire form byte by byte.
 ///
 /// Every error is fatal: after it the stream position is unknown.
 ///

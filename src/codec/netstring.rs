@@ -15,7 +15,7 @@ use super::{
     Step,
 };
 
-/// Netstring framing. See the [module docs](self).
+/// Netstring framing; SPEC.md §6 gives the rules.
 ///
 /// ```
 /// use bytes::BytesMut;
