@@ -13,8 +13,12 @@ pub struct XorShift(u64);
 
 impl XorShift {
     pub fn new(seed: u64) -> Self {
-        // A zero state would stay zero.
-        XorShift(seed ^ 0x9e37_79b9_7f4a_7c15 | 1)
+        // splitmix64 of the seed: distinct seeds give distinct states, never zero (a zero
+        // state would stay zero).
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        XorShift((z ^ (z >> 31)).max(1))
     }
 
     pub fn next_u64(&mut self) -> u64 {
