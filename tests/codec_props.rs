@@ -46,7 +46,10 @@ fn decode_chunks(codec: &Framing, chunks: &[Vec<u8>]) -> Vec<Out> {
         }
     }
     loop {
-        assert!(out.len() < MAX_OUTS, "decoder does not make progress at eof");
+        assert!(
+            out.len() < MAX_OUTS,
+            "decoder does not make progress at eof"
+        );
         match d.decode_eof(&mut buf) {
             Ok(Some(f)) => out.push(Out::Frame(f.to_vec())),
             Ok(None) => {
@@ -115,12 +118,11 @@ fn step_chunks(codec: &Framing, chunks: &[Vec<u8>]) -> Vec<Out> {
     let mut fed = 0usize;
     let mut consumed_total = 0usize;
     let mut out = Vec::new();
-    let last = chunks.len();
-    for i in 0..=last {
-        let eof = i == last;
-        if !eof {
-            buf.extend_from_slice(&chunks[i]);
-            fed += chunks[i].len();
+    for chunk in chunks.iter().map(Some).chain([None]) {
+        let eof = chunk.is_none();
+        if let Some(chunk) = chunk {
+            buf.extend_from_slice(chunk);
+            fed += chunk.len();
         }
         loop {
             assert!(out.len() < MAX_OUTS, "decoder does not make progress");
@@ -218,7 +220,10 @@ proptest! {
     /// decoder byte by byte; at EOF it is `Truncated`, and the missing count adds up.
     #[test]
     fn every_prefix_needs_more(p in payload(160)) {
+        // (A codec that takes an unterminated tail as a frame at EOF is exempt from the EOF
+        // half of this property: that is what it is for.)
         for (name, codec) in all_configs() {
+            let tail_ok = name.contains("unterminated");
             let mut enc = codec.clone();
             let p = sanitize(&mut enc, p.clone());
             let mut frame = Vec::new();
@@ -233,7 +238,7 @@ proptest! {
                 let step = incremental.step(&frame[..k]).unwrap();
                 prop_assert_eq!(step.consumed(), 0, "{} byte by byte at {}", name, k);
 
-                if k > 0 {
+                if k > 0 && !tail_ok {
                     let mut d = codec.clone();
                     let mut buf = BytesMut::from(&frame[..k]);
                     match d.decode_eof(&mut buf) {

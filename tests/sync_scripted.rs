@@ -64,10 +64,17 @@ fn would_block_is_returned_and_buffered_bytes_kept() {
 
     let e = r.read_frame_ref().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
-    assert_eq!(r.buffered(), &wire[..6], "bytes read before WouldBlock are kept");
+    assert_eq!(
+        r.buffered(),
+        &wire[..6],
+        "bytes read before WouldBlock are kept"
+    );
 
     // The retry continues where it stopped.
-    assert_eq!(r.read_frame().unwrap().as_deref(), Some(&b"first frame"[..]));
+    assert_eq!(
+        r.read_frame().unwrap().as_deref(),
+        Some(&b"first frame"[..])
+    );
     assert_eq!(r.position(), 15);
     let e = r.read_frame().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);

@@ -204,8 +204,22 @@ pub fn all_configs() -> Vec<(String, Framing)> {
         out.push((format!("{name} incl max 5"), c.max_frame_len(5).into()));
     }
     out.push((
+        "lines unterminated at eof".into(),
+        pipeframe::codec::Delimited::lines()
+            .accept_unterminated_at_eof(true)
+            .into(),
+    ));
+    out.push((
+        "delimiter | max 5".into(),
+        pipeframe::codec::Delimited::new(b'|')
+            .max_frame_len(5)
+            .into(),
+    ));
+    out.push((
         "lsp header max 30".into(),
-        pipeframe::codec::ContentLength::new().max_header_len(30).into(),
+        pipeframe::codec::ContentLength::new()
+            .max_header_len(30)
+            .into(),
     ));
     out.push((
         "lines unlimited".into(),
@@ -240,7 +254,9 @@ pub fn sanitize<E: FrameEncoder>(codec: &mut E, mut payload: Vec<u8>) -> Vec<u8>
 pub fn encode_all<E: FrameEncoder>(codec: &mut E, payloads: &[Vec<u8>]) -> Vec<u8> {
     let mut wire = Vec::new();
     for p in payloads {
-        codec.encode(p, &mut wire).expect("sanitized payload encodes");
+        codec
+            .encode(p, &mut wire)
+            .expect("sanitized payload encodes");
     }
     wire
 }
