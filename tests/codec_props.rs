@@ -333,3 +333,24 @@ fn configs_cover_every_name() {
     }
     assert!(configs.iter().any(|(n, _)| n.ends_with("incl")));
 }
+
+/// Every name parses, prints a canonical name, and that name parses to the same codec.
+#[test]
+fn names_round_trip() {
+    for name in pipeframe::codec::FRAMING_NAMES {
+        let f: Framing = name.parse().unwrap();
+        let canonical = f.to_string();
+        assert_eq!(canonical.parse::<Framing>().unwrap(), f, "{name}");
+        assert!(
+            pipeframe::codec::FRAMING_NAMES.contains(&canonical.as_str()),
+            "{name} -> {canonical}"
+        );
+        assert_eq!(canonical.parse::<Framing>().unwrap().to_string(), canonical);
+        // Only the aliases print another name.
+        if !["erlang", "node"].contains(name) {
+            assert_eq!(&canonical, name);
+        }
+    }
+    let e = "lp24".parse::<Framing>().unwrap_err().to_string();
+    assert!(e.contains("\"lp24\"") && e.contains("lp32le"), "{e}");
+}

@@ -508,3 +508,38 @@ fn nonblocking_socket_would_block_then_resumes() {
     drop(b);
     assert_eq!(r.read_frame().unwrap_err().kind(), ErrorKind::UnexpectedEof);
 }
+
+#[test]
+fn owned_frames_are_split_off_the_read_buffer_without_a_copy() {
+    let wire = lp(&[b"first", b"second", b"third"]);
+    let mut r = FrameReader::new(&wire[..], LengthPrefixed::u32_le());
+    let a = r.read_frame().unwrap().unwrap();
+    let b = r.read_frame().unwrap().unwrap();
+    let c = r.read_frame().unwrap().unwrap();
+    assert_eq!(
+        (&a[..], &b[..], &c[..]),
+        (&b"first"[..], &b"second"[..], &b"third"[..])
+    );
+    // One read filled the buffer; the frames point into it, 4 header bytes apart.
+    assert_eq!(b.as_ptr() as usize, a.as_ptr() as usize + a.len() + 4);
+    assert_eq!(c.as_ptr() as usize, b.as_ptr() as usize + b.len() + 4);
+    assert_eq!(r.position(), wire.len() as u64);
+}
+
+#[test]
+fn decoder_can_change_between_frames() {
+    // A 2-byte length, then (after a protocol switch) lines.
+    let mut r = FrameReader::new(
+        ScriptedReader::chunks(b"\x00\x05helloswitched\nrest\n", &[3, 9]),
+        pipeframe::codec::Framing::from(LengthPrefixed::u16_be()),
+    );
+    assert_eq!(r.read_frame().unwrap().as_deref(), Some(&b"hello"[..]));
+    assert_eq!(r.position(), 7);
+    *r.decoder_mut() = Delimited::lines().into();
+    assert_eq!(r.read_frame_ref().unwrap(), Some(&b"switched"[..]));
+    assert_eq!(r.read_frame().unwrap().as_deref(), Some(&b"rest"[..]));
+    assert_eq!(r.read_frame().unwrap(), None);
+    let (src, decoder) = r.into_parts();
+    assert_eq!(src.remaining(), 0);
+    assert_eq!(decoder.to_string(), "lines");
+}
