@@ -324,6 +324,63 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Frames larger than the reader's buffer and chunks of any size: the reader's
+    /// compaction and growth keep every frame whole, owned or borrowed.
+    #[test]
+    fn reader_buffer_growth_and_compaction(
+        sizes in prop::collection::vec(prop_oneof![0usize..64, 0usize..20_000], 1..12),
+        seed in any::<u64>(),
+        cuts in prop::collection::vec(0usize..9_000, 0..16),
+        capacity in prop_oneof![Just(0usize), 0usize..70_000],
+    ) {
+        let mut rng = common::XorShift::new(seed);
+        for name in ["lp32le", "varint", "lines", "lsp", "netstring", "python"] {
+            let codec: Framing = name.parse().unwrap();
+            let mut enc = codec.clone();
+            let ps: Vec<Vec<u8>> = sizes
+                .iter()
+                .map(|&n| {
+                    let mut p = vec![0u8; n];
+                    rng.fill(&mut p);
+                    sanitize(&mut enc, p)
+                })
+                .collect();
+            let wire = encode_all(&mut enc, &ps);
+            let chunks = split(&wire, &cuts);
+            for mode in 0..3 {
+                let source = ScriptedReader::new(chunks.iter().cloned().map(common::Event::Data));
+                let mut r = FrameReader::with_capacity(capacity, source, codec.clone());
+                let mut got: Vec<Vec<u8>> = Vec::new();
+                let mut held = Vec::new();
+                loop {
+                    let f = match mode {
+                        // Borrowed.
+                        0 => r.read_frame_ref().unwrap().map(<[u8]>::to_vec),
+                        // Owned, dropped at once.
+                        1 => r.read_frame().unwrap().map(|f| f.to_vec()),
+                        // Owned, all kept alive while reading goes on.
+                        _ => r.read_frame().unwrap().map(|f| {
+                            held.push(f.clone());
+                            f.to_vec()
+                        }),
+                    };
+                    match f {
+                        Some(f) => got.push(f),
+                        None => break,
+                    }
+                }
+                prop_assert_eq!(&got, &ps, "{} mode {}", name, mode);
+                for (h, p) in held.iter().zip(&ps) {
+                    prop_assert_eq!(&h[..], &p[..], "{}: a kept frame changed", name);
+                }
+            }
+        }
+    }
+}
+
 /// The configuration list covers every name `Framing` parses.
 #[test]
 fn configs_cover_every_name() {
