@@ -381,6 +381,111 @@ proptest! {
     }
 }
 
+/// LEB128, written independently of the codec.
+fn reference_varint(mut v: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return out;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// The header a length-prefixed codec must write (or accept) for the value `v`, built from
+/// the wire format's definition; `None` if the value cannot be written.
+fn reference_header(name: &str, v: u64) -> Option<Vec<u8>> {
+    let fixed = |w: usize, be: bool| -> Option<Vec<u8>> {
+        if w < 8 && v >> (8 * w) != 0 {
+            return None;
+        }
+        Some(if be {
+            v.to_be_bytes()[8 - w..].to_vec()
+        } else {
+            v.to_le_bytes()[..w].to_vec()
+        })
+    };
+    match name {
+        "lp8" => fixed(1, true),
+        "lp16be" => fixed(2, true),
+        "lp16le" => fixed(2, false),
+        "lp32be" => fixed(4, true),
+        "lp32le" => fixed(4, false),
+        "lp64be" => fixed(8, true),
+        "lp64le" => fixed(8, false),
+        "dotnet" if v <= i32::MAX as u64 => fixed(4, false),
+        "varint" => Some(reference_varint(v)),
+        "python" if v <= i32::MAX as u64 => fixed(4, true),
+        "python" => Some([&[0xff; 4][..], &v.to_be_bytes()].concat()),
+        _ => None,
+    }
+}
+
+const LP_NAMES: [&str; 10] = [
+    "lp8", "lp16be", "lp16le", "lp32be", "lp32le", "lp64be", "lp64le", "varint", "dotnet", "python",
+];
+
+proptest! {
+    /// Any length value, read from a header built by the definition of the format: the
+    /// decoder waits for exactly that many payload bytes (or, with the length counting the
+    /// header, that many minus the header).
+    #[test]
+    fn length_headers_match_the_definition(
+        v in prop_oneof![any::<u64>(), 0u64..300, 0u64..70_000, any::<u32>().prop_map(u64::from)],
+    ) {
+        for name in LP_NAMES {
+            let Some(header) = reference_header(name, v) else { continue };
+            let h = header.len() as u64;
+            for incl in [false, true] {
+                let Framing::LengthPrefixed(c) = name.parse::<Framing>().unwrap() else {
+                    unreachable!()
+                };
+                let mut c = c.length_includes_header(incl).max_frame_len(usize::MAX);
+                let got = c.step_eof(&header);
+                let payload = if incl { v.checked_sub(h) } else { Some(v) };
+                match payload {
+                    None => prop_assert!(
+                        matches!(got, Err(DecodeError::LengthBelowHeader { .. })),
+                        "{} incl={} v={}: {:?}", name, incl, v, got),
+                    Some(0) => prop_assert_eq!(
+                        got.unwrap().frame_range(), Some(header.len()..header.len()),
+                        "{} incl={} v={}", name, incl, v),
+                    Some(n) => prop_assert_eq!(
+                        got,
+                        Err(DecodeError::Truncated {
+                            buffered: header.len(),
+                            missing: Missing::Exactly(n),
+                        }),
+                        "{} incl={} v={}", name, incl, v),
+                }
+            }
+        }
+    }
+
+    /// The encoder writes exactly the header the definition gives for the payload length.
+    #[test]
+    fn encoded_headers_match_the_definition(len in prop_oneof![0usize..300, 0usize..70_000]) {
+        let payload = vec![0u8; len];
+        for name in LP_NAMES {
+            let Framing::LengthPrefixed(c) = name.parse::<Framing>().unwrap() else {
+                unreachable!()
+            };
+            let mut c = c.max_frame_len(usize::MAX);
+            match reference_header(name, len as u64) {
+                Some(want) => {
+                    let parts = c.encode_parts(&payload).unwrap();
+                    prop_assert_eq!(parts.header(), &want[..], "{} len {}", name, len);
+                    prop_assert!(parts.trailer().is_empty());
+                }
+                None => prop_assert!(c.encode_parts(&payload).is_err(), "{} len {}", name, len),
+            }
+        }
+    }
+}
+
 /// The configuration list covers every name `Framing` parses.
 #[test]
 fn configs_cover_every_name() {
