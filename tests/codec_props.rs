@@ -486,6 +486,58 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// LSP header blocks as peers write them: any casing, whitespace around the value,
+    /// other headers before and after, a repeated equal `Content-Length`. Any chunking.
+    #[test]
+    fn lsp_header_variants(
+        frames in prop::collection::vec(
+            (
+                payload(60),
+                prop::sample::select(vec!["Content-Length", "content-length", "CONTENT-LENGTH", "CoNtEnT-lEnGtH"]),
+                prop::sample::select(vec!["", " ", "  ", "\t", " \t "]),
+                prop::sample::select(vec!["", " ", "\t "]),
+                prop::collection::vec(prop::sample::select(vec![
+                    "Content-Type: application/vscode-jsonrpc; charset=utf-8",
+                    "X-Empty:",
+                    "x-colon: a:b:c",
+                ]), 0..3),
+                0usize..4,
+                any::<bool>(),
+            ),
+            0..5,
+        ),
+        cuts in cuts(),
+    ) {
+        let mut wire = Vec::new();
+        let mut ps = Vec::new();
+        for (p, name, before, after, others, at, twice) in frames {
+            let cl = format!("{name}:{before}{}{after}", p.len());
+            let mut lines: Vec<String> = others.iter().map(|s| s.to_string()).collect();
+            lines.insert(at.min(lines.len()), cl.clone());
+            if twice {
+                lines.push(cl);
+            }
+            for l in lines {
+                wire.extend_from_slice(l.as_bytes());
+                wire.extend_from_slice(b"\r\n");
+            }
+            wire.extend_from_slice(b"\r\n");
+            wire.extend_from_slice(&p);
+            ps.push(p);
+        }
+        let codec: Framing = "lsp".parse().unwrap();
+        let want = expected(&ps);
+        let chunks = split(&wire, &cuts);
+        prop_assert_eq!(&decode_chunks(&codec, &chunks), &want);
+        prop_assert_eq!(&read_chunks(&codec, &chunks), &want);
+        let bytes: Vec<Vec<u8>> = wire.iter().map(|&b| vec![b]).collect();
+        prop_assert_eq!(&step_chunks(&codec, &bytes), &want);
+    }
+}
+
 /// The configuration list covers every name `Framing` parses.
 #[test]
 fn configs_cover_every_name() {
