@@ -2,7 +2,7 @@
 //! threads, checked by a hash over every frame.
 //!
 //! Every configuration carries 100 MB (2 transports x 4 codecs x owned/borrowed reads: 1.6 GB
-//! in all, about 17 s in a debug build on two cores).
+//! in all: 15 to 40 s in a debug build on two shared cores).
 
 mod common;
 
