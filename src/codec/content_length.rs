@@ -151,7 +151,7 @@ impl FrameDecoder for ContentLength {
                         self.searched = 0;
                         (h, n)
                     }
-                    None if buf.len() >= self.max_header_len => {
+                    None if !buf.is_empty() && buf.len() >= self.max_header_len => {
                         return Err(DecodeError::HeaderTooLong {
                             max: self.max_header_len,
                         });
