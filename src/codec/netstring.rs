@@ -118,23 +118,6 @@ impl FrameDecoder for Netstring {
     fn reset(&mut self) {}
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn length_overflowing_u64_is_too_long_even_without_a_limit() {
-        let mut ns = Netstring::new().max_frame_len(usize::MAX);
-        assert_eq!(
-            ns.step(b"99999999999999999999:"),
-            Err(DecodeError::FrameTooLong {
-                declared: u64::MAX,
-                max: usize::MAX
-            })
-        );
-    }
-}
-
 impl FrameEncoder for Netstring {
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
         if payload.len() > self.max_frame_len {
@@ -156,5 +139,22 @@ impl FrameEncoder for Netstring {
             }
         }
         Ok(Parts::new(&digits[d..], b","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_overflowing_u64_is_too_long_even_without_a_limit() {
+        let mut ns = Netstring::new().max_frame_len(usize::MAX);
+        assert_eq!(
+            ns.step(b"99999999999999999999:"),
+            Err(DecodeError::FrameTooLong {
+                declared: u64::MAX,
+                max: usize::MAX
+            })
+        );
     }
 }
