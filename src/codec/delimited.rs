@@ -114,11 +114,13 @@ impl Delimited {
     }
 
     /// The longest raw run (payload plus a stripped `\r`) that can precede the delimiter.
+    #[inline]
     fn max_raw(&self) -> usize {
         self.max_frame_len
             .saturating_add(usize::from(self.strip_cr && self.delimiter == b'\n'))
     }
 
+    #[inline]
     fn payload_end(&self, buf: &[u8], delim_at: usize) -> usize {
         if self.strip_cr && self.delimiter == b'\n' && delim_at > 0 && buf[delim_at - 1] == b'\r' {
             delim_at - 1
@@ -144,6 +146,7 @@ impl Default for Delimited {
 }
 
 impl FrameDecoder for Delimited {
+    #[inline]
     fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
         if self.discarding {
             return Ok(match memchr(self.delimiter, buf) {
@@ -210,6 +213,7 @@ impl FrameDecoder for Delimited {
 }
 
 impl FrameEncoder for Delimited {
+    #[inline]
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
         if payload.len() > self.max_frame_len {
             return Err(EncodeError::FrameTooLong {

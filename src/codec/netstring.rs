@@ -83,6 +83,7 @@ impl Default for Netstring {
 }
 
 impl FrameDecoder for Netstring {
+    #[inline]
     fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
         let Some((h, n)) = self.header(buf)? else {
             return Ok(Step::NEED_MORE);
@@ -119,6 +120,7 @@ impl FrameDecoder for Netstring {
 }
 
 impl FrameEncoder for Netstring {
+    #[inline]
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
         if payload.len() > self.max_frame_len {
             return Err(EncodeError::FrameTooLong {
