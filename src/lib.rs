@@ -36,3 +36,8 @@ pub mod bench;
 pub mod codec;
 mod engine;
 pub mod sync;
+
+/// The README's examples, compiled and run as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
