@@ -123,13 +123,7 @@ pub(crate) fn open_inherited(n: i32, want: End) -> io::Result<OwnedFd> {
         Mode::empty(),
     )
     .map_err(|e| match e {
-        Errno::NXIO => err(
-            io::ErrorKind::BrokenPipe,
-            format!(
-                "pipe handle {n}: the {} of the pipe is closed (the other process is gone)",
-                want.other().name()
-            ),
-        ),
+        Errno::NXIO => closed(n, want),
         e => super::os_err(e, format_args!("pipe handle {n}: cannot open {link}")),
     })?;
     let now = rustix::fs::fstat(&fd)?;
@@ -139,9 +133,34 @@ pub(crate) fn open_inherited(n: i32, want: End) -> io::Result<OwnedFd> {
             format!("pipe handle {n} changed while it was being opened"),
         ));
     }
+    if want == End::Write && no_readers(&fd) {
+        return Err(closed(n, want));
+    }
     let flags = rustix::fs::fcntl_getfl(&fd)?;
     rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK)?;
     Ok(fd)
+}
+
+fn closed(n: i32, want: End) -> io::Error {
+    err(
+        io::ErrorKind::BrokenPipe,
+        format!(
+            "pipe handle {n}: the {} of the pipe is closed (the other process is gone)",
+            want.other().name()
+        ),
+    )
+}
+
+/// Whether a pipe write end has no reader left: `poll` reports `POLLERR` then.
+fn no_readers(fd: &OwnedFd) -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let mut fds = [PollFd::new(fd, PollFlags::OUT)];
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    matches!(rustix::event::poll(&mut fds, Some(&zero)), Ok(1..))
+        && fds[0].revents().contains(PollFlags::ERR)
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
