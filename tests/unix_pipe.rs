@@ -59,6 +59,15 @@ fn run_child(role: &str) -> io::Result<()> {
             w.finish()?;
             Ok(())
         }
+        // Writes 100 frames to PIPEFRAME_OUT and exits.
+        "write100" => {
+            let mut w =
+                ClientHandle::from_env("PIPEFRAME_OUT")?.frame_writer(LengthPrefixed::u32_le())?;
+            for i in 0..100 {
+                w.write_frame(format!("async {i}").as_bytes())?;
+            }
+            w.finish().map(drop)
+        }
         // Opens its first argument's handle the wrong way round.
         "wrong-direction" => {
             let arg = std::env::var("PIPEFRAME_ARG").unwrap_or_default();
@@ -266,4 +275,62 @@ fn bad_handles_are_clear_errors() {
         e.to_string().contains("PIPEFRAME_SURELY_UNSET_VARIABLE"),
         "{e}"
     );
+}
+
+/// The parent's end on the async runtimes: tokio's pipe `Receiver` and async-io's `Async`.
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+fn check_100_frames(bytes: &[u8]) {
+    use pipeframe::codec::FrameDecoder;
+    let mut buf = bytes::BytesMut::from(bytes);
+    let mut codec = LengthPrefixed::u32_le();
+    for i in 0..100 {
+        let f = codec.decode(&mut buf).unwrap().expect("frame missing");
+        assert_eq!(f, format!("async {i}").as_bytes());
+    }
+    assert!(buf.is_empty());
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_parent_reads_a_child_until_eof() {
+    use tokio::io::AsyncReadExt;
+    let (rx, child_out) = pipe::from_child().unwrap();
+    let mut cmd = child_command("write100");
+    cmd.env("PIPEFRAME_OUT", child_out.handle_string());
+    let mut child = child_out.spawn(&mut cmd).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let bytes = rt.block_on(async move {
+        let mut rx = tokio::net::unix::pipe::Receiver::from_owned_fd(rx.into()).unwrap();
+        let mut bytes = Vec::new();
+        tokio::time::timeout(Duration::from_secs(60), rx.read_to_end(&mut bytes))
+            .await
+            .expect("no end of stream")
+            .unwrap();
+        bytes
+    });
+    check_100_frames(&bytes);
+    assert!(child.wait().unwrap().success());
+}
+
+#[cfg(feature = "futures-io")]
+#[test]
+fn smol_parent_reads_a_child_until_eof() {
+    use futures_lite::AsyncReadExt;
+    let (rx, child_out) = pipe::from_child().unwrap();
+    let mut cmd = child_command("write100");
+    cmd.env("PIPEFRAME_OUT", child_out.handle_string());
+    let mut child = child_out.spawn(&mut cmd).unwrap();
+    let bytes = within(Duration::from_secs(60), move || {
+        smol::block_on(async move {
+            let mut rx = async_io::Async::new(rx).unwrap();
+            let mut bytes = Vec::new();
+            rx.read_to_end(&mut bytes).await.map(|_| bytes)
+        })
+    })
+    .unwrap();
+    check_100_frames(&bytes);
+    assert!(child.wait().unwrap().success());
 }

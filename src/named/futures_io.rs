@@ -135,6 +135,11 @@ pub async fn connect_with(name: &PipeName, opts: &ConnectOptions) -> io::Result<
                     Timer::after(socket::backoff(attempt, deadline)).await;
                 }
                 Some(_) => return Err(socket::timed_out(&addr, start.elapsed(), &e)),
+                // No timeout: only a full backlog is waited for, as a blocking connect would.
+                None if e.kind() == io::ErrorKind::WouldBlock => {
+                    attempt += 1;
+                    Timer::after(socket::backoff(attempt, None)).await;
+                }
                 None => return Err(e),
             },
         }

@@ -119,7 +119,8 @@ impl From<PipeStream> for UnixStream {
 }
 
 /// Connects to the server named `name`, once: no server is an error at once
-/// ([`io::ErrorKind::NotFound`] or [`io::ErrorKind::ConnectionRefused`], naming the endpoint).
+/// ([`io::ErrorKind::NotFound`] or [`io::ErrorKind::ConnectionRefused`], naming the endpoint);
+/// a server whose backlog is full is waited for, as a blocking `connect` would.
 /// To wait for a server that is not up yet, use [`connect_timeout`] or [`ConnectOptions`].
 pub fn connect(name: &PipeName) -> io::Result<PipeStream> {
     ConnectOptions::new().connect(name)
@@ -146,6 +147,11 @@ pub(crate) fn connect_with(name: &PipeName, opts: &ConnectOptions) -> io::Result
                     std::thread::sleep(socket::backoff(attempt, deadline));
                 }
                 Some(_) => return Err(socket::timed_out(&addr, start.elapsed(), &e)),
+                // No timeout: only a full backlog is waited for, as a blocking connect would.
+                None if e.kind() == io::ErrorKind::WouldBlock => {
+                    attempt += 1;
+                    std::thread::sleep(socket::backoff(attempt, None));
+                }
                 None => return Err(e),
             },
         }

@@ -144,6 +144,11 @@ pub async fn connect_with(name: &PipeName, opts: &ConnectOptions) -> io::Result<
                     tokio::time::sleep(socket::backoff(attempt, deadline)).await;
                 }
                 Some(_) => return Err(socket::timed_out(&addr, start.elapsed(), &e)),
+                // No timeout: only a full backlog is waited for, as a blocking connect would.
+                None if e.kind() == io::ErrorKind::WouldBlock => {
+                    attempt += 1;
+                    tokio::time::sleep(socket::backoff(attempt, None)).await;
+                }
                 None => return Err(e),
             },
         }
