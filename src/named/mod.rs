@@ -23,6 +23,9 @@
 //!   may connect) with no window where it is more open: the mode is set on the socket with
 //!   `fchmod` before `bind`, and Linux creates the file with it (less the umask; bits the
 //!   umask removed are then added back with `chmod`, which only widens up to the mode asked).
+//!   Other Unix systems do not take the mode from the socket; there the socket is bound inside
+//!   a new `0o700` directory beside the target, given its mode, and hard-linked into place
+//!   (`link` never replaces an existing file), and the directory is removed.
 //! * [`ListenOptions::current_user_only`], like .NET's `PipeOptions.CurrentUserOnly`, closes
 //!   peers whose effective uid differs from ours (`SO_PEERCRED`) before `accept` returns them.
 //!   On the client side [`ConnectOptions::current_user_only`] refuses a server run by another

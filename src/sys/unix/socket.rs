@@ -5,6 +5,7 @@ use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use rustix::fs::{FileType, Mode, OFlags};
@@ -111,12 +112,33 @@ impl SocketFile {
     }
 }
 
+/// How a socket file gets its mode with no window where it is more open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// `fchmod` on the socket before `bind`: Linux creates the file with the socket inode's
+    /// mode, less the umask.
+    FchmodFirst,
+    /// `bind` inside a new `0o700` directory beside the target, `chmod` there, then `link`
+    /// into place (atomic, and it never replaces an existing file). For systems that do not
+    /// take a mode from the socket.
+    PrivateDir,
+}
+
+impl Placement {
+    pub(crate) fn native() -> Placement {
+        if cfg!(any(target_os = "linux", target_os = "android")) {
+            Placement::FchmodFirst
+        } else {
+            Placement::PrivateDir
+        }
+    }
+}
+
 /// Binds and listens on `addr`.
 ///
-/// The socket file's mode is set with `fchmod` on the socket *before* `bind` (Linux creates the
-/// file with the socket inode's mode, less the umask), so it is never more open than `mode`. If
-/// the umask took away bits `mode` asks for, they are added back with `chmod` afterwards: that
-/// only ever widens the mode up to what was asked.
+/// The socket file never has more mode bits than `mode` (see [`Placement`]). With
+/// `FchmodFirst`, if the umask took away bits `mode` asks for, they are added back with `chmod`
+/// afterwards: that only ever widens the mode up to what was asked.
 ///
 /// A socket file nobody listens on (`connect` is refused) is removed and the bind retried; a
 /// live server, a file that is not a socket, or a socket we may not probe is `AddrInUse`.
@@ -126,43 +148,56 @@ pub(crate) fn bind(
     reclaim_stale: bool,
     backlog: i32,
 ) -> io::Result<(UnixListener, Option<SocketFile>)> {
+    bind_placed(addr, mode, reclaim_stale, backlog, Placement::native())
+}
+
+pub(crate) fn bind_placed(
+    addr: &Addr,
+    mode: u32,
+    reclaim_stale: bool,
+    backlog: i32,
+    placement: Placement,
+) -> io::Result<(UnixListener, Option<SocketFile>)> {
     let sa = addr.sockaddr()?;
     let mut attempts = 0;
     loop {
         attempts += 1;
         let fd = new_socket(false)?;
-        if let Addr::Path(p) = addr {
-            rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode as _)).map_err(|e| {
-                os_err(
-                    e,
-                    format_args!(
-                        "cannot set mode {mode:o} on the socket for {} before binding",
-                        p.display()
-                    ),
-                )
-            })?;
-        }
-        match rustix::net::bind(&fd, &sa) {
-            Ok(()) => {}
-            Err(Errno::ADDRINUSE) if attempts < 4 => {
-                match addr {
-                    Addr::Path(p) => reclaim(p, reclaim_stale)?,
-                    Addr::Abstract(_) => {
-                        return Err(err(
-                            io::ErrorKind::AddrInUse,
-                            format!("pipe name {addr} is in use by another server"),
-                        ));
-                    }
+        let placed = match (addr, placement) {
+            (Addr::Path(p), Placement::PrivateDir) => place_in_private_dir(&fd, p, mode)?,
+            (Addr::Path(p), Placement::FchmodFirst) => {
+                rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode as _)).map_err(|e| {
+                    os_err(
+                        e,
+                        format_args!(
+                            "cannot set mode {mode:o} on the socket for {} before binding",
+                            p.display()
+                        ),
+                    )
+                })?;
+                bind_here(&fd, &sa, addr)?
+            }
+            (Addr::Abstract(_), _) => bind_here(&fd, &sa, addr)?,
+        };
+        if !placed {
+            match addr {
+                Addr::Path(p) if attempts < 4 => {
+                    reclaim(p, reclaim_stale)?;
+                    continue;
                 }
-                continue;
+                Addr::Path(_) => {
+                    return Err(err(
+                        io::ErrorKind::AddrInUse,
+                        format!("pipe name {addr} is in use (it reappeared while being reclaimed)"),
+                    ));
+                }
+                Addr::Abstract(_) => {
+                    return Err(err(
+                        io::ErrorKind::AddrInUse,
+                        format!("pipe name {addr} is in use by another server"),
+                    ));
+                }
             }
-            Err(Errno::ADDRINUSE) => {
-                return Err(err(
-                    io::ErrorKind::AddrInUse,
-                    format!("pipe name {addr} is in use (it reappeared while being reclaimed)"),
-                ));
-            }
-            Err(e) => return Err(os_err(e, format_args!("cannot bind {addr}"))),
         }
         let file = match addr {
             Addr::Path(p) => {
@@ -190,6 +225,66 @@ pub(crate) fn bind(
             .map_err(|e| os_err(e, format_args!("cannot listen on {addr}")))?;
         return Ok((UnixListener::from(fd), file));
     }
+}
+
+/// `bind`; `Ok(false)` if the address is taken.
+fn bind_here(fd: &OwnedFd, sa: &SocketAddrUnix, addr: &Addr) -> io::Result<bool> {
+    match rustix::net::bind(fd, sa) {
+        Ok(()) => Ok(true),
+        Err(Errno::ADDRINUSE) => Ok(false),
+        Err(e) => Err(os_err(e, format_args!("cannot bind {addr}"))),
+    }
+}
+
+/// Binds `fd` inside a new private directory beside `path`, gives the socket file `mode`
+/// there, and links it to `path`. `Ok(false)` if `path` exists. The directory is removed
+/// whatever happens.
+fn place_in_private_dir(fd: &OwnedFd, path: &Path, mode: u32) -> io::Result<bool> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let dir = loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let d = parent.join(format!(".pipeframe-{}-{n}", std::process::id()));
+        match rustix::fs::mkdir(&d, Mode::from_raw_mode(0o700)) {
+            Ok(()) => break d,
+            Err(Errno::EXIST) => continue,
+            Err(e) => {
+                return Err(os_err(
+                    e,
+                    format_args!(
+                        "cannot create a private directory beside {}",
+                        path.display()
+                    ),
+                ));
+            }
+        }
+    };
+    let tmp = dir.join("s");
+    let placed = (|| {
+        let sa = Addr::Path(tmp.clone()).sockaddr()?;
+        rustix::net::bind(fd, &sa)
+            .map_err(|e| os_err(e, format_args!("cannot bind {}", tmp.display())))?;
+        rustix::fs::chmod(&tmp, Mode::from_raw_mode(mode as _)).map_err(|e| {
+            os_err(
+                e,
+                format_args!("cannot set mode {mode:o} on {}", tmp.display()),
+            )
+        })?;
+        match rustix::fs::link(&tmp, path) {
+            Ok(()) => Ok(true),
+            Err(Errno::EXIST) => Ok(false),
+            Err(e) => Err(os_err(
+                e,
+                format_args!("cannot link the socket into place at {}", path.display()),
+            )),
+        }
+    })();
+    let _ = rustix::fs::unlink(&tmp);
+    let _ = rustix::fs::rmdir(&dir);
+    placed
 }
 
 /// Decides what to do with an existing file at `path` that made `bind` fail.
@@ -330,4 +425,44 @@ pub(crate) fn peer_cred(_fd: impl AsFd) -> io::Result<Cred> {
 /// The effective uid of this process (what .NET's `CurrentUserOnly` compares).
 pub(crate) fn current_uid() -> u32 {
     rustix::process::geteuid().as_raw()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::net::UnixStream;
+
+    fn mode_of(p: &Path) -> u32 {
+        std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
+    /// The placement other Unix systems use, run here on Linux.
+    #[test]
+    fn private_dir_placement_binds_with_the_mode_and_refuses_live_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.sock");
+        let addr = Addr::Path(path.clone());
+        for mode in [0o600, 0o666, 0o640] {
+            let (l, file) = bind_placed(&addr, mode, true, 16, Placement::PrivateDir).unwrap();
+            assert_eq!(mode_of(&path), mode);
+            let _c = UnixStream::connect(&path).unwrap();
+            let (_s, _) = l.accept().unwrap();
+            // A live name is refused, and the private directory is gone either way.
+            let e = bind_placed(&addr, mode, true, 16, Placement::PrivateDir).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::AddrInUse, "{e}");
+            let names: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, [std::ffi::OsString::from("p.sock")]);
+            drop(file);
+            assert!(!path.exists());
+            drop(l);
+        }
+        // A stale file is reclaimed.
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        let (_l, _f) = bind_placed(&addr, 0o600, true, 16, Placement::PrivateDir).unwrap();
+        UnixStream::connect(&path).unwrap();
+    }
 }
