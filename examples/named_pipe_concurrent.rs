@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use pipeframe::named::{PipeName, tokio::Listener, tokio::connect_timeout};
+use pipeframe::named::{PipeName, peer_credentials, tokio::Listener, tokio::connect_timeout};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 
@@ -45,13 +45,16 @@ async fn server(listener: Listener) -> std::io::Result<()> {
     let next_id = Arc::new(AtomicUsize::new(0));
     println!("Waiting for client connections on {}...", listener.name());
     listener
-        .serve(move |stream, peer| {
+        .serve(move |stream| {
             let id = next_id.fetch_add(1, Ordering::Relaxed) + 1;
-            println!(
-                "Client #{id} connected (pid {:?}, uid {}).",
-                peer.pid(),
-                peer.uid()
-            );
+            match peer_credentials(&stream) {
+                Ok(p) => println!(
+                    "Client #{id} connected (pid {:?}, uid {}).",
+                    p.pid(),
+                    p.uid()
+                ),
+                Err(_) => println!("Client #{id} connected."),
+            }
             handle_client(stream, id)
         })
         .await

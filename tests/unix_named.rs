@@ -94,7 +94,8 @@ fn tokio_two_hundred_clients_each_echo_1000_frames_in_order() {
         let listener = named::tokio::Listener::bind(&name).unwrap();
         tokio::spawn(async move {
             listener
-                .serve(|stream, peer| async move {
+                .serve(|stream| async move {
+                    let peer = named::peer_credentials(&stream).unwrap();
                     assert_eq!(peer.pid(), Some(std::process::id()));
                     let (mut r, mut w) = stream.into_split();
                     let _ = tokio::io::copy(&mut r, &mut w).await; // echo the raw bytes
@@ -156,7 +157,7 @@ fn smol_clients_echo_frames_in_order() {
         let listener = named::futures_io::Listener::bind(&name).unwrap();
         let server = smol::spawn(async move {
             listener
-                .serve(|stream, _peer| {
+                .serve(|stream| {
                     smol::spawn(async move {
                         let _ = futures_lite::io::copy(&stream, &mut &stream).await;
                     })
@@ -312,7 +313,7 @@ fn peer_credentials_on_both_sides() {
         .unwrap();
     let s = l.accept().unwrap();
     let me = std::process::id();
-    for p in [s.peer_credentials(), c.peer_credentials()] {
+    for p in [s.peer_credentials().unwrap(), c.peer_credentials().unwrap()] {
         assert_eq!(p.pid(), Some(me));
         assert_eq!(p.uid(), rustix_uid());
     }
@@ -519,7 +520,7 @@ fn client_started_first_connects_once_the_server_is_up() {
             let server = tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 let l = named::tokio::Listener::bind(&n).unwrap();
-                let (mut s, _) = l.accept().await.unwrap();
+                let mut s = l.accept().await.unwrap();
                 use tokio::io::AsyncWriteExt;
                 s.write_all(b"hi").await.unwrap();
             });

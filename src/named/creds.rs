@@ -1,4 +1,15 @@
-use crate::sys::unix::socket::Cred;
+use std::io;
+use std::os::fd::AsFd;
+
+use crate::sys::unix::socket::{self, Cred};
+
+/// The credentials of the process at the other end of a connected socket: any flavour's stream
+/// ([`PipeStream`](super::PipeStream), `tokio::net::UnixStream`, `Async<UnixStream>`'s
+/// `get_ref()`). [`io::ErrorKind::Unsupported`] where the system does not report them (only
+/// Linux is implemented so far).
+pub fn peer_credentials(stream: &impl AsFd) -> io::Result<PeerCredentials> {
+    socket::peer_cred(stream).map(PeerCredentials::from)
+}
 
 /// Who is at the other end of a connection: the peer's process id, user id and group id as
 /// the kernel recorded them when it connected (`SO_PEERCRED`) or, on the client side, when

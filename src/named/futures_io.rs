@@ -9,11 +9,12 @@
 //!
 //! futures_lite::future::block_on(async {
 //!     let listener = Listener::bind(&PipeName::new("svc")?)?;
-//!     let (mut stream, peer) = listener.accept().await?;
+//!     let mut stream = listener.accept().await?;
+//!     let peer = pipeframe::named::peer_credentials(stream.get_ref())?;
 //!     let mut buf = [0; 1024];
 //!     let n = stream.read(&mut buf).await?;
 //!     stream.write_all(&buf[..n]).await?;
-//!     let _ = peer;
+//!     println!("served pid {:?}, uid {}", peer.pid(), peer.uid());
 //!     Ok(())
 //! })
 //! # }
@@ -30,7 +31,7 @@ use crate::sys::unix::socket::{self, ConnectError};
 
 use super::listener::{Bound, is_transient};
 use super::stream::check_server;
-use super::{ConnectOptions, ListenOptions, PeerCredentials, PipeName};
+use super::{ConnectOptions, ListenOptions, PipeName};
 
 /// A named pipe server on async-io. Dropping it removes the socket file (if still ours).
 #[derive(Debug)]
@@ -60,12 +61,12 @@ impl Listener {
     /// # Cancellation safety
     ///
     /// Cancel-safe: a client accepted by the kernel but not yet returned stays queued.
-    pub async fn accept(&self) -> io::Result<(Async<UnixStream>, PeerCredentials)> {
+    pub async fn accept(&self) -> io::Result<Async<UnixStream>> {
         loop {
             let (stream, _) = self.inner.accept().await?;
             match self.bound.admit(&stream) {
-                Ok(Some(peer)) => return Ok((stream, peer)),
-                Ok(None) => drop(stream),
+                Ok(true) => return Ok(stream),
+                Ok(false) => drop(stream),
                 Err(e) if is_transient(&e) => {}
                 Err(e) => return Err(e),
             }
@@ -74,15 +75,15 @@ impl Listener {
 
     /// The accept loop: calls `handler` for every client, forever; the handler starts the
     /// client's task on the executor of your choice, e.g.
-    /// `|s, p| smol::spawn(handle(s, p)).detach()`. Returns only when `accept` fails for a
+    /// `|s| smol::spawn(handle(s)).detach()`. Returns only when `accept` fails for a
     /// reason that is not about one connection.
     pub async fn serve<F>(&self, mut handler: F) -> io::Result<()>
     where
-        F: FnMut(Async<UnixStream>, PeerCredentials),
+        F: FnMut(Async<UnixStream>),
     {
         loop {
             match self.accept().await {
-                Ok((stream, peer)) => handler(stream, peer),
+                Ok(stream) => handler(stream),
                 Err(e) if is_transient(&e) => {}
                 Err(e) => return Err(e),
             }

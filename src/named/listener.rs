@@ -23,6 +23,15 @@ impl Bound {
     /// Binds `name` as `opts` say; returns the std listener (blocking) and the shared state.
     pub(crate) fn bind(name: &PipeName, opts: &ListenOptions) -> io::Result<(UnixListener, Bound)> {
         opts.check()?;
+        if opts.current_user_only && !socket::PEER_CRED {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "cannot bind {name} with current_user_only: peer credentials are not \
+                     available on this system yet"
+                ),
+            ));
+        }
         let backlog = i32::try_from(opts.backlog).unwrap_or(i32::MAX);
         let (listener, file) = socket::bind(&name.addr(), opts.mode, opts.reclaim_stale, backlog)?;
         Ok((
@@ -36,14 +45,17 @@ impl Bound {
         ))
     }
 
-    /// The peer's credentials, or `None` if the policy refuses it (the caller drops it).
-    pub(crate) fn admit(&self, stream: impl AsFd) -> io::Result<Option<PeerCredentials>> {
-        let peer = PeerCredentials::from(socket::peer_cred(stream)?);
-        if self.current_user_only && peer.uid() != socket::current_uid() {
-            self.rejected.fetch_add(1, Ordering::Relaxed);
-            return Ok(None);
+    /// Whether the policy admits the peer (`false`: the caller drops it).
+    pub(crate) fn admit(&self, stream: impl AsFd) -> io::Result<bool> {
+        if !self.current_user_only {
+            return Ok(true);
         }
-        Ok(Some(peer))
+        let peer = PeerCredentials::from(socket::peer_cred(stream)?);
+        if peer.uid() != socket::current_uid() {
+            self.rejected.fetch_add(1, Ordering::Relaxed);
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     pub(crate) fn rejected(&self) -> u64 {
@@ -108,8 +120,8 @@ impl Listener {
         loop {
             let (stream, _) = self.inner.accept()?;
             match self.bound.admit(&stream) {
-                Ok(Some(peer)) => return Ok(PipeStream::new(stream, peer)),
-                Ok(None) => drop::<UnixStream>(stream),
+                Ok(true) => return Ok(PipeStream::new(stream)),
+                Ok(false) => drop::<UnixStream>(stream),
                 // The peer left before we asked who it was: next.
                 Err(e) if is_transient(&e) => {}
                 Err(e) => return Err(e),

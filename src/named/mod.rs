@@ -30,7 +30,8 @@
 //!   peers whose effective uid differs from ours (`SO_PEERCRED`) before `accept` returns them.
 //!   On the client side [`ConnectOptions::current_user_only`] refuses a server run by another
 //!   user.
-//! * Every accepted stream carries the peer's [`PeerCredentials`] (pid, uid, gid).
+//! * Every connection tells the peer's [`PeerCredentials`] (pid, uid, gid):
+//!   [`PipeStream::peer_credentials`], or [`peer_credentials`] for the async flavours' streams.
 //!
 //! # Client
 //!
@@ -61,7 +62,7 @@
 //!     }
 //! });
 //! let stream = listener.accept()?;
-//! assert_eq!(stream.peer_credentials().pid(), Some(std::process::id()));
+//! assert_eq!(stream.peer_credentials()?.pid(), Some(std::process::id()));
 //! let mut s = stream.framed(LengthPrefixed::dotnet())?;
 //! assert_eq!(s.recv()?.as_deref(), Some(&b"Hello server!"[..]));
 //! s.send(b"Message processed")?;
@@ -82,7 +83,7 @@ pub mod futures_io;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
 
-pub use creds::PeerCredentials;
+pub use creds::{PeerCredentials, peer_credentials};
 pub use listener::Listener;
 pub use name::{DOTNET_PREFIX, PipeName};
 pub use options::{ConnectOptions, ListenOptions};

@@ -16,24 +16,22 @@ use super::{ConnectOptions, PeerCredentials, PipeName};
 #[derive(Debug)]
 pub struct PipeStream {
     inner: UnixStream,
-    peer: PeerCredentials,
 }
 
 impl PipeStream {
-    pub(crate) fn new(inner: UnixStream, peer: PeerCredentials) -> Self {
-        PipeStream { inner, peer }
+    pub(crate) fn new(inner: UnixStream) -> Self {
+        PipeStream { inner }
     }
 
     /// Who is at the other end (see [`PeerCredentials`]).
-    pub fn peer_credentials(&self) -> PeerCredentials {
-        self.peer
+    pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
+        super::peer_credentials(&self.inner)
     }
 
     /// A second handle to the same connection.
     pub fn try_clone(&self) -> io::Result<PipeStream> {
         Ok(PipeStream {
             inner: self.inner.try_clone()?,
-            peer: self.peer,
         })
     }
 
@@ -157,19 +155,18 @@ pub(crate) fn connect_with(name: &PipeName, opts: &ConnectOptions) -> io::Result
         }
     };
     socket::set_blocking(&fd)?;
-    let peer = check_server(&fd, &addr, opts.current_user_only)?;
-    Ok(PipeStream::new(UnixStream::from(fd), peer))
+    check_server(&fd, &addr, opts.current_user_only)?;
+    Ok(PipeStream::new(UnixStream::from(fd)))
 }
 
-/// The server's credentials, refused if `current_user_only` and another uid runs it.
-pub(crate) fn check_server(
-    fd: &OwnedFd,
-    addr: &Addr,
-    current_user_only: bool,
-) -> io::Result<PeerCredentials> {
+/// With `current_user_only`, refuses a server another uid runs.
+pub(crate) fn check_server(fd: &OwnedFd, addr: &Addr, current_user_only: bool) -> io::Result<()> {
+    if !current_user_only {
+        return Ok(());
+    }
     let peer = PeerCredentials::from(socket::peer_cred(fd)?);
     let me = socket::current_uid();
-    if current_user_only && peer.uid() != me {
+    if peer.uid() != me {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
@@ -178,5 +175,5 @@ pub(crate) fn check_server(
             ),
         ));
     }
-    Ok(peer)
+    Ok(())
 }

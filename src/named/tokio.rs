@@ -1,5 +1,6 @@
 //! Named pipes on tokio (feature `tokio`): [`Listener`] and [`connect`] return
-//! [`tokio::net::UnixStream`]s; put frames on them with the crate's tokio codecs.
+//! [`tokio::net::UnixStream`]s; put frames on them with the crate's tokio codecs. The peer's
+//! credentials: [`peer_credentials`](super::peer_credentials)`(&stream)`.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -8,14 +9,13 @@
 //!
 //! let listener = Listener::bind(&PipeName::new("svc")?)?;
 //! listener
-//!     .serve(|mut stream, peer| async move {
+//!     .serve(|mut stream| async move {
 //!         let mut buf = [0; 1024];
 //!         while let Ok(n @ 1..) = stream.read(&mut buf).await {
 //!             if stream.write_all(&buf[..n]).await.is_err() {
 //!                 break; // client gone abruptly
 //!             }
 //!         }
-//!         let _ = peer;
 //!     })
 //!     .await
 //! # }
@@ -32,7 +32,7 @@ use crate::sys::unix::socket::{self, ConnectError};
 
 use super::listener::{Bound, is_transient};
 use super::stream::check_server;
-use super::{ConnectOptions, ListenOptions, PeerCredentials, PipeName};
+use super::{ConnectOptions, ListenOptions, PipeName};
 
 fn no_runtime() -> io::Error {
     io::Error::other("a tokio runtime is needed (call from inside one)")
@@ -67,12 +67,12 @@ impl Listener {
     /// # Cancellation safety
     ///
     /// Cancel-safe: a client accepted by the kernel but not yet returned stays queued.
-    pub async fn accept(&self) -> io::Result<(UnixStream, PeerCredentials)> {
+    pub async fn accept(&self) -> io::Result<UnixStream> {
         loop {
             let (stream, _) = self.inner.accept().await?;
             match self.bound.admit(&stream) {
-                Ok(Some(peer)) => return Ok((stream, peer)),
-                Ok(None) => drop(stream),
+                Ok(true) => return Ok(stream),
+                Ok(false) => drop(stream),
                 Err(e) if is_transient(&e) => {}
                 Err(e) => return Err(e),
             }
@@ -83,13 +83,13 @@ impl Listener {
     /// Returns only when `accept` fails for a reason that is not about one connection.
     pub async fn serve<F, Fut>(&self, mut handler: F) -> io::Result<()>
     where
-        F: FnMut(UnixStream, PeerCredentials) -> Fut,
+        F: FnMut(UnixStream) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
     {
         loop {
             match self.accept().await {
-                Ok((stream, peer)) => {
-                    tokio::spawn(handler(stream, peer));
+                Ok(stream) => {
+                    tokio::spawn(handler(stream));
                 }
                 Err(e) if is_transient(&e) => {}
                 Err(e) => return Err(e),

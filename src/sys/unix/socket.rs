@@ -404,6 +404,9 @@ pub(crate) struct Cred {
     pub(crate) gid: u32,
 }
 
+/// Whether [`peer_cred`] works on this system.
+pub(crate) const PEER_CRED: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) fn peer_cred(fd: impl AsFd) -> io::Result<Cred> {
     let c = rustix::net::sockopt::socket_peercred(fd)?;
