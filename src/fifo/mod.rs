@@ -25,6 +25,10 @@
 //! on Linux) are atomic, so one writer per FIFO, or small frames written in one `write` each,
 //! keep frames whole.
 //!
+//! Async runtimes: open with [`Wait::NonBlocking`] (or `Timeout`, then set the file
+//! non-blocking) and hand the [`File`] to `async_io::Async::new` (smol), or use tokio's own
+//! `tokio::net::unix::pipe::OpenOptions`, which opens FIFOs without blocking.
+//!
 //! ```
 //! use pipeframe::codec::Delimited;
 //! use pipeframe::fifo::{self, Wait};
