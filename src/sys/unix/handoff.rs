@@ -111,8 +111,9 @@ pub(crate) fn open_inherited(n: i32, want: End) -> io::Result<OwnedFd> {
             ),
         ));
     }
-    // O_NONBLOCK: opening a pipe through its /proc link follows FIFO rules, and a blocking
-    // open for reading would wait for a writer that may be gone.
+    // O_NONBLOCK: a FIFO passed as a handle follows FIFO open rules, and a blocking open would
+    // wait for a partner that may be gone (an anonymous pipe never waits). A write end whose
+    // readers are all gone is reported below, with `poll`.
     let access = match want {
         End::Read => OFlags::RDONLY,
         End::Write => OFlags::WRONLY,
