@@ -339,3 +339,38 @@ fn smol_parent_reads_a_child_until_eof() {
     check_100_frames(&bytes);
     assert!(child.wait().unwrap().success());
 }
+
+/// A socket handle (the duplex channel a parent hands over as a socketpair end) is adopted by
+/// number and carries frames both ways; a pipe handle is refused by `open_socket` with a
+/// message that says what it is.
+#[cfg(target_os = "linux")]
+#[test]
+fn socket_handle_is_adopted_by_number() {
+    use pipeframe::codec::LengthPrefixed;
+    use pipeframe::pipe::ClientHandle;
+    use pipeframe::sync::FrameStream;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+
+    let (ours, theirs) = UnixStream::pair().unwrap();
+    let handle = ClientHandle::parse(&theirs.as_raw_fd().to_string()).unwrap();
+    let adopted = handle.open_socket().unwrap();
+    drop(theirs); // the adopted descriptor keeps the socket open on its own
+    let mut a = FrameStream::new(ours, LengthPrefixed::u32_be()).unwrap();
+    let mut b = FrameStream::new(adopted, LengthPrefixed::u32_be()).unwrap();
+    a.send(b"ping").unwrap();
+    assert_eq!(b.recv().unwrap().as_deref(), Some(&b"ping"[..]));
+    b.send(b"pong").unwrap();
+    assert_eq!(a.recv().unwrap().as_deref(), Some(&b"pong"[..]));
+    drop(b);
+    assert_eq!(a.recv().unwrap(), None, "closing the adopted end is EOF for the peer");
+
+    let (rx, _tx) = std::io::pipe().unwrap();
+    let err = ClientHandle::parse(&rx.as_raw_fd().to_string())
+        .unwrap()
+        .open_socket()
+        .unwrap_err();
+    assert!(err.to_string().contains("not a socket"), "{err}");
+    let err = ClientHandle::parse("987654").unwrap().open_socket().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
+}

@@ -215,6 +215,13 @@ impl ClientHandle {
         handoff::open_inherited(self.fd, End::Write).map(PipeWriter::from)
     }
 
+    /// Opens the Unix stream socket this handle names (a duplex channel a parent made with a
+    /// socket pair). Linux 5.6+ (`pidfd_getfd`); [`io::ErrorKind::Unsupported`] elsewhere.
+    /// Fails if the handle is not open or not a socket.
+    pub fn open_socket(&self) -> io::Result<std::os::unix::net::UnixStream> {
+        handoff::dup_inherited_socket(self.fd).map(std::os::unix::net::UnixStream::from)
+    }
+
     /// A framed reader over the read end (see [`open_reader`](Self::open_reader)).
     pub fn frame_reader<D: FrameDecoder>(
         &self,

@@ -220,3 +220,54 @@ pub(crate) fn parse_handle(s: &str) -> io::Result<i32> {
         format!("invalid pipe handle {s:?}: expected a decimal descriptor number"),
     ))
 }
+
+/// Duplicates inherited socket descriptor `n` (Linux 5.6+): `pidfd_getfd` on our own pidfd
+/// gives a new descriptor for the same socket, safely. The original number stays open until
+/// exit or exec, which does not matter for a socket: `shutdown` acts on the socket itself.
+#[cfg(target_os = "linux")]
+pub(crate) fn dup_inherited_socket(n: i32) -> io::Result<OwnedFd> {
+    use rustix::process::{PidfdFlags, PidfdGetfdFlags, getpid, pidfd_getfd, pidfd_open};
+    if n < 0 {
+        return Err(err(
+            io::ErrorKind::InvalidInput,
+            format!("socket handle {n} is negative"),
+        ));
+    }
+    let pidfd = pidfd_open(getpid(), PidfdFlags::empty())
+        .map_err(|e| super::os_err(e, format_args!("socket handle {n}: pidfd_open")))?;
+    let fd = pidfd_getfd(&pidfd, n, PidfdGetfdFlags::empty()).map_err(|e| match e {
+        Errno::BADF => err(
+            io::ErrorKind::NotFound,
+            format!(
+                "socket handle {n} is not an open descriptor in this process \
+                 (not inherited, or already closed)"
+            ),
+        ),
+        Errno::NOSYS => err(
+            io::ErrorKind::Unsupported,
+            format!("socket handle {n}: this kernel has no pidfd_getfd (Linux 5.6+)"),
+        ),
+        e => super::os_err(e, format_args!("socket handle {n}: pidfd_getfd")),
+    })?;
+    let st = rustix::fs::fstat(&fd)?;
+    if FileType::from_raw_mode(st.st_mode as _) != FileType::Socket {
+        return Err(err(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "socket handle {n} is {}, not a socket",
+                type_name(st.st_mode as u32)
+            ),
+        ));
+    }
+    rustix::io::fcntl_setfd(&fd, FdFlags::CLOEXEC)?;
+    Ok(fd)
+}
+
+/// Without `pidfd_getfd`, a socket descriptor cannot be adopted by number in safe code.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn dup_inherited_socket(n: i32) -> io::Result<OwnedFd> {
+    Err(err(
+        io::ErrorKind::Unsupported,
+        format!("socket handle {n}: adopting an inherited socket needs Linux's pidfd_getfd"),
+    ))
+}
