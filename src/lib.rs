@@ -9,6 +9,10 @@
 //! * [`codec`]: the sans-IO codec core (length-prefixed, delimiter, `Content-Length`,
 //!   netstring). No runtime; compiles with `--no-default-features`.
 //! * [`sync`]: the blocking flavour over `std::io::Read` / `Write`.
+//! * [`message`]: native message mode (seqpacket sockets, packet pipes): no codec bytes, the
+//!   transport keeps the boundaries.
+//! * [`frame_io`]: the frame-level API shared by every mode ([`frame_io::ReadFrame`],
+//!   [`frame_io::WriteFrame`]) and [`frame_io::Mode`], the framing chosen by name.
 //!
 //! The wire formats, limits and error behaviour are specified byte by byte in `SPEC.md`.
 //!
@@ -32,4 +36,6 @@
 
 pub mod codec;
 mod engine;
+pub mod frame_io;
+pub mod message;
 pub mod sync;
