@@ -26,6 +26,8 @@ use super::sys::{self, Fd};
 ///
 /// The descriptors are close-on-exec. End of stream: once every write end is closed, the
 /// reader returns the queued packets, then `Ok(None)`.
+// Elsewhere the descriptor type is uninhabited and `sys::packet_pipe` always fails.
+#[cfg_attr(not(target_os = "linux"), allow(unreachable_code, unused_variables))]
 pub fn packet_pipe() -> io::Result<(PacketReader, PacketWriter)> {
     let (r, w) = sys::packet_pipe()?;
     Ok((PacketReader::from_fd(r), PacketWriter { fd: w }))
@@ -75,6 +77,7 @@ impl PacketReader {
         sys::set_nonblocking(sys::borrow(&self.fd), nonblocking)
     }
 
+    #[cfg(all(target_os = "linux", any(feature = "tokio", feature = "futures-io")))]
     pub(crate) fn into_fd(self) -> Fd {
         self.fd
     }
@@ -120,6 +123,7 @@ impl PacketWriter {
         sys::set_nonblocking(sys::borrow(&self.fd), nonblocking)
     }
 
+    #[cfg(all(target_os = "linux", any(feature = "tokio", feature = "futures-io")))]
     pub(crate) fn into_fd(self) -> Fd {
         self.fd
     }

@@ -178,6 +178,7 @@ impl SeqpacketStream {
         sys::set_nonblocking(sys::borrow(&self.fd), nonblocking)
     }
 
+    #[cfg(all(target_os = "linux", any(feature = "tokio", feature = "futures-io")))]
     pub(crate) fn into_parts(self) -> (Fd, usize) {
         (self.fd, self.max)
     }
