@@ -1,7 +1,7 @@
 //! The frame-level API every framing mode shares, and the mode chosen by name.
 //!
-//! Codec framing ([`sync::FrameReader`] / [`sync::FrameWriter`] over a byte stream) and
-//! native message mode ([`message::SeqpacketStream`], [`message::packet_pipe`]) both read and
+//! Codec framing ([`FrameReader`] / [`FrameWriter`] over a byte stream) and native message
+//! mode ([`SeqpacketStream`], [`packet_pipe`](crate::message::packet_pipe)) both read and
 //! write whole frames. [`ReadFrame`] and [`WriteFrame`] are that common ground, so application
 //! code can hold a `Box<dyn ReadFrame>` and not care which mode a configuration picked.
 //! [`Mode`] is that configuration: the codec names [`Framing`] parses (`lines`, `lp32le`, ...)
@@ -11,7 +11,7 @@
 //! a stream.
 //!
 //! The async flavours need no trait of their own: codec-framed streams and the message types
-//! in [`message::tokio`](crate::message) / [`message::futures_io`](crate::message) are all
+//! in `message::tokio` / `message::futures_io` (see [`message`](crate::message)) are all
 //! `Stream<Item = io::Result<Bytes>>` + `Sink<Bytes>`.
 //!
 //! ```
@@ -20,11 +20,9 @@
 //! fn run(mode: &str) -> std::io::Result<Vec<bytes::Bytes>> {
 //!     let mode: Mode = mode.parse().map_err(std::io::Error::other)?;
 //!     let (read, write) = if mode.is_message() {
-//!         # #[cfg(target_os = "linux")] {
+//!         // A seqpacket pair (Unsupported outside Linux).
 //!         let (a, b) = pipeframe::message::SeqpacketStream::pair()?;
 //!         (ReadTransport::from(a), WriteTransport::from(b))
-//!         # }
-//!         # #[cfg(not(target_os = "linux"))] unreachable!()
 //!     } else {
 //!         let (r, w) = std::io::pipe()?;
 //!         (ReadTransport::bytes(r), WriteTransport::bytes(w))
@@ -52,7 +50,7 @@ use std::str::FromStr;
 use bytes::Bytes;
 
 use crate::codec::{FRAMING_NAMES, FrameDecoder, FrameEncoder, Framing};
-use crate::message::{self, PacketReader, PacketWriter, SeqpacketStream};
+use crate::message::{PacketReader, PacketWriter, SeqpacketStream};
 use crate::sync::{FrameReader, FrameStream, FrameWriter};
 
 /// Reads whole frames, whatever the framing.
@@ -370,7 +368,3 @@ impl fmt::Debug for WriteTransport {
         }
     }
 }
-
-// `message` is named in the docs above.
-#[allow(unused_imports)]
-use message as _;
