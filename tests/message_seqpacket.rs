@@ -252,3 +252,47 @@ s.close()
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), "70000 reply\n");
 }
+
+#[test]
+fn limits_over_256_kib_size_each_message_first() {
+    // Above 256 KiB the receiver sizes each message (MSG_PEEK | MSG_TRUNC) instead of keeping
+    // a buffer of the maximum size: the same guarantees hold.
+    let (mut a, mut b) = SeqpacketStream::pair().unwrap();
+    a.set_max_frame_len(400_000).unwrap();
+    b.set_max_frame_len(300_000).unwrap();
+    let reader = std::thread::spawn(move || {
+        let first = b.read_frame();
+        let second = b.read_frame();
+        let third = b.read_frame();
+        (first, second, third, b.read_frame())
+    });
+    a.write_frame(&pattern(299_999, 4)).unwrap();
+    a.write_frame(&pattern(350_000, 5)).unwrap();
+    a.write_frame(b"after").unwrap();
+    drop(a);
+    let (first, second, third, end) = reader.join().unwrap();
+    assert_eq!(first.unwrap().as_deref(), Some(&pattern(299_999, 4)[..]));
+    let err = second.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    assert!(err.to_string().contains("350000"), "{err}");
+    assert_eq!(third.unwrap().as_deref(), Some(&b"after"[..]));
+    assert_eq!(end.unwrap(), None);
+}
+
+#[test]
+fn an_empty_message_from_a_foreign_peer_reads_as_end_of_stream() {
+    // pipeframe never sends one; a foreign peer can. It is consumed and ends the stream.
+    for max in [1000, 300_000] {
+        let (a, mut b) = SeqpacketStream::pair().unwrap();
+        b.set_max_frame_len(max).unwrap();
+        let a = OwnedFd::from(a);
+        rustix::net::send(&a, b"", rustix::net::SendFlags::empty()).unwrap();
+        rustix::net::send(&a, b"later", rustix::net::SendFlags::empty()).unwrap();
+        assert_eq!(b.read_frame().unwrap(), None, "max {max}");
+        assert_eq!(
+            b.read_frame().unwrap(),
+            None,
+            "end of stream stays (max {max})"
+        );
+    }
+}

@@ -122,6 +122,7 @@ pub struct SeqpacketStream {
     io: Async<OwnedFd>,
     max: usize,
     eof: bool,
+    rbuf: sys::RecvBuf,
     slot: Option<Bytes>,
 }
 
@@ -151,6 +152,7 @@ impl SeqpacketStream {
             io: register(fd)?,
             max,
             eof: false,
+            rbuf: sys::RecvBuf::default(),
             slot: None,
         })
     }
@@ -160,10 +162,8 @@ impl SeqpacketStream {
         if self.eof {
             return Poll::Ready(Ok(None));
         }
-        let max = self.max;
-        let msg = ready!(poll_read_with(&self.io, cx, |fd| sys::recv_message(
-            fd, max
-        )))?;
+        let (max, rbuf) = (self.max, &mut self.rbuf);
+        let msg = ready!(poll_read_with(&self.io, cx, |fd| rbuf.recv(fd, max)))?;
         self.eof = msg.is_none();
         Poll::Ready(Ok(msg))
     }

@@ -3,7 +3,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 
-use super::sys::{self, Fd, Name};
+use super::sys::{self, Fd, Name, RecvBuf};
 
 /// A listening `SOCK_SEQPACKET` Unix socket, bound to a filesystem path or an abstract name.
 ///
@@ -58,11 +58,14 @@ impl SeqpacketListener {
 ///
 /// * Sending more than the maximum is an [`io::ErrorKind::InvalidInput`] error and nothing is
 ///   sent. Sending is all or nothing: a message is never split.
-/// * Receiving sizes the next message first (`MSG_PEEK | MSG_TRUNC`), then receives it into a
-///   buffer of exactly that size, so a message is never cut short. A message longer than the
-///   maximum is consumed and discarded, and the read is an [`io::ErrorKind::InvalidData`]
-///   error naming its size; the connection stays usable and the next read returns the next
-///   message whole.
+/// * Receiving never cuts a message short silently. With a maximum of up to 256 KiB (the
+///   default), each receive is one `recv` into a reusable buffer of the maximum size, so every
+///   message within the limit fits, and `MSG_TRUNC` reports the full length of one that does
+///   not. With a larger maximum, each message is sized first (`MSG_PEEK | MSG_TRUNC`) and
+///   received into a buffer of exactly its size (two system calls, no buffer kept). A message
+///   longer than the maximum is consumed and discarded, and the read is an
+///   [`io::ErrorKind::InvalidData`] error naming its size; the connection stays usable and the
+///   next read returns the next message whole.
 ///
 /// # Empty messages and end of stream
 ///
@@ -85,6 +88,7 @@ pub struct SeqpacketStream {
     fd: Fd,
     max: usize,
     eof: bool,
+    rbuf: RecvBuf,
 }
 
 impl SeqpacketStream {
@@ -112,6 +116,7 @@ impl SeqpacketStream {
             fd,
             max,
             eof: false,
+            rbuf: RecvBuf::default(),
         })
     }
 
@@ -123,7 +128,7 @@ impl SeqpacketStream {
         if self.eof {
             return Ok(None);
         }
-        let msg = sys::recv_message(sys::borrow(&self.fd), self.max)?;
+        let msg = self.rbuf.recv(sys::borrow(&self.fd), self.max)?;
         self.eof = msg.is_none();
         Ok(msg)
     }
@@ -169,6 +174,7 @@ impl SeqpacketStream {
             fd: sys::try_clone(&self.fd)?,
             max: self.max,
             eof: false,
+            rbuf: RecvBuf::default(),
         })
     }
 

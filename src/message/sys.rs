@@ -181,18 +181,86 @@ pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     Ok(rustix::io::ioctl_fionbio(fd, on)?)
 }
 
-/// Receives one whole message. `Ok(None)` is end of stream: the peer closed or shut down its
-/// writing side (an empty message from a foreign peer reads the same way; it is consumed).
-///
-/// The message is sized first (`MSG_PEEK | MSG_TRUNC` returns its full length), then received
-/// into a buffer of exactly that size. A message longer than `max` is consumed, discarded, and
-/// reported as [`io::ErrorKind::InvalidData`]; the next message is intact.
-pub(crate) fn recv_message(fd: BorrowedFd<'_>, max: usize) -> io::Result<Option<Bytes>> {
+/// Up to this maximum message size, a receive is one system call into a reusable buffer of
+/// the maximum size; above it, each message is sized first and received into a buffer of
+/// exactly its size (two system calls, no memory held between messages).
+pub(crate) const ONE_SHOT_MAX: usize = 256 * 1024;
+
+/// Messages up to this size are copied out of the reusable buffer into a right-sized one;
+/// larger ones take the buffer itself (shrunk to fit) and a new one is allocated.
+const COPY_MAX: usize = 16 * 1024;
+
+/// The receive side of a seqpacket socket: a reusable buffer, used while the maximum message
+/// size is at most [`ONE_SHOT_MAX`].
+#[derive(Debug, Default)]
+pub(crate) struct RecvBuf {
+    buf: Vec<u8>,
+}
+
+impl RecvBuf {
+    /// Receives one whole message. `Ok(None)` is end of stream: the peer closed or shut down
+    /// its writing side (an empty message from a foreign peer reads the same way; it is
+    /// consumed).
+    ///
+    /// A message is never cut short silently. Either the buffer holds `max` bytes, so every
+    /// message within the limit fits, and `MSG_TRUNC` reports the full length of one that
+    /// does not; or the message is sized first (`MSG_PEEK | MSG_TRUNC`) and received into a
+    /// buffer of exactly that size. A message longer than `max` is consumed, discarded, and
+    /// reported as [`io::ErrorKind::InvalidData`]; the next message is intact.
+    pub(crate) fn recv(&mut self, fd: BorrowedFd<'_>, max: usize) -> io::Result<Option<Bytes>> {
+        if max > ONE_SHOT_MAX {
+            return recv_sized(fd, max);
+        }
+        let cap = max.max(1);
+        if self.buf.capacity() < cap {
+            self.buf = Vec::with_capacity(cap);
+        }
+        self.buf.clear();
+        let (got, full) = retry(|| {
+            rustix::net::recv(
+                fd,
+                rustix::buffer::spare_capacity(&mut self.buf),
+                RecvFlags::TRUNC,
+            )
+        })?;
+        if full == 0 {
+            return Ok(None);
+        }
+        if full > max {
+            self.buf.clear();
+            return Err(oversize(full, max));
+        }
+        debug_assert_eq!(got, full);
+        if got <= COPY_MAX {
+            let msg = Bytes::copy_from_slice(&self.buf);
+            self.buf.clear();
+            Ok(Some(msg))
+        } else {
+            let mut whole = std::mem::take(&mut self.buf);
+            whole.shrink_to_fit();
+            Ok(Some(Bytes::from(whole)))
+        }
+    }
+}
+
+fn oversize(len: usize, max: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded \
+             (raise the limit with set_max_frame_len)"
+        ),
+    )
+}
+
+/// Sizes the next message (`MSG_PEEK | MSG_TRUNC`), then receives it into a buffer of exactly
+/// that size: a real message queued in the kernel, not a length someone claims.
+fn recv_sized(fd: BorrowedFd<'_>, max: usize) -> io::Result<Option<Bytes>> {
     let len =
         retry(|| rustix::net::recv(fd, &mut [0u8; 0][..], RecvFlags::PEEK | RecvFlags::TRUNC))?.1;
     if len == 0 {
         // End of stream, or an empty message: consume it if it is one (at end of stream this
-        // returns 0 at once too). Nothing else can be pending here.
+        // returns 0 at once too).
         match retry(|| rustix::net::recv(fd, &mut [0u8; 0][..], RecvFlags::DONTWAIT)) {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
@@ -203,13 +271,7 @@ pub(crate) fn recv_message(fd: BorrowedFd<'_>, max: usize) -> io::Result<Option<
     if len > max {
         // The message is queued in the kernel already: drop it and report its size.
         retry(|| rustix::net::recv(fd, &mut [0u8; 0][..], RecvFlags::DONTWAIT))?;
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded \
-                 (raise the limit with set_max_frame_len)"
-            ),
-        ));
+        return Err(oversize(len, max));
     }
     let mut buf = Vec::with_capacity(len);
     let (got, full) = retry(|| {

@@ -72,8 +72,12 @@ pub(crate) fn shutdown_write(fd: &Never) -> io::Result<()> {
 pub(crate) fn set_nonblocking(fd: &Never, _: bool) -> io::Result<()> {
     match *fd {}
 }
-pub(crate) fn recv_message(fd: &Never, _: usize) -> io::Result<Option<Bytes>> {
-    match *fd {}
+#[derive(Debug, Default)]
+pub(crate) struct RecvBuf;
+impl RecvBuf {
+    pub(crate) fn recv(&mut self, fd: &Never, _: usize) -> io::Result<Option<Bytes>> {
+        match *fd {}
+    }
 }
 pub(crate) fn send_message(fd: &Never, _: &[u8], _: usize) -> io::Result<()> {
     match *fd {}

@@ -124,6 +124,7 @@ pub struct SeqpacketStream {
     io: AsyncFd<OwnedFd>,
     max: usize,
     eof: bool,
+    rbuf: sys::RecvBuf,
     slot: Option<Bytes>,
 }
 
@@ -153,6 +154,7 @@ impl SeqpacketStream {
             io: register(fd)?,
             max,
             eof: false,
+            rbuf: sys::RecvBuf::default(),
             slot: None,
         })
     }
@@ -162,10 +164,8 @@ impl SeqpacketStream {
         if self.eof {
             return Poll::Ready(Ok(None));
         }
-        let max = self.max;
-        let msg = ready!(poll_read_with(&self.io, cx, |fd| sys::recv_message(
-            fd, max
-        )))?;
+        let (max, rbuf) = (self.max, &mut self.rbuf);
+        let msg = ready!(poll_read_with(&self.io, cx, |fd| rbuf.recv(fd, max)))?;
         self.eof = msg.is_none();
         Poll::Ready(Ok(msg))
     }
