@@ -136,6 +136,16 @@ fn raising_the_limit_carries_larger_messages() {
 }
 
 #[test]
+fn an_impossible_limit_is_refused_naming_the_cap() {
+    let (mut a, _b) = SeqpacketStream::pair().unwrap();
+    let before = a.max_frame_len();
+    let err = a.set_max_frame_len(usize::MAX).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("net.core.wmem_max"), "{err}");
+    assert_eq!(a.max_frame_len(), before, "limit unchanged");
+}
+
+#[test]
 fn peer_close_is_end_of_stream_distinct_from_messages() {
     let (a, mut b) = SeqpacketStream::pair().unwrap();
     a.write_frame(b"last").unwrap();

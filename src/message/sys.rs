@@ -154,6 +154,8 @@ pub(crate) fn ensure_send_capacity(fd: BorrowedFd<'_>, max: usize) -> io::Result
     }
     // Linux doubles the value set (socket(7)); ask for half, then for all of it.
     for ask in [need.div_ceil(2), need] {
+        // SO_SNDBUF takes an int; the kernel caps it anyway.
+        let ask = ask.min(i32::MAX as usize / 2);
         rustix::net::sockopt::set_socket_send_buffer_size(fd, ask)?;
         if send_buffer_size(fd)? >= need {
             return Ok(());
