@@ -149,8 +149,7 @@ impl SeqpacketStream {
     /// Sets the largest message sent or accepted. Raising it grows `SO_SNDBUF` so the socket
     /// can send messages that large; if the kernel caps `SO_SNDBUF` below that
     /// (`net.core.wmem_max`), this fails naming the cap and the limit is unchanged (`SO_SNDBUF`
-    /// may have grown to the cap). The peer
-    /// must raise its own limit to accept such messages.
+    /// may have grown to the cap). The peer must raise its own limit to accept such messages.
     pub fn set_max_frame_len(&mut self, max: usize) -> io::Result<()> {
         sys::ensure_send_capacity(sys::borrow(&self.fd), max)?;
         self.max = max;
