@@ -171,11 +171,9 @@ fn child_process_writes_packets_to_its_stdout() {
         .stdout(Stdio::from(OwnedFd::from(tx)))
         .spawn()
         .expect("python3 runs");
-    let mut got = Vec::new();
-    while let Some(p) = rx.read_frame().unwrap() {
-        got.push(p);
-    }
+    let got: Vec<_> = rx.by_ref().collect::<Result<_, _>>().unwrap();
     assert!(child.wait().unwrap().success());
+    assert!(rx.next().is_none(), "end of stream stays");
     let lens: Vec<_> = got.iter().map(|p| p.len()).collect();
     // A foreign write over PIPE_BUF is split by the kernel into page-sized packets.
     assert_eq!(lens, [1, 100, 4096, 7, 4096, 4096, 1808]);

@@ -106,6 +106,17 @@ fn oversize_receive_is_discarded_and_the_next_message_is_intact() {
     let text = err.to_string();
     assert!(text.contains("5000") && text.contains("1000"), "{text}");
     assert_eq!(b.read_frame().unwrap().as_deref(), Some(&b"after"[..]));
+    // As an iterator: the oversize message is an Err item, then iteration goes on.
+    a.write_frame(&pattern(2000, 3)).unwrap();
+    a.write_frame(b"again").unwrap();
+    drop(a);
+    let items: Vec<_> = b.collect();
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        items[0].as_ref().unwrap_err().kind(),
+        ErrorKind::InvalidData
+    );
+    assert_eq!(items[1].as_ref().unwrap(), "again");
 }
 
 #[test]

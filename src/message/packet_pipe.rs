@@ -83,6 +83,15 @@ impl PacketReader {
     }
 }
 
+impl Iterator for PacketReader {
+    type Item = io::Result<Bytes>;
+
+    /// The next packet; `None` once every write end is closed.
+    fn next(&mut self) -> Option<Self::Item> {
+        self.read_frame().transpose()
+    }
+}
+
 /// The write end of a [packet pipe](packet_pipe). Clone it ([`try_clone`](Self::try_clone))
 /// to give several threads their own writer: packets never interleave.
 #[derive(Debug)]

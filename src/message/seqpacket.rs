@@ -190,6 +190,16 @@ impl SeqpacketStream {
     }
 }
 
+impl Iterator for SeqpacketStream {
+    type Item = io::Result<Bytes>;
+
+    /// The next message; `None` at end of stream. An oversize message is an `Err` item and
+    /// iteration goes on with the next message.
+    fn next(&mut self) -> Option<Self::Item> {
+        self.read_frame().transpose()
+    }
+}
+
 #[cfg(target_os = "linux")]
 mod fd_impls {
     use std::io;
