@@ -73,7 +73,7 @@ pub(crate) fn set_nonblocking(fd: &Never, _: bool) -> io::Result<()> {
     match *fd {}
 }
 #[derive(Debug, Default)]
-pub(crate) struct RecvBuf;
+pub(crate) struct RecvBuf(());
 impl RecvBuf {
     pub(crate) fn recv(&mut self, fd: &Never, _: usize) -> io::Result<Option<Bytes>> {
         match *fd {}
