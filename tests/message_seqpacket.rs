@@ -317,3 +317,14 @@ fn an_empty_message_from_a_foreign_peer_reads_as_end_of_stream() {
         );
     }
 }
+
+#[test]
+fn an_overlong_path_is_refused_naming_it() {
+    let long = format!("/tmp/{}", "x".repeat(200));
+    let err = SeqpacketListener::bind(&long).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(
+        err.to_string().contains(&long) && err.to_string().contains("108"),
+        "{err}"
+    );
+}

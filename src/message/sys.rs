@@ -49,7 +49,7 @@ impl Name<'_> {
         res.map_err(|e| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("invalid unix socket name {self}: {e} (at most 107 bytes)"),
+                format!("invalid unix socket name {self}: {e} (a unix socket name holds at most 108 bytes)"),
             )
         })
     }
