@@ -12,6 +12,10 @@
 //! * [`pipe`]: anonymous pipes handed to a child process (Unix).
 //! * [`named`]: named pipe servers and clients, .NET-compatible names (Unix).
 //! * [`fifo`]: FIFOs made with `mkfifo` (Unix).
+//! * [`message`]: native message mode (seqpacket sockets, packet pipes): no codec bytes, the
+//!   transport keeps the boundaries.
+//! * [`frame_io`]: the frame-level API shared by every mode ([`frame_io::ReadFrame`],
+//!   [`frame_io::WriteFrame`]) and [`frame_io::Mode`], the framing chosen by name.
 //!
 //! The wire formats, limits and error behaviour are specified byte by byte in `SPEC.md`.
 //!
@@ -40,6 +44,8 @@ pub mod codec;
 mod engine;
 #[cfg(unix)]
 pub mod fifo;
+pub mod frame_io;
+pub mod message;
 #[cfg(unix)]
 pub mod named;
 #[cfg(unix)]
