@@ -9,6 +9,15 @@
 //! * [`codec`]: the sans-IO codec core (length-prefixed, delimiter, `Content-Length`,
 //!   netstring). No runtime; compiles with `--no-default-features`.
 //! * [`sync`]: the blocking flavour over `std::io::Read` / `Write`.
+//! * `tokio` (feature `tokio`): tokio-util `Decoder`/`Encoder` for every codec (so
+//!   `FramedRead`, `FramedWrite` and `Framed` work on any tokio `AsyncRead`/`AsyncWrite`), and
+//!   engine-based `AsyncFrameReader`/`AsyncFrameWriter` with borrowed reads.
+//! * `futures_io` (feature `futures-io`): `AsyncFrameReader` (a `Stream`) and
+//!   `AsyncFrameWriter` (a `Sink`) over futures-io, for smol and `async_io::Async<T>`; no
+//!   tokio in its dependency tree.
+//!
+//! All flavours call one private buffering engine: the framing, batching, limits and EOF rules
+//! are the same in each.
 //!
 //! The wire formats, limits and error behaviour are specified byte by byte in `SPEC.md`.
 //!
@@ -32,4 +41,10 @@
 
 pub mod codec;
 mod engine;
+#[cfg(feature = "futures-io")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
+pub mod futures_io;
 pub mod sync;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;

@@ -1,0 +1,53 @@
+//! The tokio flavour (feature `tokio`).
+//!
+//! * Every codec ([`LengthPrefixed`](crate::codec::LengthPrefixed),
+//!   [`Delimited`](crate::codec::Delimited), [`ContentLength`](crate::codec::ContentLength),
+//!   [`Netstring`](crate::codec::Netstring), [`Framing`](crate::codec::Framing)) implements
+//!   tokio-util's [`Decoder`](tokio_util::codec::Decoder) (`Item = Bytes`) and
+//!   [`Encoder`](tokio_util::codec::Encoder) for `Bytes`, `&[u8]` and `Vec<u8>`, so
+//!   `FramedRead`, `FramedWrite` and `Framed` work on any tokio `AsyncRead`/`AsyncWrite`.
+//!   [`Text`] wraps a codec for `String` frames. `decode_eof` follows SPEC.md: a clean end is
+//!   `None`, an end inside a frame is [`UnexpectedEof`](std::io::ErrorKind::UnexpectedEof)
+//!   saying how much was missing. Errors are `io::Error`s.
+//! * [`AsyncFrameReader`] and [`AsyncFrameWriter`] run on the same private buffering engine
+//!   as the blocking flavour and the futures-io one: borrowed frames
+//!   (`read_frame_ref().await`), large payloads written beside their header with
+//!   `poll_write_vectored` (never copied), a documented high-water mark. They are also a
+//!   `Stream` and a `Sink`.
+//!
+//! ```
+//! use futures_lite::StreamExt;
+//! use pipeframe::codec::LengthPrefixed;
+//! use pipeframe::tokio::{AsyncFrameReader, AsyncFrameWriter};
+//! use tokio_util::codec::FramedRead;
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+//! let (rx, tx) = tokio::io::duplex(64);
+//! let writer = tokio::spawn(async move {
+//!     let mut w = AsyncFrameWriter::new(tx, LengthPrefixed::u32_le());
+//!     w.write_frame(b"hello").await?;
+//!     w.write_frame(b"world").await?;
+//!     w.shutdown().await // flush, then close: the reader sees a clean end
+//! });
+//! let mut frames = FramedRead::new(rx, LengthPrefixed::u32_le());
+//! assert_eq!(frames.next().await.transpose()?.as_deref(), Some(&b"hello"[..]));
+//! assert_eq!(frames.next().await.transpose()?.as_deref(), Some(&b"world"[..]));
+//! assert!(frames.next().await.is_none());
+//! writer.await.unwrap()?;
+//!
+//! // The engine-based reader lends frames out of its buffer:
+//! let mut r = AsyncFrameReader::new(&b"\x02\0\0\0hi"[..], LengthPrefixed::u32_le());
+//! assert_eq!(r.read_frame_ref().await?, Some(&b"hi"[..]));
+//! assert_eq!(r.read_frame_ref().await?, None);
+//! # Ok::<(), std::io::Error>(())
+//! # })?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod codec;
+mod reader;
+mod writer;
+
+pub use codec::Text;
+pub use reader::AsyncFrameReader;
+pub use writer::{AsyncFrameWriter, WriteFrame};
