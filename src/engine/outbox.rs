@@ -133,9 +133,11 @@ impl<E> Outbox<E> {
         }
     }
 
-    /// Whether a frame may be pushed now without writing first.
+    /// Whether a frame may be pushed now without writing first: no large frame in flight,
+    /// and the batch empty or under the high-water mark.
     pub(crate) fn is_ready(&self) -> bool {
-        self.direct.is_none() && self.buf.pending().len() < self.high_water
+        let batched = self.buf.pending().len();
+        self.direct.is_none() && (batched == 0 || batched < self.high_water)
     }
 
     /// The high-water mark in bytes.
