@@ -592,3 +592,52 @@ fn tokio_full_duplex_over_a_unix_socket_pair() {
         });
     }
 }
+
+/// The examples' own code (included as modules): the tokio echo server and the smol client
+/// talk over a Unix socket, small lines and, with `lp32le`, frames larger than the socket
+/// buffers while both directions are busy.
+#[cfg(feature = "futures-io")]
+#[allow(dead_code)]
+#[path = "../examples/tokio_echo_server.rs"]
+mod echo_server;
+
+#[cfg(feature = "futures-io")]
+#[allow(dead_code)]
+#[path = "../examples/smol_client.rs"]
+mod smol_client;
+
+#[cfg(feature = "futures-io")]
+#[test]
+fn example_tokio_echo_server_and_smol_client_talk() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = rt();
+    let cases: [(&str, Vec<String>); 3] = [
+        ("lines", (0..2000).map(|i| format!("message {i}")).collect()),
+        ("lp32le", (0..12).map(|i| "x".repeat(i * 40_000)).collect()),
+        (
+            "lsp",
+            vec![r#"{"jsonrpc":"2.0","id":1}"#.to_owned(), String::new()],
+        ),
+    ];
+    for (name, messages) in cases {
+        let path = dir.path().join(format!("{name}.sock"));
+        let listener = rt
+            .block_on(async { tokio::net::UnixListener::bind(&path) })
+            .unwrap();
+        let server = rt.spawn(echo_server::serve(listener, framing(name)));
+        let replies = smol::block_on(async {
+            let stream = async_io::Async::<std::os::unix::net::UnixStream>::connect(&path).await?;
+            smol_client::exchange(&stream, framing(name), &messages).await
+        })
+        .unwrap();
+        assert_eq!(replies.len(), messages.len(), "{name}");
+        assert!(
+            replies
+                .iter()
+                .zip(&messages)
+                .all(|(r, m)| r == m.as_bytes()),
+            "{name}"
+        );
+        server.abort();
+    }
+}
