@@ -486,6 +486,53 @@ fn dropping_a_write_future_mid_frame_still_sends_the_whole_frame() {
     assert_eq!(w.get_ref().out, want);
 }
 
+/// `Framed` (one object, both directions) over a Unix socket and a TCP connection: requests
+/// and replies in LSP framing.
+#[test]
+fn framed_request_reply_over_unix_and_tcp_sockets() {
+    async fn serve<S: AsyncRead + AsyncWrite + Unpin>(s: S) -> io::Result<()> {
+        let mut framed = tokio_util::codec::Framed::new(
+            s,
+            Framing::from(pipeframe::codec::ContentLength::new()),
+        );
+        while let Some(req) = framed.next().await {
+            let mut reply = b"re: ".to_vec();
+            reply.extend_from_slice(&req?);
+            sink_send(&mut framed, reply).await?;
+            poll_fn(|cx| Sink::<Bytes>::poll_flush(Pin::new(&mut framed), cx)).await?;
+        }
+        sink_close::<_, Bytes>(&mut framed).await
+    }
+    async fn client<S: AsyncRead + AsyncWrite + Unpin>(s: S) -> io::Result<()> {
+        let mut framed = tokio_util::codec::Framed::new(
+            s,
+            Framing::from(pipeframe::codec::ContentLength::new()),
+        );
+        for i in 0..50 {
+            let req = format!("{{\"id\":{i}}}");
+            sink_send(&mut framed, req.as_bytes()).await?;
+            poll_fn(|cx| Sink::<&[u8]>::poll_flush(Pin::new(&mut framed), cx)).await?;
+            let reply = framed.next().await.expect("a reply")?;
+            assert_eq!(reply, format!("re: {req}").as_bytes());
+        }
+        Ok(())
+    }
+    rt().block_on(async {
+        let (a, b) = tokio::net::UnixStream::pair().unwrap();
+        let server = tokio::spawn(serve(a));
+        client(b).await.unwrap();
+        server.await.unwrap().unwrap();
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { serve(listener.accept().await?.0).await });
+        client(tokio::net::TcpStream::connect(addr).await.unwrap())
+            .await
+            .unwrap();
+        server.await.unwrap().unwrap();
+    });
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -15,6 +15,14 @@
 //!   `poll_write_vectored` (never copied), a documented high-water mark. They are also a
 //!   `Stream` and a `Sink`.
 //!
+//! # Cancellation safety
+//!
+//! With the codec impls, tokio-util's `FramedRead`/`Framed` keep the read buffer and the
+//! decoder state in the `Framed` value, so dropping a `next()` future loses nothing: the next
+//! call returns the whole frame. A frame given to `FramedWrite` with `start_send` is in its
+//! buffer and goes out on the next flush. The engine-based types document their own
+//! cancellation safety ([`AsyncFrameReader`], [`AsyncFrameWriter`]).
+//!
 //! ```
 //! use futures_lite::StreamExt;
 //! use pipeframe::codec::LengthPrefixed;
