@@ -388,11 +388,18 @@ proptest! {
         cut in any::<usize>(),
         junk in prop::collection::vec(any::<u8>(), 0..64),
         borrowed in any::<bool>(),
+        max in prop_oneof![3 => Just(None), 1 => Just(Some(16usize)), 1 => Just(Some(5000usize))],
     ) {
         let f = framing(name);
         let wire = wire_for(&f, &frames, mode, cut, &junk);
+        // A smaller maximum on the reading side: oversize errors (fatal, or recoverable for
+        // delimiters) must come out the same way too.
+        let f = match max {
+            Some(m) => f.max_frame_len(m),
+            None => f,
+        };
         let want = sync_outcome(&f, &wire);
-        if mode % 4 < 2 {
+        if mode % 4 < 2 && max.is_none() {
             prop_assert_eq!(&want, &frames_outcome(&frames));
         }
         let limit = read_limit(&wire);

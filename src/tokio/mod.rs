@@ -29,26 +29,32 @@
 //! use pipeframe::tokio::{AsyncFrameReader, AsyncFrameWriter};
 //! use tokio_util::codec::FramedRead;
 //!
-//! # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
-//! let (rx, tx) = tokio::io::duplex(64);
-//! let writer = tokio::spawn(async move {
-//!     let mut w = AsyncFrameWriter::new(tx, LengthPrefixed::u32_le());
-//!     w.write_frame(b"hello").await?;
-//!     w.write_frame(b"world").await?;
-//!     w.shutdown().await // flush, then close: the reader sees a clean end
-//! });
-//! let mut frames = FramedRead::new(rx, LengthPrefixed::u32_le());
-//! assert_eq!(frames.next().await.transpose()?.as_deref(), Some(&b"hello"[..]));
-//! assert_eq!(frames.next().await.transpose()?.as_deref(), Some(&b"world"[..]));
-//! assert!(frames.next().await.is_none());
-//! writer.await.unwrap()?;
+//! futures_lite::future::block_on(async {
+//!     let (rx, tx) = tokio::io::duplex(64); // any tokio AsyncRead / AsyncWrite
+//!     let write = async move {
+//!         let mut w = AsyncFrameWriter::new(tx, LengthPrefixed::u32_le());
+//!         w.write_frame(b"hello").await?;
+//!         w.write_frame(b"world").await?;
+//!         w.shutdown().await // flush, then close: the reader sees a clean end
+//!     };
+//!     let read = async move {
+//!         let mut frames = FramedRead::new(rx, LengthPrefixed::u32_le());
+//!         let mut got = Vec::new();
+//!         while let Some(frame) = frames.next().await {
+//!             got.push(frame?);
+//!         }
+//!         Ok::<_, std::io::Error>(got)
+//!     };
+//!     let (written, got) = futures_lite::future::zip(write, read).await;
+//!     written?;
+//!     assert_eq!(got?, [&b"hello"[..], &b"world"[..]]);
 //!
-//! // The engine-based reader lends frames out of its buffer:
-//! let mut r = AsyncFrameReader::new(&b"\x02\0\0\0hi"[..], LengthPrefixed::u32_le());
-//! assert_eq!(r.read_frame_ref().await?, Some(&b"hi"[..]));
-//! assert_eq!(r.read_frame_ref().await?, None);
-//! # Ok::<(), std::io::Error>(())
-//! # })?;
+//!     // The engine-based reader lends frames out of its buffer:
+//!     let mut r = AsyncFrameReader::new(&b"\x02\0\0\0hi"[..], LengthPrefixed::u32_le());
+//!     assert_eq!(r.read_frame_ref().await?, Some(&b"hi"[..]));
+//!     assert_eq!(r.read_frame_ref().await?, None);
+//!     Ok::<(), std::io::Error>(())
+//! })?;
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
