@@ -289,7 +289,10 @@ fn check_100_frames(bytes: &[u8]) {
     let mut buf = bytes::BytesMut::from(bytes);
     let mut codec = LengthPrefixed::u32_le();
     for i in 0..100 {
-        let f = codec.decode(&mut buf).unwrap().expect("frame missing");
+        let f = codec
+            .decode_frame(&mut buf)
+            .unwrap()
+            .expect("frame missing");
         assert_eq!(f, format!("async {i}").as_bytes());
     }
     assert!(buf.is_empty());
