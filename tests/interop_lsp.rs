@@ -140,8 +140,7 @@ fn exchange(mut peer: Peer, greeting: &str) -> Vec<u8> {
     drop(writer.join().unwrap()); // closes the peer's stdin
     assert_eq!(reader.read_frame().unwrap(), None, "the peer ended cleanly");
     peer.finish();
-    let raw = seen.lock().unwrap().clone();
-    raw
+    seen.lock().unwrap().clone()
 }
 
 #[test]
