@@ -138,7 +138,7 @@ fn print_table(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "{:<11} {:<9} {:>8} {:>11} {:>11} {:>7} {:>11} {:>8} {:>10} {:>10} {:>7}",
+        "{:<11} {:<9} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
         "transport",
         "flavour",
         "size",
@@ -147,6 +147,7 @@ fn print_table(
         "f/raw",
         "framed kf/s",
         "f/tcp",
+        "f/blk",
         "rtt raw us",
         "rtt fr us",
         "rtt f/r"
@@ -158,6 +159,7 @@ fn print_table(
                 let fr = find(rows, t, f, false, size, Metric::BytesPerSec);
                 let frm = find(rows, t, f, false, size, Metric::MsgsPerSec);
                 let tcp = find(rows, Transport::Tcp, f, false, size, Metric::BytesPerSec);
+                let blk = find(rows, t, Flavour::Blocking, false, size, Metric::BytesPerSec);
                 let rr = find(rows, t, f, true, size, Metric::RttNs);
                 let rf = find(rows, t, f, false, size, Metric::RttNs);
                 if raw.is_none() && fr.is_none() && rr.is_none() {
@@ -165,7 +167,7 @@ fn print_table(
                 }
                 writeln!(
                     out,
-                    "{:<11} {:<9} {:>8} {:>11} {:>11} {:>7} {:>11} {:>8} {:>10} {:>10} {:>7}",
+                    "{:<11} {:<9} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
                     t.name(),
                     f.name(),
                     size,
@@ -174,6 +176,7 @@ fn print_table(
                     ratio(fr, raw),
                     fmt_rate(frm, 1e3),
                     ratio(fr, tcp),
+                    ratio(fr, blk),
                     fmt_rate(rr, 1e3),
                     fmt_rate(rf, 1e3),
                     ratio(rf, rr),
@@ -183,7 +186,8 @@ fn print_table(
     }
     writeln!(
         out,
-        "\nf/raw: framed over raw throughput; f/tcp: framed over framed TCP loopback; rtt f/r: \
-         framed over raw round trip. Ratios are from this run only."
+        "\nf/raw: framed over raw throughput; f/tcp: framed over framed TCP loopback; f/blk: \
+         framed over framed blocking; rtt f/r: framed over raw round trip. On seqpacket and \
+         packetpipe, framed is message mode. Ratios are from this run only."
     )
 }
