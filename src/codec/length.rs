@@ -220,17 +220,22 @@ impl LengthPrefixed {
                 signed,
             } => {
                 let w = width.bytes();
-                if buf.len() < w {
-                    return Ok(Err((w - buf.len()) as u64));
-                }
-                let mut v: u64 = 0;
-                for i in 0..w {
-                    let b = match endian {
-                        Endian::Big => buf[i],
-                        Endian::Little => buf[w - 1 - i],
-                    };
-                    v = (v << 8) | u64::from(b);
-                }
+                let v = match (width, endian, buf) {
+                    (Width::W4, Endian::Big, [a, b, c, d, ..]) => {
+                        u64::from(u32::from_be_bytes([*a, *b, *c, *d]))
+                    }
+                    (Width::W4, Endian::Little, [a, b, c, d, ..]) => {
+                        u64::from(u32::from_le_bytes([*a, *b, *c, *d]))
+                    }
+                    _ if buf.len() < w => return Ok(Err((w - buf.len()) as u64)),
+                    (_, Endian::Big, _) => {
+                        buf[..w].iter().fold(0u64, |v, &b| (v << 8) | u64::from(b))
+                    }
+                    (_, Endian::Little, _) => buf[..w]
+                        .iter()
+                        .rev()
+                        .fold(0u64, |v, &b| (v << 8) | u64::from(b)),
+                };
                 if signed && (v >> (w * 8 - 1)) & 1 == 1 {
                     let shift = 64 - w * 8;
                     let value = ((v << shift) as i64) >> shift;

@@ -10,6 +10,9 @@ use crate::codec::{DecodeError, FrameDecoder};
 /// Reads smaller than this are not worth a syscall: compact or grow first.
 const MIN_READ: usize = 4 * 1024;
 
+/// The buffer grows past twice the unfinished frame only up to this size (see `goal`).
+const MAX_AMORTIZE: usize = 4 * 1024 * 1024;
+
 /// The read buffer and the decoder.
 ///
 /// `buf.len()` is the initialized region (zeroed once, reused); `start..end` holds received
@@ -133,37 +136,49 @@ impl<D: FrameDecoder> ReadBuf<D> {
     }
 
     /// Room for the next read: at least [`MIN_READ`] bytes after the buffered data.
+    ///
+    /// When the tail runs short, the unfinished frame (`start..end`) either moves to the front
+    /// (a copy of at most one partial frame) or the buffer grows. The buffer is allowed to
+    /// reach [`goal`](Self::goal): big enough that moving partial frames costs a small fraction
+    /// of the bytes read, small enough that memory follows the frames actually received.
     pub(crate) fn spare(&mut self) -> &mut [u8] {
         if self.start == self.end {
+            // Everything consumed: rewind for free, the initialized bytes stay initialized.
             self.start = 0;
             self.end = 0;
         }
         if self.buf.len() - self.end < MIN_READ {
             let live = self.end - self.start;
-            // Compact when the consumed prefix is at least as large as what moves.
-            if self.start > 0 && self.start >= live {
+            if self.buf.len() >= self.goal(live) && self.buf.len() - live >= MIN_READ {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.start = 0;
                 self.end = live;
-            }
-            if self.buf.len() - self.end < MIN_READ {
-                self.grow();
+            } else {
+                self.grow(self.goal(live));
             }
         }
         &mut self.buf[self.end..]
     }
 
-    fn grow(&mut self) {
+    /// The buffer size worth having while `live` bytes of an unfinished frame are buffered:
+    /// the configured capacity; twice the unfinished frame (so it can complete in place); and,
+    /// up to [`MAX_AMORTIZE`], sixteen times it (so moving it costs at most 1/16 of the bytes
+    /// read).
+    fn goal(&self, live: usize) -> usize {
+        self.capacity
+            .max(live.saturating_mul(2).saturating_add(MIN_READ))
+            .max(live.saturating_mul(16).min(MAX_AMORTIZE))
+    }
+
+    fn grow(&mut self, goal: usize) {
         if self.start > 0 {
             // The consumed prefix need not move with the data.
             let _ = self.buf.split_to(self.start);
             self.end -= self.start;
             self.start = 0;
         }
-        // Doubles with the received bytes, starting at `capacity`.
-        let target = (self.end * 2).max(self.capacity).max(self.end + MIN_READ);
         self.buf.truncate(self.end);
-        self.buf.reserve(target - self.end);
+        self.buf.reserve(goal - self.end);
         let cap = self.buf.capacity();
         self.buf.resize(cap, 0);
     }

@@ -1,0 +1,237 @@
+//! Blocking-flavour measurements: one writer thread, one reader thread.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{DuplexPair, OneWayPair, Transport, pin_to_cpu, unsupported};
+use crate::codec::Framing;
+use crate::sync::{FrameReader, FrameWriter};
+
+/// Sends `frames` frames of `size` bytes over a new `transport` pair and returns the time from
+/// the first write to the reader's receipt of the last frame. `framing: None` is the raw
+/// baseline (one `write` per frame).
+pub fn throughput(
+    transport: Transport,
+    framing: Option<&Framing>,
+    size: usize,
+    frames: u64,
+) -> io::Result<Duration> {
+    check_size(transport, framing, size)?;
+    let OneWayPair { rx, tx } = OneWayPair::new(transport)?;
+    let (ready_tx, ready_rx) = mpsc::channel::<()>();
+    let reader_framing = framing.cloned();
+    let message = transport.is_message();
+    let reader = thread::spawn(move || -> io::Result<u64> {
+        pin_to_cpu(1);
+        let _ = ready_tx.send(());
+        match reader_framing {
+            Some(f) => read_framed(rx, f),
+            None if message => read_messages(rx, size),
+            None => read_raw(rx),
+        }
+    });
+    let _ = ready_rx.recv();
+    pin_to_cpu(0);
+    let payload = vec![0xa5u8; size];
+    let start = Instant::now();
+    match framing {
+        Some(f) => {
+            let mut w = FrameWriter::new(tx, f.clone());
+            for _ in 0..frames {
+                w.write_frame(&payload)?;
+            }
+            drop(w.finish()?);
+        }
+        None => {
+            let mut tx = tx;
+            for _ in 0..frames {
+                tx.write_all(&payload)?;
+            }
+            drop(tx);
+        }
+    }
+    let got = reader
+        .join()
+        .map_err(|_| io::Error::other("reader thread panicked"))??;
+    let elapsed = start.elapsed();
+    let expected = if framing.is_some() || message {
+        frames
+    } else {
+        frames * size as u64
+    };
+    if got != expected {
+        return Err(io::Error::other(format!(
+            "reader received {got} of {expected} expected units"
+        )));
+    }
+    Ok(elapsed)
+}
+
+fn check_size(transport: Transport, framing: Option<&Framing>, size: usize) -> io::Result<()> {
+    if transport.is_message() && framing.is_some() {
+        return Err(unsupported(format!(
+            "{transport} carries messages; a byte codec does not apply"
+        )));
+    }
+    if let Some(max) = transport.max_message().filter(|&max| size > max) {
+        return Err(unsupported(format!(
+            "{transport} carries at most {max} bytes per message"
+        )));
+    }
+    if transport.is_message() && size == 0 {
+        return Err(unsupported(format!(
+            "{transport} cannot carry empty messages"
+        )));
+    }
+    Ok(())
+}
+
+fn read_framed(rx: File, framing: Framing) -> io::Result<u64> {
+    let mut r = FrameReader::new(rx, framing);
+    let mut n = 0;
+    while r.read_frame_ref()?.is_some() {
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn read_raw(mut rx: File) -> io::Result<u64> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        match rx.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => total += n as u64,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn read_messages(mut rx: File, size: usize) -> io::Result<u64> {
+    let mut buf = vec![0u8; size.max(4096)];
+    let mut count = 0u64;
+    loop {
+        match rx.read(&mut buf) {
+            Ok(0) => return Ok(count),
+            Ok(n) if n == size => count += 1,
+            Ok(n) => {
+                return Err(io::Error::other(format!(
+                    "message of {n} bytes, expected {size}"
+                )));
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Times `iters` round trips of one `size`-byte frame to an echoing thread over a new
+/// `transport` pair; returns the total time (divide by `iters` for one round trip).
+/// `framing: None` is the raw baseline.
+pub fn round_trip(
+    transport: Transport,
+    framing: Option<&Framing>,
+    size: usize,
+    iters: u64,
+) -> io::Result<Duration> {
+    check_size(transport, framing, size)?;
+    let DuplexPair { a, b } = DuplexPair::new(transport)?;
+    let echo_framing = framing.cloned();
+    let echo = thread::spawn(move || -> io::Result<()> {
+        pin_to_cpu(1);
+        let (rx, tx) = b;
+        match echo_framing {
+            Some(f) => {
+                let mut r = FrameReader::new(rx, f.clone());
+                let mut w = FrameWriter::new(tx, f);
+                while let Some(frame) = r.read_frame_ref()? {
+                    w.write_frame(frame)?;
+                    w.flush()?;
+                }
+                Ok(())
+            }
+            None => {
+                let (mut rx, mut tx) = (rx, tx);
+                let mut buf = vec![0u8; size.max(1)];
+                loop {
+                    if !read_exact_or_eof(&mut rx, &mut buf[..size], transport.is_message())? {
+                        return Ok(());
+                    }
+                    tx.write_all(&buf[..size])?;
+                }
+            }
+        }
+    });
+    pin_to_cpu(0);
+    let payload = vec![0x5au8; size];
+    let (rx, tx) = a;
+    let elapsed = match framing {
+        Some(f) => {
+            let mut r = FrameReader::new(rx, f.clone());
+            let mut w = FrameWriter::new(tx, f.clone());
+            // One warm-up exchange outside the timing.
+            w.write_frame(&payload)?;
+            w.flush()?;
+            r.read_frame_ref()?;
+            let start = Instant::now();
+            for _ in 0..iters {
+                w.write_frame(&payload)?;
+                w.flush()?;
+                match r.read_frame_ref()? {
+                    Some(f) if f.len() == size => {}
+                    _ => return Err(io::Error::other("echo lost a frame")),
+                }
+            }
+            let elapsed = start.elapsed();
+            drop(w);
+            elapsed
+        }
+        None => {
+            let (mut rx, mut tx) = (rx, tx);
+            let mut buf = vec![0u8; size.max(1)];
+            let message = transport.is_message();
+            tx.write_all(&payload)?;
+            read_exact_or_eof(&mut rx, &mut buf[..size], message)?;
+            let start = Instant::now();
+            for _ in 0..iters {
+                tx.write_all(&payload)?;
+                if !read_exact_or_eof(&mut rx, &mut buf[..size], message)? {
+                    return Err(io::Error::other("echo closed early"));
+                }
+            }
+            let elapsed = start.elapsed();
+            drop(tx);
+            elapsed
+        }
+    };
+    echo.join()
+        .map_err(|_| io::Error::other("echo thread panicked"))??;
+    Ok(elapsed)
+}
+
+/// Reads exactly `buf.len()` bytes (one message on message transports); `false` at EOF.
+fn read_exact_or_eof(rx: &mut File, buf: &mut [u8], message: bool) -> io::Result<bool> {
+    if message {
+        let n = loop {
+            match rx.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => break other?,
+            }
+        };
+        return Ok(n != 0);
+    }
+    let mut got = 0;
+    while got < buf.len() {
+        match rx.read(&mut buf[got..]) {
+            Ok(0) => return Ok(false),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
