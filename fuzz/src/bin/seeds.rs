@@ -86,9 +86,10 @@ fn spec_vectors(spec: &str) -> Vec<(String, Vec<u8>)> {
     let mut current: Option<&str> = None;
     for line in spec.lines() {
         // A heading or line that names a framing sets the framing for the lines after it.
-        if let Some(n) = names.iter().find(|n| {
-            line.contains(&format!("`{n}`")) || line.contains(&format!("| {n} |"))
-        }) {
+        if let Some(n) = names
+            .iter()
+            .find(|n| line.contains(&format!("`{n}`")) || line.contains(&format!("| {n} |")))
+        {
             current = Some(n);
         }
         let Some(name) = current else { continue };
