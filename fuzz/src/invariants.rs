@@ -39,7 +39,7 @@ use std::ops::Range;
 use bytes::{Bytes, BytesMut};
 use pipeframe::codec::{
     ContentLength, DEFAULT_MAX_FRAME_LEN, DecodeError, Delimited, Endian, FrameDecoder,
-    FrameEncoder, Framing, LengthPrefixed, Netstring, Prefix, Width, check_utf8,
+    FrameEncoder, Framing, LengthPrefixed, Missing, Netstring, Prefix, Width, check_utf8,
 };
 use pipeframe::sync::FrameReader;
 
@@ -274,9 +274,11 @@ pub fn chunks(script: &[u8], total: usize) -> Vec<usize> {
     v
 }
 
-/// Decodes through `step`/`step_eof`, feeding `stream` in the given chunks, checking the
-/// step contract and conservation at every call.
-pub fn step_trace<D: FrameDecoder>(mut dec: D, stream: &[u8], chunks: &[usize]) -> Trace {
+/// Decodes through `step`/`step_eof`, feeding `stream` in the given chunks (whatever they
+/// leave out arrives with the end of the stream), checking the step contract and
+/// conservation at every call, and that a truncation's counts are exact.
+pub fn step_trace<D: FrameDecoder + Clone>(mut dec: D, stream: &[u8], chunks: &[usize]) -> Trace {
+    let fresh = dec.clone();
     let mut t = Trace {
         events: Vec::new(),
         spans: Vec::new(),
@@ -290,10 +292,9 @@ pub fn step_trace<D: FrameDecoder>(mut dec: D, stream: &[u8], chunks: &[usize]) 
     let pieces = chunks.iter().map(Some).chain(std::iter::once(None));
     for piece in pieces {
         let eof = piece.is_none();
-        if let Some(&n) = piece {
-            buf.extend_from_slice(&stream[fed..fed + n]);
-            fed += n;
-        }
+        let n = piece.copied().unwrap_or(stream.len() - fed);
+        buf.extend_from_slice(&stream[fed..fed + n]);
+        fed += n;
         loop {
             assert_eq!(t.consumed + buf.len(), fed, "bytes not conserved");
             let r = if eof {
@@ -335,11 +336,9 @@ pub fn step_trace<D: FrameDecoder>(mut dec: D, stream: &[u8], chunks: &[usize]) 
                     assert!(!err_pending, "two errors without progress: {e}");
                     err_pending = true;
                     let fatal = !e.is_recoverable();
-                    if eof {
-                        assert!(
-                            fatal || !buf.is_empty() || !matches!(e, DecodeError::Truncated { .. }),
-                            "recoverable truncation"
-                        );
+                    if let DecodeError::Truncated { buffered, missing } = &e {
+                        assert!(eof && fatal, "truncation before the end");
+                        check_missing(fresh.clone(), &buf, *buffered, *missing);
                     }
                     t.events.push(Event::Error(e));
                     if fatal {
@@ -356,6 +355,42 @@ pub fn step_trace<D: FrameDecoder>(mut dec: D, stream: &[u8], chunks: &[usize]) 
         "clean end before the end of the input"
     );
     t
+}
+
+/// A truncation names the bytes it had and exactly what was missing: a fresh decoder given
+/// those bytes plus `Exactly(n)` more completes a frame with the last of them, not before.
+fn check_missing<D: FrameDecoder>(mut fresh: D, buf: &[u8], buffered: usize, missing: Missing) {
+    assert_eq!(
+        buffered,
+        buf.len(),
+        "Truncated.buffered is not the bytes left"
+    );
+    match missing {
+        Missing::Exactly(n) => {
+            assert!(n > 0, "truncated with nothing missing");
+            if n > 1 << 16 {
+                return;
+            }
+            // Commas: any payload byte will do, and they end a netstring.
+            let mut more = buf.to_vec();
+            more.resize(buf.len() + n as usize - 1, b',');
+            let short = fresh.step(&more);
+            assert!(
+                matches!(&short, Ok(s) if s.frame_range().is_none() && s.consumed() == 0),
+                "{n} bytes missing, but {} complete something: {short:?}",
+                n - 1
+            );
+            fresh.reset();
+            more.push(b',');
+            let full = fresh.step(&more);
+            assert!(
+                matches!(&full, Ok(s) if s.frame_range().is_some() && s.consumed() == more.len()),
+                "{n} bytes missing, but adding them gives {full:?}"
+            );
+        }
+        Missing::AtLeast(n) => assert!(n > 0, "truncated with nothing missing"),
+        Missing::Delimiter => {}
+    }
 }
 
 /// Decodes through `decode`/`decode_eof` on a `BytesMut`, in the given chunks. Returns the
@@ -485,15 +520,23 @@ pub fn check_codec<D, E, R>(
     let reference = step_trace(dec.clone(), stream, &one);
     check_spans(&reference, stream);
 
-    // Chunking equivalence, step level.
+    // Chunking equivalence, step level; "at EOF" hands over every byte with the end of the
+    // stream, so only `step_eof` sees them.
     let bytes1 = vec![1; stream.len()];
     let scripted = chunks(input.script, stream.len());
-    for (name, c) in [("1-byte", &bytes1), ("scripted", &scripted)] {
-        let t = step_trace(dec.clone(), stream, c);
-        assert_eq!(
-            t, reference,
-            "step level, {name} chunks differ from one piece"
-        );
+    for (name, c) in [
+        ("1-byte", &bytes1),
+        ("scripted", &scripted),
+        ("at EOF", &vec![]),
+    ] {
+        let mut t = step_trace(dec.clone(), stream, c);
+        let mut r = reference.clone();
+        if c.is_empty() {
+            // Every frame comes from `step_eof` here.
+            t.spans.iter_mut().for_each(|s| s.2 = false);
+            r.spans.iter_mut().for_each(|s| s.2 = false);
+        }
+        assert_eq!(t, r, "step level, {name} chunks differ from one piece");
     }
 
     // The decode level agrees with the step level, in every chunking.
@@ -797,7 +840,7 @@ pub struct EngineCheck {
 
 impl EngineCheck {
     /// A check against the one-piece decoding of `stream` by `dec`.
-    pub fn new<D: FrameDecoder>(dec: D, stream: &[u8]) -> Self {
+    pub fn new<D: FrameDecoder + Clone>(dec: D, stream: &[u8]) -> Self {
         EngineCheck {
             reference: step_trace(dec, stream, &[stream.len()]),
             k: 0,
