@@ -151,7 +151,8 @@ impl FrameDecoder for ContentLength {
                         self.searched = 0;
                         (h, n)
                     }
-                    None if buf.len() >= self.max_header_len => {
+                    // Nothing buffered is never too long, even with a limit of 0.
+                    None if buf.len() >= self.max_header_len.max(1) => {
                         return Err(DecodeError::HeaderTooLong {
                             max: self.max_header_len,
                         });
