@@ -22,7 +22,7 @@ cargo fuzz --version
 targets=${FUZZ_TARGETS:-$(cargo fuzz list | grep -vx seeds)}
 
 echo "--- build (nightly, address sanitizer, debug assertions)"
-cargo +nightly fuzz build -O
+cargo +nightly fuzz build -O -a
 
 echo "--- seed corpora (from our encoders and the SPEC.md vectors)"
 rm -rf ci-corpus
@@ -36,7 +36,7 @@ for t in $targets; do
   fi
   echo "--- fuzz $t for ${secs}s"
   log=$(mktemp)
-  if cargo +nightly fuzz run -O "$t" ci-corpus/"$t" -- \
+  if cargo +nightly fuzz run -O -a "$t" ci-corpus/"$t" -- \
       -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256 \
       -print_final_stats=1 >"$log" 2>&1; then
     grep -E '^stat::number_of_executed_units' "$log" | sed "s/^/$t: /" || true
