@@ -9,6 +9,9 @@
 //! * [`codec`]: the sans-IO codec core (length-prefixed, delimiter, `Content-Length`,
 //!   netstring). No runtime; compiles with `--no-default-features`.
 //! * [`sync`]: the blocking flavour over `std::io::Read` / `Write`.
+//! * [`pipe`]: anonymous pipes handed to a child process (Unix).
+//! * [`named`]: named pipe servers and clients, .NET-compatible names (Unix).
+//! * [`fifo`]: FIFOs made with `mkfifo` (Unix).
 //!
 //! The wire formats, limits and error behaviour are specified byte by byte in `SPEC.md`.
 //!
@@ -35,4 +38,16 @@
 pub mod bench;
 pub mod codec;
 mod engine;
+#[cfg(unix)]
+pub mod fifo;
+#[cfg(unix)]
+pub mod named;
+#[cfg(unix)]
+pub mod pipe;
 pub mod sync;
+mod sys;
+
+/// The README's examples, compiled and run as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

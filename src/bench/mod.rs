@@ -15,6 +15,8 @@ use std::io;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::codec::Framing;
+
 mod blocking;
 mod pair;
 
@@ -177,6 +179,144 @@ pub fn rates(size: usize, frames: u64, elapsed: Duration) -> (f64, f64) {
 pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples.get(samples.len() / 2).copied().unwrap_or_default()
+}
+
+/// The API flavour a measurement runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flavour {
+    /// `std::io`, one thread per side.
+    Blocking,
+}
+
+impl Flavour {
+    /// Every flavour this build can measure.
+    pub const ALL: [Flavour; 1] = [Flavour::Blocking];
+
+    /// The flavour's name in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavour::Blocking => "blocking",
+        }
+    }
+}
+
+impl fmt::Display for Flavour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Flavour {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Flavour::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| format!("unknown flavour {s:?} (expected blocking)"))
+    }
+}
+
+/// How long to measure.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// The duration one timed run aims for (the frame count is calibrated to it).
+    pub target: Duration,
+    /// Timed runs per figure; the median is reported.
+    pub samples: usize,
+}
+
+/// Runs `run(n)` with growing `n` until it takes a quarter of `target`, then scales `n` to
+/// `target`.
+fn calibrate(
+    start: u64,
+    target: Duration,
+    mut run: impl FnMut(u64) -> io::Result<Duration>,
+) -> io::Result<u64> {
+    let mut n = start.max(1);
+    loop {
+        let t = run(n)?;
+        if t >= target / 4 || n >= 1 << 36 {
+            let scale = target.as_secs_f64() / t.as_secs_f64().max(1e-9);
+            return Ok(((n as f64 * scale) as u64).max(1));
+        }
+        n *= 4;
+    }
+}
+
+/// Median of `samples` timed runs of `n` units.
+fn sample(
+    n: u64,
+    samples: usize,
+    mut run: impl FnMut(u64) -> io::Result<Duration>,
+) -> io::Result<Duration> {
+    let mut v = Vec::with_capacity(samples);
+    for _ in 0..samples.max(1) {
+        v.push(run(n)?);
+    }
+    Ok(median(v))
+}
+
+/// Measures one transport, flavour and size: throughput (bytes/s and frames/s) and round-trip
+/// time, raw and framed. Stream transports are framed with `framing`; message transports are
+/// measured raw only until message mode is wired in. A figure that cannot be measured here
+/// (an unsupported kernel feature, a size over a transport's limit) is left out; the error is
+/// returned only if nothing could be measured.
+pub fn measure(
+    transport: Transport,
+    flavour: Flavour,
+    framing: &Framing,
+    size: usize,
+    plan: &Plan,
+) -> io::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    let mut last_err = None;
+    let framed_name = if transport.is_message() {
+        "message".to_string()
+    } else {
+        framing.to_string()
+    };
+    for framed in [false, true] {
+        let f = framed.then_some(framing);
+        let name = if framed {
+            framed_name.clone()
+        } else {
+            "raw".into()
+        };
+        let row = |metric, value| Row {
+            transport,
+            flavour: flavour.name(),
+            framing: name.clone(),
+            size,
+            metric,
+            value,
+        };
+        let tp = |n: u64| match flavour {
+            Flavour::Blocking => blocking::throughput(transport, f, size, n),
+        };
+        let res = calibrate((256 * 1024 / size.max(1)) as u64, plan.target, tp)
+            .and_then(|n| Ok((n, sample(n, plan.samples, tp)?)));
+        match res {
+            Ok((n, t)) => {
+                let (bps, mps) = rates(size, n, t);
+                rows.push(row(Metric::BytesPerSec, bps));
+                rows.push(row(Metric::MsgsPerSec, mps));
+            }
+            Err(e) => last_err = Some(e),
+        }
+        let rt = |n: u64| match flavour {
+            Flavour::Blocking => blocking::round_trip(transport, f, size, n),
+        };
+        let res =
+            calibrate(64, plan.target / 2, rt).and_then(|n| Ok((n, sample(n, plan.samples, rt)?)));
+        match res {
+            Ok((n, t)) => rows.push(row(Metric::RttNs, t.as_nanos() as f64 / n as f64)),
+            Err(e) => last_err = Some(e),
+        }
+    }
+    match (rows.is_empty(), last_err) {
+        (true, Some(e)) => Err(e),
+        _ => Ok(rows),
+    }
 }
 
 fn unsupported(what: String) -> io::Error {

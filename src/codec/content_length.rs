@@ -22,7 +22,7 @@ use super::{
 /// The default limit on the header block: 8 KiB.
 pub const DEFAULT_MAX_HEADER_LEN: usize = 8 * 1024;
 
-/// Header-delimited (`Content-Length`) framing. See the [module docs](self).
+/// Header-delimited (`Content-Length`) framing; SPEC.md §5 gives the rules.
 ///
 /// ```
 /// use bytes::BytesMut;
@@ -151,8 +151,7 @@ impl FrameDecoder for ContentLength {
                         self.searched = 0;
                         (h, n)
                     }
-                    // Nothing buffered is never too long, even with a limit of 0.
-                    None if buf.len() >= self.max_header_len.max(1) => {
+                    None if !buf.is_empty() && buf.len() >= self.max_header_len => {
                         return Err(DecodeError::HeaderTooLong {
                             max: self.max_header_len,
                         });

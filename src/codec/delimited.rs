@@ -18,7 +18,7 @@ use super::{
     Step,
 };
 
-/// Delimiter framing. See the [module docs](self) for the wire form and the resync rule.
+/// Delimiter framing; SPEC.md §4 gives the wire form, the limits and the resync rule.
 ///
 /// ```
 /// use bytes::BytesMut;
@@ -114,11 +114,13 @@ impl Delimited {
     }
 
     /// The longest raw run (payload plus a stripped `\r`) that can precede the delimiter.
+    #[inline]
     fn max_raw(&self) -> usize {
         self.max_frame_len
             .saturating_add(usize::from(self.strip_cr && self.delimiter == b'\n'))
     }
 
+    #[inline]
     fn payload_end(&self, buf: &[u8], delim_at: usize) -> usize {
         if self.strip_cr && self.delimiter == b'\n' && delim_at > 0 && buf[delim_at - 1] == b'\r' {
             delim_at - 1
@@ -144,6 +146,7 @@ impl Default for Delimited {
 }
 
 impl FrameDecoder for Delimited {
+    #[inline]
     fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
         if self.discarding {
             return Ok(match memchr(self.delimiter, buf) {
@@ -168,7 +171,11 @@ impl FrameDecoder for Delimited {
                 }
                 Ok(Step::frame(at + 1, 0..end))
             }
-            None if limit > self.max_raw() => Err(self.too_long(limit)),
+            // `limit` raw bytes hold at least `max + 1` payload bytes (in lines modes the last
+            // one may be a `\r` that a `\n` would strip).
+            None if limit > self.max_raw() => {
+                Err(self.too_long(self.max_frame_len.saturating_add(1)))
+            }
             None => {
                 self.searched = limit;
                 Ok(Step::NEED_MORE)
@@ -206,6 +213,7 @@ impl FrameDecoder for Delimited {
 }
 
 impl FrameEncoder for Delimited {
+    #[inline]
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
         if payload.len() > self.max_frame_len {
             return Err(EncodeError::FrameTooLong {
@@ -243,6 +251,21 @@ mod tests {
         // Discards through the newline, then goes on.
         assert_eq!(d.step(b"abcd\nxy\n").unwrap(), Step::skip(5));
         assert_eq!(d.step(b"xy\n").unwrap(), Step::frame(3, 0..2));
+    }
+
+    #[test]
+    fn too_long_reports_payload_bytes_not_a_stripped_cr() {
+        // Five raw bytes without '\n', the last one '\r': only four are surely payload.
+        let mut d = Delimited::lines().max_frame_len(3);
+        assert_eq!(
+            d.step(b"abcd\r"),
+            Err(DecodeError::DelimitedTooLong { seen: 4, max: 3 })
+        );
+        let mut d = Delimited::nul().max_frame_len(3);
+        assert_eq!(
+            d.step(b"abcd"),
+            Err(DecodeError::DelimitedTooLong { seen: 4, max: 3 })
+        );
     }
 
     #[test]

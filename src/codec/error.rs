@@ -32,7 +32,8 @@ pub enum DecodeError {
     /// More than the maximum number of bytes arrived without a delimiter (recoverable:
     /// the decoder discards through the next delimiter and goes on).
     DelimitedTooLong {
-        /// How many payload bytes were seen before giving up (at least this many).
+        /// How many payload bytes the decoder had seen when it gave up: always `max + 1`
+        /// (saturating); the frame is at least this long.
         seen: u64,
         /// The configured maximum payload length.
         max: usize,

@@ -190,6 +190,7 @@ impl From<Netstring> for Framing {
 }
 
 impl FrameDecoder for Framing {
+    #[inline]
     fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
         match self {
             Framing::LengthPrefixed(c) => c.step(buf),
@@ -219,6 +220,7 @@ impl FrameDecoder for Framing {
 }
 
 impl FrameEncoder for Framing {
+    #[inline]
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
         match self {
             Framing::LengthPrefixed(c) => c.encode_parts(payload),

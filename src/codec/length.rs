@@ -75,7 +75,7 @@ pub enum Prefix {
     Python,
 }
 
-/// Length-prefixed framing. See the [module docs](self) for the wire form.
+/// Length-prefixed framing; SPEC.md §2 and §3 give the wire form byte by byte.
 ///
 /// Every error is fatal: after it the stream position is unknown.
 ///
@@ -187,6 +187,7 @@ impl LengthPrefixed {
     }
 
     /// The largest payload the configuration can express and allows.
+    #[inline]
     pub fn effective_max(&self) -> u64 {
         let by_prefix = match self.prefix {
             Prefix::Fixed { width, signed, .. } => {
@@ -212,6 +213,7 @@ impl LengthPrefixed {
 
     /// Parses the header: `Ok(None)` if incomplete (with how many bytes at least are missing),
     /// else `(header_len, payload_len)`.
+    #[inline]
     fn header(&self, buf: &[u8]) -> Result<Result<(usize, u64), u64>, DecodeError> {
         let (header_len, value) = match self.prefix {
             Prefix::Fixed {
@@ -336,6 +338,7 @@ impl Default for LengthPrefixed {
 }
 
 impl FrameDecoder for LengthPrefixed {
+    #[inline]
     fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
         match self.header(buf)? {
             Ok((h, len)) => {
@@ -389,25 +392,25 @@ impl FrameDecoder for LengthPrefixed {
 }
 
 impl FrameEncoder for LengthPrefixed {
+    #[inline]
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
-        let len = payload.len();
-        let max = self.effective_max();
-        if len as u64 > max {
-            return Err(EncodeError::FrameTooLong { len, max });
+        let len = payload.len() as u64;
+        if payload.len() > self.max_frame_len || len > self.effective_max() {
+            return Err(EncodeError::FrameTooLong {
+                len: payload.len(),
+                max: self.effective_max(),
+            });
         }
-        let len = len as u64;
-        let mut header = [0u8; 12];
-        let n = match self.prefix {
+        match self.prefix {
             Prefix::Fixed { width, endian, .. } => {
                 let w = width.bytes();
                 let v = len + if self.includes_header { w as u64 } else { 0 };
-                let be = v.to_be_bytes();
-                let le = v.to_le_bytes();
-                match endian {
-                    Endian::Big => header[..w].copy_from_slice(&be[8 - w..]),
-                    Endian::Little => header[..w].copy_from_slice(&le[..w]),
-                }
-                w
+                let bytes = match endian {
+                    // The w low-order bytes, most significant first, at the start.
+                    Endian::Big => (v << (64 - 8 * w as u32)).to_be_bytes(),
+                    Endian::Little => v.to_le_bytes(),
+                };
+                Ok(Parts::short(bytes, w, &[]))
             }
             Prefix::Varint => {
                 let v = if self.includes_header {
@@ -420,22 +423,24 @@ impl FrameEncoder for LengthPrefixed {
                 } else {
                     len
                 };
-                write_varint(v, &mut header)
+                let mut header = [0u8; 12];
+                let n = write_varint(v, &mut header);
+                Ok(Parts::new(&header[..n], &[]))
             }
             Prefix::Python => {
                 let extra = if self.includes_header { 4 } else { 0 };
                 if len + extra <= 0x7fff_ffff {
+                    let mut header = [0u8; 8];
                     header[..4].copy_from_slice(&((len + extra) as u32).to_be_bytes());
-                    4
+                    Ok(Parts::short(header, 4, &[]))
                 } else {
                     let extra = if self.includes_header { 12 } else { 0 };
-                    header[..4].copy_from_slice(&[0xff; 4]);
+                    let mut header = [0xffu8; 12];
                     header[4..12].copy_from_slice(&(len + extra).to_be_bytes());
-                    12
+                    Ok(Parts::new(&header, &[]))
                 }
             }
-        };
-        Ok(Parts::new(&header[..n], &[]))
+        }
     }
 }
 

@@ -82,6 +82,7 @@ impl Step {
     };
 
     /// A complete frame: `consumed` bytes make up the whole frame, `payload` is its payload.
+    #[inline]
     pub fn frame(consumed: usize, payload: Range<usize>) -> Step {
         debug_assert!(payload.start <= payload.end && payload.end <= consumed);
         Step {
@@ -91,6 +92,7 @@ impl Step {
     }
 
     /// Bytes to drop without a frame (the decoder is discarding).
+    #[inline]
     pub fn skip(consumed: usize) -> Step {
         Step {
             consumed,
@@ -99,11 +101,13 @@ impl Step {
     }
 
     /// How many leading bytes the caller drops.
+    #[inline]
     pub fn consumed(&self) -> usize {
         self.consumed
     }
 
     /// The payload of a complete frame, relative to the bytes passed in, if one was found.
+    #[inline]
     pub fn frame_range(&self) -> Option<Range<usize>> {
         self.frame.clone()
     }
@@ -195,6 +199,7 @@ pub struct Parts {
 impl Parts {
     /// Parts with the given header and trailer. Panics if they exceed the inline sizes
     /// ([`MAX_HEADER_LEN`] and 2 bytes); codecs never do.
+    #[inline]
     pub fn new(header: &[u8], trailer: &[u8]) -> Parts {
         let mut parts = Parts {
             header: [0; MAX_HEADER_LEN],
@@ -207,17 +212,44 @@ impl Parts {
         parts
     }
 
+    /// Parts with a header of at most 8 bytes, given as the first `len` bytes of `header`:
+    /// builds without a variable-length copy (the hot path of fixed-width prefixes).
+    #[inline]
+    pub(crate) fn short(header: [u8; 8], len: usize, trailer: &[u8]) -> Parts {
+        let mut parts = Parts {
+            header: [0; MAX_HEADER_LEN],
+            header_len: len.min(8) as u8,
+            trailer: [0; 2],
+            trailer_len: trailer.len() as u8,
+        };
+        parts.header[..8].copy_from_slice(&header);
+        parts.trailer[..trailer.len()].copy_from_slice(trailer);
+        parts
+    }
+
+    /// The first 16 bytes of the header buffer (the header, then padding when shorter), for
+    /// copies of a fixed size.
+    #[inline]
+    pub(crate) fn header_prefix16(&self) -> [u8; 16] {
+        let mut out = [0; 16];
+        out.copy_from_slice(&self.header[..16]);
+        out
+    }
+
     /// The bytes that go before the payload.
+    #[inline]
     pub fn header(&self) -> &[u8] {
         &self.header[..self.header_len as usize]
     }
 
     /// The bytes that go after the payload.
+    #[inline]
     pub fn trailer(&self) -> &[u8] {
         &self.trailer[..self.trailer_len as usize]
     }
 
     /// Header plus trailer length: the framing overhead in bytes.
+    #[inline]
     pub fn overhead(&self) -> usize {
         self.header_len as usize + self.trailer_len as usize
     }

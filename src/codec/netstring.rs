@@ -15,7 +15,7 @@ use super::{
     Step,
 };
 
-/// Netstring framing. See the [module docs](self).
+/// Netstring framing; SPEC.md §6 gives the rules.
 ///
 /// ```
 /// use bytes::BytesMut;
@@ -58,8 +58,11 @@ impl Netstring {
             match b {
                 b':' if i > 0 => return Ok(Some((i + 1, n as usize))),
                 b'0'..=b'9' if !(i == 1 && buf[0] == b'0') => {
-                    n = n.saturating_mul(10).saturating_add(u64::from(b - b'0'));
-                    if n > self.max_frame_len as u64 {
+                    let next = n
+                        .checked_mul(10)
+                        .and_then(|n| n.checked_add(u64::from(b - b'0')));
+                    n = next.unwrap_or(u64::MAX);
+                    if next.is_none() || n > self.max_frame_len as u64 {
                         return Err(DecodeError::FrameTooLong {
                             declared: n,
                             max: self.max_frame_len,
@@ -80,6 +83,7 @@ impl Default for Netstring {
 }
 
 impl FrameDecoder for Netstring {
+    #[inline]
     fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
         let Some((h, n)) = self.header(buf)? else {
             return Ok(Step::NEED_MORE);
@@ -121,6 +125,7 @@ impl FrameDecoder for Netstring {
 }
 
 impl FrameEncoder for Netstring {
+    #[inline]
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
         if payload.len() > self.max_frame_len {
             return Err(EncodeError::FrameTooLong {
@@ -141,5 +146,22 @@ impl FrameEncoder for Netstring {
             }
         }
         Ok(Parts::new(&digits[d..], b","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_overflowing_u64_is_too_long_even_without_a_limit() {
+        let mut ns = Netstring::new().max_frame_len(usize::MAX);
+        assert_eq!(
+            ns.step(b"99999999999999999999:"),
+            Err(DecodeError::FrameTooLong {
+                declared: u64::MAX,
+                max: usize::MAX
+            })
+        );
     }
 }

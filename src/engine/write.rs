@@ -44,9 +44,23 @@ impl<E: FrameEncoder> WriteBuf<E> {
         if self.buf.capacity() == 0 {
             self.buf.reserve(self.batch.min(64 * 1024));
         }
-        self.buf.extend_from_slice(parts.header());
+        let (header, trailer) = (parts.header(), parts.trailer());
+        self.buf
+            .reserve(header.len() + payload.len() + trailer.len());
+        if header.len() <= 16 {
+            // A fixed-size copy (no memcpy call), then drop the padding.
+            let at = self.buf.len();
+            self.buf.extend_from_slice(&parts.header_prefix16());
+            self.buf.truncate(at + header.len());
+        } else {
+            self.buf.extend_from_slice(header);
+        }
         self.buf.extend_from_slice(payload);
-        self.buf.extend_from_slice(parts.trailer());
+        match trailer {
+            [] => {}
+            [b] => self.buf.push(*b),
+            _ => self.buf.extend_from_slice(trailer),
+        }
         Ok(if self.buf.len() >= self.batch {
             Push::Full
         } else {

@@ -121,7 +121,9 @@ impl<R: Read, D: FrameDecoder> FrameReader<R, D> {
 impl<R: Read, D: FrameDecoder> Iterator for FrameReader<R, D> {
     type Item = io::Result<Bytes>;
 
-    /// The next frame; `None` at a clean end. After a fatal error the iterator ends.
+    /// The next frame; `None` at a clean end. After a fatal decode error the iterator ends;
+    /// I/O errors are yielded as they come (like [`std::io::BufRead::lines`]), so stop at the
+    /// first error unless it is one you can retry.
     fn next(&mut self) -> Option<Self::Item> {
         if self.engine.has_failed() {
             return None;

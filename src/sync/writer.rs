@@ -44,6 +44,7 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
         }
     }
 
+    #[inline]
     fn check(&self) -> io::Result<()> {
         if self.poisoned {
             return Err(io::Error::other(

@@ -1,0 +1,189 @@
+//! `bench`: framed throughput and round trips over every transport, next to the raw
+//! transport, using the same measuring code as the criterion benches (`pipeframe::bench`).
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use clap::Args;
+use pipeframe::bench::{self, Flavour, Metric, Row, Transport};
+use pipeframe::codec::Framing;
+
+use crate::{Failure, parse_size};
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// Fewer, shorter runs: finishes in under 30 seconds.
+    #[arg(long)]
+    quick: bool,
+    /// Print one JSON array of rows instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Frame sizes, comma separated (default 64,64k; suffixes k and m allowed).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_size)]
+    sizes: Option<Vec<usize>>,
+    /// Transports, comma separated: pipe, unix, seqpacket, packetpipe, tcp (default all).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_transport)]
+    transports: Option<Vec<Transport>>,
+    /// Flavours, comma separated: blocking, tokio, smol (default all).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_flavour)]
+    flavours: Option<Vec<Flavour>>,
+    /// The byte codec for stream transports (message transports use message mode).
+    #[arg(long, value_name = "F", default_value = "lp32le")]
+    framing: Framing,
+}
+
+fn parse_transport(s: &str) -> Result<Transport, String> {
+    s.parse()
+}
+
+fn parse_flavour(s: &str) -> Result<Flavour, String> {
+    s.parse()
+}
+
+pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
+    let sizes = args.sizes.clone().unwrap_or_else(|| vec![64, 64 * 1024]);
+    if sizes.is_empty() || sizes.contains(&0) {
+        return Err(Failure::Usage(
+            "--sizes needs sizes of at least 1 byte".into(),
+        ));
+    }
+    let transports = args
+        .transports
+        .clone()
+        .unwrap_or_else(|| Transport::ALL.to_vec());
+    let flavours = args
+        .flavours
+        .clone()
+        .unwrap_or_else(|| Flavour::ALL.to_vec());
+    let plan = bench::Plan {
+        target: if args.quick {
+            Duration::from_millis(60)
+        } else {
+            Duration::from_millis(400)
+        },
+        samples: if args.quick { 1 } else { 3 },
+    };
+
+    let mut jobs = Vec::new();
+    for &t in &transports {
+        for &f in &flavours {
+            for &size in &sizes {
+                jobs.push((t, f, size));
+            }
+        }
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    let mut skipped: Vec<String> = Vec::new();
+    let mut err = io::stderr();
+    for (i, &(t, f, size)) in jobs.iter().enumerate() {
+        let _ = write!(err, "\r\x1b[2K[{}/{}] {t} {f} {size} B", i + 1, jobs.len());
+        let _ = err.flush();
+        match bench::measure(t, f, &args.framing, size, &plan) {
+            Ok(mut r) => rows.append(&mut r),
+            Err(e) => skipped.push(format!("{t} {f} {size} B: {e}")),
+        }
+    }
+    let _ = writeln!(err, "\r\x1b[2K{} measurements done", jobs.len());
+    for s in &skipped {
+        let _ = writeln!(err, "skipped: {s}");
+    }
+
+    let mut out = io::stdout().lock();
+    let res = if args.json {
+        print_json(&mut out, &rows)
+    } else {
+        print_table(&mut out, &rows, &transports, &flavours, &sizes)
+    };
+    res.and_then(|_| out.flush()).map_err(Failure::stdout)
+}
+
+fn print_json(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
+    writeln!(out, "[")?;
+    for (i, r) in rows.iter().enumerate() {
+        let comma = if i + 1 < rows.len() { "," } else { "" };
+        writeln!(out, "  {}{comma}", r.to_json())?;
+    }
+    writeln!(out, "]")
+}
+
+fn find(rows: &[Row], t: Transport, f: Flavour, raw: bool, size: usize, m: Metric) -> Option<f64> {
+    rows.iter()
+        .find(|r| {
+            r.transport == t
+                && r.flavour == f.name()
+                && (r.framing == "raw") == raw
+                && r.size == size
+                && r.metric == m
+        })
+        .map(|r| r.value)
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        _ => "-".into(),
+    }
+}
+
+fn fmt_rate(v: Option<f64>, unit: f64) -> String {
+    v.map_or("-".into(), |v| format!("{:.1}", v / unit))
+}
+
+fn print_table(
+    out: &mut impl Write,
+    rows: &[Row],
+    transports: &[Transport],
+    flavours: &[Flavour],
+    sizes: &[usize],
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<11} {:<9} {:>8} {:>11} {:>11} {:>7} {:>11} {:>8} {:>10} {:>10} {:>7}",
+        "transport",
+        "flavour",
+        "size",
+        "raw MB/s",
+        "framed MB/s",
+        "f/raw",
+        "framed kf/s",
+        "f/tcp",
+        "rtt raw us",
+        "rtt fr us",
+        "rtt f/r"
+    )?;
+    for &t in transports {
+        for &f in flavours {
+            for &size in sizes {
+                let raw = find(rows, t, f, true, size, Metric::BytesPerSec);
+                let fr = find(rows, t, f, false, size, Metric::BytesPerSec);
+                let frm = find(rows, t, f, false, size, Metric::MsgsPerSec);
+                let tcp = find(rows, Transport::Tcp, f, false, size, Metric::BytesPerSec);
+                let rr = find(rows, t, f, true, size, Metric::RttNs);
+                let rf = find(rows, t, f, false, size, Metric::RttNs);
+                if raw.is_none() && fr.is_none() && rr.is_none() {
+                    continue;
+                }
+                writeln!(
+                    out,
+                    "{:<11} {:<9} {:>8} {:>11} {:>11} {:>7} {:>11} {:>8} {:>10} {:>10} {:>7}",
+                    t.name(),
+                    f.name(),
+                    size,
+                    fmt_rate(raw, 1e6),
+                    fmt_rate(fr, 1e6),
+                    ratio(fr, raw),
+                    fmt_rate(frm, 1e3),
+                    ratio(fr, tcp),
+                    fmt_rate(rr, 1e3),
+                    fmt_rate(rf, 1e3),
+                    ratio(rf, rr),
+                )?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "\nf/raw: framed over raw throughput; f/tcp: framed over framed TCP loopback; rtt f/r: \
+         framed over raw round trip. Ratios are from this run only."
+    )
+}

@@ -1,0 +1,90 @@
+//! Named pipes: a server binds a [`PipeName`], many clients connect to it, each connection
+//! is its own duplex [`PipeStream`].
+//!
+//! On Unix a named pipe is a Unix domain stream socket, as in .NET: [`PipeName::new`] maps a
+//! name to the same socket file .NET's `NamedPipeServerStream(name)` uses
+//! (`$TMPDIR/CoreFxPipe_NAME`), so a pipeframe server and a .NET client, or the reverse, meet
+//! by name. Explicit paths and Linux abstract names work too.
+//!
+//! # Server
+//!
+//! * [`Listener::bind`] / [`ListenOptions::bind`]; [`Listener::accept`],
+//!   [`Listener::incoming`], and the accept loop [`Listener::serve`] (a thread per client).
+//! * A socket file left by a crashed server (a `connect` to it is refused) is removed and the
+//!   name bound again. A live server's name is never taken over: that bind fails with
+//!   [`std::io::ErrorKind::AddrInUse`] naming the path. Neither is a file that is not a
+//!   socket.
+//! * The socket file is removed when the listener is dropped, if the path still names the
+//!   file it bound (another server may have taken the name since).
+//!
+//! # Access control
+//!
+//! * The socket file gets [`ListenOptions::mode`] (default `0o600`: only the owner, and root,
+//!   may connect) with no window where it is more open: the mode is set on the socket with
+//!   `fchmod` before `bind`, and Linux creates the file with it (less the umask; bits the
+//!   umask removed are then added back with `chmod`, which only widens up to the mode asked).
+//!   Other Unix systems do not take the mode from the socket; there the socket is bound inside
+//!   a new `0o700` directory beside the target, given its mode, and hard-linked into place
+//!   (`link` never replaces an existing file), and the directory is removed.
+//! * [`ListenOptions::current_user_only`], like .NET's `PipeOptions.CurrentUserOnly`, closes
+//!   peers whose effective uid differs from ours (`SO_PEERCRED`) before `accept` returns them.
+//!   On the client side [`ConnectOptions::current_user_only`] refuses a server run by another
+//!   user.
+//! * Every connection tells the peer's [`PeerCredentials`] (pid, uid, gid):
+//!   [`PipeStream::peer_credentials`], or [`peer_credentials`] for the async flavours' streams.
+//!
+//! # Client
+//!
+//! [`connect`] tries once; [`connect_timeout`] and [`ConnectOptions::timeout`] wait for a
+//! server that is not up yet (the articles start the client first), and fail with
+//! [`std::io::ErrorKind::TimedOut`] naming the endpoint.
+//!
+//! # Flavours
+//!
+//! Blocking here; [`tokio`] (feature `tokio`) and [`futures_io`] (feature `futures-io`, for
+//! smol) have the same listener and connect functions returning the runtime's stream type.
+//!
+//! ```
+//! use pipeframe::codec::LengthPrefixed;
+//! use pipeframe::named::{Listener, PipeName, connect_timeout};
+//! use std::time::Duration;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let name = PipeName::from_path(dir.path().join("demo.sock"));
+//! let listener = Listener::bind(&name)?;
+//! let client = std::thread::spawn({
+//!     let name = name.clone();
+//!     move || -> std::io::Result<()> {
+//!         let mut c = connect_timeout(&name, Duration::from_secs(5))?.framed(LengthPrefixed::dotnet())?;
+//!         c.send(b"Hello server!")?;
+//!         assert_eq!(c.recv()?.as_deref(), Some(&b"Message processed"[..]));
+//!         Ok(())
+//!     }
+//! });
+//! let stream = listener.accept()?;
+//! assert_eq!(stream.peer_credentials()?.pid(), Some(std::process::id()));
+//! let mut s = stream.framed(LengthPrefixed::dotnet())?;
+//! assert_eq!(s.recv()?.as_deref(), Some(&b"Hello server!"[..]));
+//! s.send(b"Message processed")?;
+//! client.join().unwrap()?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod creds;
+mod listener;
+mod name;
+mod options;
+mod stream;
+
+#[cfg(feature = "futures-io")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
+pub mod futures_io;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
+
+pub use creds::{PeerCredentials, peer_credentials};
+pub use listener::Listener;
+pub use name::{DOTNET_PREFIX, PipeName};
+pub use options::{ConnectOptions, ListenOptions};
+pub use stream::{PipeStream, connect, connect_timeout};

@@ -1,0 +1,246 @@
+//! Anonymous pipes handed to a child process, as .NET's `AnonymousPipeServerStream` does, with
+//! the parent's copy of the child's end closed for you.
+//!
+//! # Parent
+//!
+//! [`to_child`] (parent writes, child reads) and [`from_child`] (child writes, parent reads)
+//! make a pipe and return the parent's end (a [`PipeWriter`] or [`PipeReader`]) and a
+//! [`ChildEnd`]. Pass [`ChildEnd::handle_string`] to the child as an argument or environment
+//! variable (on Unix it is the decimal descriptor number, like .NET's
+//! `GetClientHandleAsString()`), then spawn with [`ChildEnd::spawn`] or [`spawn`].
+//! Spawning consumes the ends: the parent's copies are closed as soon as the child exists, so
+//! the deadlock the .NET articles warn about (forgetting `DisposeLocalCopyOfClientHandle`,
+//! then waiting forever for an end of stream that the parent's own copy holds back) cannot
+//! happen. A duplex channel is two pipes, one each way.
+//!
+//! How the child inherits the end without `unsafe` (no `pre_exec`): every descriptor is made
+//! close-on-exec; right before `spawn` the child's ends have that flag cleared, and right after
+//! they are closed in the parent. Our spawns hold one process-wide lock for that moment, so
+//! they never leak ends into each other. A child started at that same moment by code that does
+//! not take the lock (another thread calling `Command::spawn` directly) can inherit the end
+//! too, and then the pipe only ends when that child exits too; code that spawns children from
+//! several threads can take [`spawn_lock`] around its own spawns to rule it out.
+//!
+//! # Child
+//!
+//! [`ClientHandle::parse`] (from an argument) or [`ClientHandle::from_env`], then
+//! [`frame_reader`](ClientHandle::frame_reader) / [`frame_writer`](ClientHandle::frame_writer)
+//! (or [`open_reader`](ClientHandle::open_reader) / [`open_writer`](ClientHandle::open_writer)
+//! for the raw pipe). A handle that is not a number, not open, not a pipe, or the wrong end is
+//! a clear error naming the handle (`pipe handle 5 is the write end of a pipe; expected a read
+//! end`).
+//!
+//! Safe Rust cannot take ownership of a descriptor by number, so the child *opens the pipe
+//! again* through `/proc/self/fd/N` (Linux; `/dev/fd/N` elsewhere). The inherited descriptor
+//! `N` itself stays open until the child exits (or execs another program, which inherits it).
+//! What that means:
+//!
+//! * The parent sees end of stream from a child writer when the child **exits**, not when the
+//!   child drops its writer. A child that goes on running after it is done writing should say
+//!   so in the protocol (a last frame), which framing makes easy.
+//! * A child reading sees end of stream when the parent drops its writer, as usual.
+//! * Sockets cannot be opened again this way (Linux refuses), which is one more reason a
+//!   duplex child channel here is two pipes.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use pipeframe::codec::Delimited;
+//! use pipeframe::pipe::{self, ClientHandle};
+//! use pipeframe::sync::{FrameReader, FrameWriter};
+//! use std::process::Command;
+//!
+//! // Parent.
+//! let (tx, child_end) = pipe::to_child()?;
+//! let mut cmd = Command::new("./child");
+//! cmd.arg(child_end.handle_string());
+//! let mut child = child_end.spawn(&mut cmd)?; // the parent's copy is closed here
+//! let mut w = FrameWriter::new(tx, Delimited::lines());
+//! w.write_frame(b"hello")?;
+//! w.finish()?; // then dropped: the child reads end of stream
+//! child.wait()?;
+//!
+//! // Child (`./child 5`).
+//! let arg = std::env::args().nth(1).unwrap_or_default();
+//! let mut r = ClientHandle::parse(&arg)?.frame_reader(Delimited::lines())?;
+//! while let Some(line) = r.read_frame()? {
+//!     println!("the server says: {}", String::from_utf8_lossy(&line));
+//! }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! The parent's ends are std's [`PipeReader`] / [`PipeWriter`]; on tokio turn them into
+//! `tokio::net::unix::pipe::{Receiver, Sender}` with `from_owned_fd(end.into())`, on smol wrap
+//! them in `async_io::Async::new(end)`.
+
+use std::fmt;
+use std::io::{self, PipeReader, PipeWriter};
+use std::os::fd::OwnedFd;
+use std::process::{Child, Command};
+
+use crate::codec::{FrameDecoder, FrameEncoder};
+use crate::sync::{FrameReader, FrameWriter};
+use crate::sys::unix::handoff::{self, End};
+
+/// The child's end of an anonymous pipe, held by the parent until the child is spawned.
+///
+/// Dropping it without spawning closes it (the parent's end then sees end of stream or a
+/// broken pipe).
+#[derive(Debug)]
+pub struct ChildEnd {
+    fd: OwnedFd,
+    end: End,
+}
+
+/// A pipe whose write end stays with the parent; the child reads.
+pub fn to_child() -> io::Result<(PipeWriter, ChildEnd)> {
+    let (r, w) = io::pipe()?;
+    Ok((
+        w,
+        ChildEnd {
+            fd: r.into(),
+            end: End::Read,
+        },
+    ))
+}
+
+/// A pipe whose read end stays with the parent; the child writes.
+pub fn from_child() -> io::Result<(PipeReader, ChildEnd)> {
+    let (r, w) = io::pipe()?;
+    Ok((
+        r,
+        ChildEnd {
+            fd: w.into(),
+            end: End::Write,
+        },
+    ))
+}
+
+impl ChildEnd {
+    /// The handle as a string for the child: on Unix the decimal descriptor number the child
+    /// inherits (what .NET's `GetClientHandleAsString()` returns there).
+    pub fn handle_string(&self) -> String {
+        handoff::fd_number(&self.fd).to_string()
+    }
+
+    /// Whether the child reads from this end (`false`: it writes).
+    pub fn is_read_end(&self) -> bool {
+        self.end == End::Read
+    }
+
+    /// Spawns `cmd` with this end inherited, then closes the parent's copy (also when the
+    /// spawn fails). See [`spawn`] to hand over several ends.
+    pub fn spawn(self, cmd: &mut Command) -> io::Result<Child> {
+        spawn(cmd, [self])
+    }
+}
+
+impl fmt::Display for ChildEnd {
+    /// The [`handle_string`](Self::handle_string).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.handle_string())
+    }
+}
+
+/// Spawns `cmd` with every end in `ends` inherited under the number its
+/// [`handle_string`](ChildEnd::handle_string) gave, then closes the parent's copies (also when
+/// the spawn fails).
+pub fn spawn(cmd: &mut Command, ends: impl IntoIterator<Item = ChildEnd>) -> io::Result<Child> {
+    let fds = ends.into_iter().map(|e| e.fd).collect();
+    handoff::spawn_inheriting(cmd, fds)
+}
+
+/// Holds the lock our spawns take while a child's end is inheritable; see the
+/// [module docs](self). Hold it around your own `Command::spawn` calls (in threads that run
+/// while pipes are handed to children) so those children never inherit another child's end.
+#[must_use = "the lock is released when the guard is dropped"]
+pub struct SpawnLock {
+    _guard: std::sync::MutexGuard<'static, ()>,
+}
+
+impl fmt::Debug for SpawnLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SpawnLock")
+    }
+}
+
+/// Takes the spawn lock (see [`SpawnLock`]).
+pub fn spawn_lock() -> SpawnLock {
+    SpawnLock {
+        _guard: handoff::spawn_lock(),
+    }
+}
+
+/// The child's side: a pipe handle received as a string (an argument or an environment
+/// variable), like .NET's `AnonymousPipeClientStream(direction, handle)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientHandle {
+    fd: i32,
+}
+
+impl ClientHandle {
+    /// Parses a handle string (a decimal descriptor number on Unix). Anything else is an
+    /// [`io::ErrorKind::InvalidInput`] error quoting it.
+    pub fn parse(s: &str) -> io::Result<ClientHandle> {
+        Ok(ClientHandle {
+            fd: handoff::parse_handle(s)?,
+        })
+    }
+
+    /// Reads the handle string from environment variable `var`.
+    pub fn from_env(var: &str) -> io::Result<ClientHandle> {
+        match std::env::var(var) {
+            Ok(s) => Self::parse(&s)
+                .map_err(|e| io::Error::new(e.kind(), format!("environment variable {var}: {e}"))),
+            Err(std::env::VarError::NotPresent) => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("environment variable {var} is not set (no pipe handle was passed)"),
+            )),
+            Err(std::env::VarError::NotUnicode(v)) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("environment variable {var} is not a pipe handle: {v:?}"),
+            )),
+        }
+    }
+
+    /// Opens the read end this handle names. Fails if the handle is not open, not a pipe, or
+    /// a write end.
+    pub fn open_reader(&self) -> io::Result<PipeReader> {
+        handoff::open_inherited(self.fd, End::Read).map(PipeReader::from)
+    }
+
+    /// Opens the write end this handle names. Fails if the handle is not open, not a pipe, a
+    /// read end, or if the reading side is already closed ([`io::ErrorKind::BrokenPipe`]).
+    pub fn open_writer(&self) -> io::Result<PipeWriter> {
+        handoff::open_inherited(self.fd, End::Write).map(PipeWriter::from)
+    }
+
+    /// Opens the Unix stream socket this handle names (a duplex channel a parent made with a
+    /// socket pair). Linux 5.6+ (`pidfd_getfd`); [`io::ErrorKind::Unsupported`] elsewhere.
+    /// Fails if the handle is not open or not a socket.
+    pub fn open_socket(&self) -> io::Result<std::os::unix::net::UnixStream> {
+        handoff::dup_inherited_socket(self.fd).map(std::os::unix::net::UnixStream::from)
+    }
+
+    /// A framed reader over the read end (see [`open_reader`](Self::open_reader)).
+    pub fn frame_reader<D: FrameDecoder>(
+        &self,
+        decoder: D,
+    ) -> io::Result<FrameReader<PipeReader, D>> {
+        Ok(FrameReader::new(self.open_reader()?, decoder))
+    }
+
+    /// A framed writer over the write end (see [`open_writer`](Self::open_writer)).
+    pub fn frame_writer<E: FrameEncoder>(
+        &self,
+        encoder: E,
+    ) -> io::Result<FrameWriter<PipeWriter, E>> {
+        Ok(FrameWriter::new(self.open_writer()?, encoder))
+    }
+}
+
+impl fmt::Display for ClientHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.fd)
+    }
+}

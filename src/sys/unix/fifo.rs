@@ -1,0 +1,190 @@
+//! FIFOs (`mkfifo`): creation and opening with a wait policy.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::OwnedFd;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rustix::event::{PollFd, PollFlags};
+use rustix::fs::{CWD, FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+use super::{err, os_err, type_name};
+
+pub(crate) fn create(path: &Path, mode: u32) -> io::Result<()> {
+    rustix::fs::mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(mode as _), 0).map_err(|e| {
+        match e {
+            Errno::EXIST => err(
+                io::ErrorKind::AlreadyExists,
+                format!("cannot create fifo {}: the path exists", path.display()),
+            ),
+            e => os_err(e, format_args!("cannot create fifo {}", path.display())),
+        }
+    })
+}
+
+/// How an open waits for the other side.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Wait {
+    Block,
+    Timeout(Duration),
+    NonBlocking,
+}
+
+fn open_raw(path: &Path, flags: OFlags) -> Result<OwnedFd, Errno> {
+    loop {
+        match rustix::fs::open(
+            path,
+            flags | OFlags::CLOEXEC | OFlags::NOCTTY,
+            Mode::empty(),
+        ) {
+            Err(Errno::INTR) => continue,
+            r => return r,
+        }
+    }
+}
+
+fn check_fifo(path: &Path, fd: &OwnedFd) -> io::Result<()> {
+    let st = rustix::fs::fstat(fd)?;
+    if FileType::from_raw_mode(st.st_mode as _) != FileType::Fifo {
+        return Err(err(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is {}, not a fifo",
+                path.display(),
+                type_name(st.st_mode as u32)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_path(path: &Path) -> io::Result<()> {
+    let st = rustix::fs::stat(path).map_err(|e| open_failed(path, e))?;
+    if FileType::from_raw_mode(st.st_mode as _) != FileType::Fifo {
+        return Err(err(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is {}, not a fifo",
+                path.display(),
+                type_name(st.st_mode as u32)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn clear_nonblock(fd: &OwnedFd) -> io::Result<()> {
+    let flags = rustix::fs::fcntl_getfl(fd)?;
+    rustix::fs::fcntl_setfl(fd, flags - OFlags::NONBLOCK)?;
+    Ok(())
+}
+
+fn open_failed(path: &Path, e: Errno) -> io::Error {
+    os_err(e, format_args!("cannot open fifo {}", path.display()))
+}
+
+pub(crate) fn open_read(path: &Path, wait: Wait) -> io::Result<File> {
+    let fd = match wait {
+        Wait::Block => {
+            // Refuse a path that is not a fifo before blocking on it.
+            check_path(path)?;
+            let fd = open_raw(path, OFlags::RDONLY).map_err(|e| open_failed(path, e))?;
+            check_fifo(path, &fd)?;
+            fd
+        }
+        Wait::NonBlocking => {
+            let fd = open_raw(path, OFlags::RDONLY | OFlags::NONBLOCK)
+                .map_err(|e| open_failed(path, e))?;
+            check_fifo(path, &fd)?;
+            fd
+        }
+        Wait::Timeout(t) => {
+            let fd = open_raw(path, OFlags::RDONLY | OFlags::NONBLOCK)
+                .map_err(|e| open_failed(path, e))?;
+            check_fifo(path, &fd)?;
+            // Wait until a writer has sent something or come and gone: a reader cannot see a
+            // writer that opened and wrote nothing yet.
+            let deadline = Instant::now() + t;
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let ts = rustix::event::Timespec {
+                    tv_sec: left.as_secs() as _,
+                    tv_nsec: left.subsec_nanos() as _,
+                };
+                let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+                match rustix::event::poll(&mut fds, Some(&ts)) {
+                    Ok(0) => {
+                        return Err(err(
+                            io::ErrorKind::TimedOut,
+                            format!(
+                                "timed out after {t:?} waiting for a writer on fifo {}",
+                                path.display()
+                            ),
+                        ));
+                    }
+                    Ok(_) => break,
+                    Err(Errno::INTR) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            clear_nonblock(&fd)?;
+            fd
+        }
+    };
+    Ok(File::from(fd))
+}
+
+pub(crate) fn open_write(path: &Path, wait: Wait) -> io::Result<File> {
+    let no_reader = || {
+        err(
+            io::ErrorKind::NotConnected,
+            format!("fifo {} has no reader", path.display()),
+        )
+    };
+    let fd = match wait {
+        Wait::Block => {
+            check_path(path)?;
+            let fd = open_raw(path, OFlags::WRONLY).map_err(|e| open_failed(path, e))?;
+            check_fifo(path, &fd)?;
+            fd
+        }
+        Wait::NonBlocking => {
+            let fd = open_raw(path, OFlags::WRONLY | OFlags::NONBLOCK).map_err(|e| match e {
+                Errno::NXIO => no_reader(),
+                e => open_failed(path, e),
+            })?;
+            check_fifo(path, &fd)?;
+            fd
+        }
+        Wait::Timeout(t) => {
+            let start = Instant::now();
+            let deadline = start + t;
+            let mut attempt = 0;
+            let fd = loop {
+                match open_raw(path, OFlags::WRONLY | OFlags::NONBLOCK) {
+                    Ok(fd) => break fd,
+                    Err(Errno::NXIO) if Instant::now() < deadline => {
+                        attempt += 1;
+                        std::thread::sleep(super::socket::backoff(attempt, Some(deadline)));
+                    }
+                    Err(Errno::NXIO) => {
+                        return Err(err(
+                            io::ErrorKind::TimedOut,
+                            format!(
+                                "timed out after {t:?} waiting for a reader on fifo {}",
+                                path.display()
+                            ),
+                        ));
+                    }
+                    Err(e) => return Err(open_failed(path, e)),
+                }
+            };
+            check_fifo(path, &fd)?;
+            clear_nonblock(&fd)?;
+            fd
+        }
+    };
+    Ok(File::from(fd))
+}

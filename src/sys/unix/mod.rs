@@ -1,0 +1,58 @@
+//! Unix implementations: anonymous-pipe handoff, Unix domain socket listeners and clients,
+//! FIFOs. Everything goes through rustix; there is no `unsafe` here.
+
+pub(crate) mod fifo;
+pub(crate) mod handoff;
+pub(crate) mod socket;
+
+use std::io;
+
+/// An `io::Error` of `kind` whose message is `msg`.
+pub(crate) fn err(kind: io::ErrorKind, msg: impl Into<String>) -> io::Error {
+    io::Error::new(kind, msg.into())
+}
+
+/// Converts a rustix errno into an `io::Error` with `what` prefixed to the OS message.
+pub(crate) fn os_err(e: rustix::io::Errno, what: impl std::fmt::Display) -> io::Error {
+    let e = io::Error::from(e);
+    io::Error::new(e.kind(), format!("{what}: {e}"))
+}
+
+/// A file's identity, to tell whether a path still names the file we created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    pub(crate) fn of_stat(st: &rustix::fs::Stat) -> FileId {
+        #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+        FileId {
+            dev: st.st_dev as u64,
+            ino: st.st_ino as u64,
+        }
+    }
+
+    /// The identity of the file `path` names, without following a final symlink.
+    pub(crate) fn of_path(path: &std::path::Path) -> io::Result<FileId> {
+        rustix::fs::lstat(path)
+            .map(|st| FileId::of_stat(&st))
+            .map_err(io::Error::from)
+    }
+}
+
+/// A human name for a file type, for error messages.
+pub(crate) fn type_name(mode: u32) -> &'static str {
+    use rustix::fs::FileType;
+    match FileType::from_raw_mode(mode as _) {
+        FileType::Fifo => "a pipe",
+        FileType::Socket => "a socket",
+        FileType::RegularFile => "a regular file",
+        FileType::Directory => "a directory",
+        FileType::CharacterDevice => "a character device",
+        FileType::BlockDevice => "a block device",
+        FileType::Symlink => "a symbolic link",
+        _ => "an unknown kind of file",
+    }
+}
