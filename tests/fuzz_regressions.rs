@@ -126,12 +126,12 @@ fn netstring() {
 #[test]
 fn sync_reader() {
     // cfg0 = family + 5 * variant (0: length-prefixed, 2: delimited, 3: lsp, 4: netstring);
-    // cfg2 chooses owned, borrowed and text reads; the scripts include Interrupted (0x08)
+    // cfg2 chooses owned, borrowed, text and iterator reads; the scripts include Interrupted (0x08)
     // and WouldBlock (0x11) reads.
     let mut extra = built("lp32le", [25, D, 0b1001_0100, 1]);
     extra.extend(built("lines", [2, 3, 0b0110_0110, 0]));
     extra.extend(built("lsp", [3, D, 0b1010_1010, 2]));
-    extra.extend(built("netstring", [4, D, 0, 0]));
+    extra.extend(built("netstring", [4, D, 0b1111_0011, 0]));
     extra.push(Input::build(
         [25, D, 0, 0],
         &[0x08, 0x11, 0x12, 0x03],

@@ -207,7 +207,8 @@ pub const MEM_CONST: usize = 16 * 1024;
 /// while the new one is filled.
 pub const ENGINE_MEM_FACTOR: usize = 64;
 
-fn check_mem(probe: &dyn MemProbe, factor: usize, fed: usize, extra: usize, what: &str) {
+/// Asserts the probe's peak is within `factor` x `fed` + [`MEM_CONST`] + `extra`.
+pub fn check_mem(probe: &dyn MemProbe, factor: usize, fed: usize, extra: usize, what: &str) {
     if let Some(peak) = probe.peak() {
         let bound = factor * fed + MEM_CONST + extra;
         assert!(
@@ -808,7 +809,8 @@ pub enum ReadKind {
     Text,
 }
 
-/// The read method of call `i`: two bits of `flags` per call, four calls a cycle.
+/// The read method of call `i`: two bits of `flags` per call, four calls a cycle (3 is
+/// owned too, through the `Iterator` or `Stream` impl).
 pub fn read_kind(flags: u8, i: usize) -> ReadKind {
     match (flags >> (2 * (i % 4))) & 3 {
         0 | 3 => ReadKind::Owned,
@@ -899,8 +901,14 @@ pub fn check_sync_reader(data: &[u8], probe: &dyn MemProbe) {
     let mut i = 0;
     loop {
         let kind = read_kind(input.cfg[2], i);
+        // Kind 3 goes through the `Iterator` impl.
+        let via_iter = (input.cfg[2] >> (2 * (i % 4))) & 3 == 3;
         i += 1;
         let got = match kind {
+            _ if via_iter => match r.next() {
+                None => Ok(None),
+                Some(f) => f.map(|f| Some(f.to_vec())),
+            },
             ReadKind::Owned => r.read_frame().map(|f| f.map(|f| f.to_vec())),
             ReadKind::Borrowed => r.read_frame_ref().map(|f| f.map(<[u8]>::to_vec)),
             ReadKind::Text => r.read_str().map(|f| f.map(|s| s.as_bytes().to_vec())),
