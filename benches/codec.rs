@@ -41,7 +41,7 @@ fn encode_all(framing: &Framing, size: usize) -> Vec<u8> {
     let p = payload(size);
     let mut out = Vec::new();
     for _ in 0..frames_for(size) {
-        codec.encode(&p, &mut out).unwrap();
+        codec.encode_frame(&p, &mut out).unwrap();
     }
     out
 }
@@ -52,7 +52,7 @@ fn decode_owned(codec: &mut Framing, input: &[u8], chunk: usize) -> usize {
     let mut n = 0;
     for piece in input.chunks(chunk) {
         buf.extend_from_slice(piece);
-        while let Some(frame) = codec.decode(&mut buf).unwrap() {
+        while let Some(frame) = codec.decode_frame(&mut buf).unwrap() {
             black_box(&frame);
             n += 1;
         }
@@ -152,7 +152,7 @@ fn encode(c: &mut Criterion) {
                     || BytesMut::with_capacity(cap),
                     |out| {
                         for _ in 0..frames {
-                            codec.encode(&p, out).unwrap();
+                            codec.encode_frame(&p, out).unwrap();
                         }
                     },
                     BatchSize::LargeInput,

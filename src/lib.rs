@@ -12,6 +12,19 @@
 //! * [`pipe`]: anonymous pipes handed to a child process (Unix).
 //! * [`named`]: named pipe servers and clients, .NET-compatible names (Unix).
 //! * [`fifo`]: FIFOs made with `mkfifo` (Unix).
+//! * [`message`]: native message mode (seqpacket sockets, packet pipes): no codec bytes, the
+//!   transport keeps the boundaries.
+//! * [`frame_io`]: the frame-level API shared by every mode ([`frame_io::ReadFrame`],
+//!   [`frame_io::WriteFrame`]) and [`frame_io::Mode`], the framing chosen by name.
+//! * `tokio` (feature `tokio`): tokio-util `Decoder`/`Encoder` for every codec (so
+//!   `FramedRead`, `FramedWrite` and `Framed` work on any tokio `AsyncRead`/`AsyncWrite`), and
+//!   engine-based `AsyncFrameReader`/`AsyncFrameWriter` with borrowed reads.
+//! * `futures_io` (feature `futures-io`): `AsyncFrameReader` (a `Stream`) and
+//!   `AsyncFrameWriter` (a `Sink`) over futures-io, for smol and `async_io::Async<T>`; no
+//!   tokio in its dependency tree.
+//!
+//! All flavours call one private buffering engine: the framing, batching, limits and EOF rules
+//! are the same in each.
 //!
 //! The wire formats, limits and error behaviour are specified byte by byte in `SPEC.md`.
 //!
@@ -40,12 +53,20 @@ pub mod codec;
 mod engine;
 #[cfg(unix)]
 pub mod fifo;
+pub mod frame_io;
+#[cfg(feature = "futures-io")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
+pub mod futures_io;
+pub mod message;
 #[cfg(unix)]
 pub mod named;
 #[cfg(unix)]
 pub mod pipe;
 pub mod sync;
 mod sys;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
 
 /// The README's examples, compiled and run as doc tests so they cannot rot.
 #[cfg(doctest)]

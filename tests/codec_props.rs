@@ -32,7 +32,7 @@ fn decode_chunks(codec: &Framing, chunks: &[Vec<u8>]) -> Vec<Out> {
         buf.extend_from_slice(chunk);
         loop {
             assert!(out.len() < MAX_OUTS, "decoder does not make progress");
-            match d.decode(&mut buf) {
+            match d.decode_frame(&mut buf) {
                 Ok(Some(f)) => out.push(Out::Frame(f.to_vec())),
                 Ok(None) => break,
                 Err(e) => {
@@ -50,7 +50,7 @@ fn decode_chunks(codec: &Framing, chunks: &[Vec<u8>]) -> Vec<Out> {
             out.len() < MAX_OUTS,
             "decoder does not make progress at eof"
         );
-        match d.decode_eof(&mut buf) {
+        match d.decode_frame_eof(&mut buf) {
             Ok(Some(f)) => out.push(Out::Frame(f.to_vec())),
             Ok(None) => {
                 assert!(buf.is_empty(), "clean end with {} bytes left", buf.len());
@@ -227,13 +227,13 @@ proptest! {
             let mut enc = codec.clone();
             let p = sanitize(&mut enc, p.clone());
             let mut frame = Vec::new();
-            enc.encode(&p, &mut frame).unwrap();
+            enc.encode_frame(&p, &mut frame).unwrap();
 
             let mut incremental = codec.clone();
             for k in 0..frame.len() {
                 let mut d = codec.clone();
                 let mut buf = BytesMut::from(&frame[..k]);
-                prop_assert_eq!(d.decode(&mut buf), Ok(None), "{} prefix {}", name, k);
+                prop_assert_eq!(d.decode_frame(&mut buf), Ok(None), "{} prefix {}", name, k);
                 prop_assert_eq!(buf.len(), k, "{}: a prefix was consumed", name);
                 let step = incremental.step(&frame[..k]).unwrap();
                 prop_assert_eq!(step.consumed(), 0, "{} byte by byte at {}", name, k);
@@ -241,7 +241,7 @@ proptest! {
                 if k > 0 && !tail_ok {
                     let mut d = codec.clone();
                     let mut buf = BytesMut::from(&frame[..k]);
-                    match d.decode_eof(&mut buf) {
+                    match d.decode_frame_eof(&mut buf) {
                         Err(DecodeError::Truncated { buffered, missing }) => {
                             prop_assert_eq!(buffered, k);
                             match missing {

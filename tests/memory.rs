@@ -216,7 +216,7 @@ fn streaming(borrowed: bool) {
     let payload: Vec<u8> = (0..MIB).map(|i| (i * 7 + 3) as u8).collect();
     let mut frame = Vec::new();
     LengthPrefixed::u32_le()
-        .encode(&payload, &mut frame)
+        .encode_frame(&payload, &mut frame)
         .unwrap();
     let frames = GIB as usize / MIB;
     let src = Source::new(Vec::new(), frame.clone(), (frame.len() * frames) as u64);

@@ -446,7 +446,7 @@ fn run_decoder(v: &Vector, input: &[u8], chunk: usize) -> (Vec<Event>, Vec<usize
         fed += piece.len();
         loop {
             assert!(events.len() < 10_000, "SPEC.md:{}: runaway decoder", v.line);
-            match dec.decode(&mut buf) {
+            match dec.decode_frame(&mut buf) {
                 Ok(Some(frame)) => {
                     if chunk == 1 {
                         assert!(
@@ -470,7 +470,7 @@ fn run_decoder(v: &Vector, input: &[u8], chunk: usize) -> (Vec<Event>, Vec<usize
     }
     loop {
         assert!(events.len() < 10_000, "SPEC.md:{}: runaway decoder", v.line);
-        match dec.decode_eof(&mut buf) {
+        match dec.decode_frame_eof(&mut buf) {
             Ok(Some(frame)) => {
                 boundaries.push(fed - buf.len());
                 events.push(frame_event(v, &frame, true));
@@ -648,7 +648,7 @@ fn check_encode(v: &Vector) {
     let want = v.outcome.as_ref().expect("encode vectors have an outcome");
     let mut enc = v.framing.clone();
     let mut dst = BytesMut::new();
-    let got = match enc.encode(&v.input, &mut dst) {
+    let got = match enc.encode_frame(&v.input, &mut dst) {
         Ok(()) => Outcome::Bytes(dst.to_vec()),
         Err(e) => {
             assert!(dst.is_empty(), "SPEC.md:{}: wrote bytes on error", v.line);
@@ -699,7 +699,7 @@ fn check_encode(v: &Vector) {
     if let Outcome::Bytes(bytes) = want {
         let mut dec = v.framing.clone();
         let mut buf = BytesMut::from(&bytes[..]);
-        let frame = dec.decode(&mut buf);
+        let frame = dec.decode_frame(&mut buf);
         assert_eq!(
             frame.map(|f| f.map(|f| f.to_vec())),
             Ok(Some(v.input.clone())),
@@ -873,9 +873,9 @@ mod tokio_util_differences {
     fn lp_eof(input: &[u8]) -> Result<Option<bytes::Bytes>, DecodeError> {
         let mut codec = LengthPrefixed::u32_be();
         let mut buf = BytesMut::from(input);
-        match codec.decode(&mut buf)? {
+        match FrameDecoder::decode_frame(&mut codec, &mut buf)? {
             Some(f) => Ok(Some(f)),
-            None => codec.decode_eof(&mut buf),
+            None => FrameDecoder::decode_frame_eof(&mut codec, &mut buf),
         }
     }
 
@@ -985,7 +985,7 @@ mod tokio_util_differences {
                     }
                 }
                 while !done_m {
-                    match ours.decode(&mut buf_m) {
+                    match FrameDecoder::decode_frame(&mut ours, &mut buf_m) {
                         Ok(Some(f)) => mine.0.push(f.to_vec()),
                         Ok(None) => break,
                         Err(DecodeError::FrameTooLong { .. }) => {
@@ -1011,7 +1011,7 @@ mod tokio_util_differences {
                 }
             }
             while !done_m {
-                match ours.decode_eof(&mut buf_m) {
+                match ours.decode_frame_eof(&mut buf_m) {
                     Ok(Some(f)) => mine.0.push(f.to_vec()),
                     Ok(None) => done_m = true,
                     Err(DecodeError::Truncated { buffered, .. }) => {
@@ -1056,7 +1056,7 @@ mod tokio_util_differences {
         let mut buf = BytesMut::from(input);
         let mut out = Vec::new();
         loop {
-            match codec.decode(&mut buf) {
+            match codec.decode_frame(&mut buf) {
                 Ok(Some(f)) => out.push(Ok(f.to_vec())),
                 Ok(None) => return out,
                 Err(e) => out.push(Err(e)),
@@ -1102,14 +1102,17 @@ mod tokio_util_differences {
         let mut ours = Delimited::lines();
         let mut buf = BytesMut::from(&b"ab\r"[..]);
         assert!(matches!(
-            ours.decode_eof(&mut buf),
+            ours.decode_frame_eof(&mut buf),
             Err(DecodeError::Truncated {
                 buffered: 3,
                 missing: Missing::Delimiter
             })
         ));
         let mut ours = Delimited::lines().accept_unterminated_at_eof(true);
-        assert_eq!(ours.decode_eof(&mut buf).unwrap().unwrap(), &b"ab\r"[..]);
+        assert_eq!(
+            ours.decode_frame_eof(&mut buf).unwrap().unwrap(),
+            &b"ab\r"[..]
+        );
     }
 
     /// What SPEC.md §8 "For differential testing" predicts, line by line: `Ok(line)` or
@@ -1161,7 +1164,7 @@ mod tokio_util_differences {
             let mut buf = BytesMut::from(&input[..]);
             let mut eof = false;
             loop {
-                let r = if eof { codec.decode_eof(&mut buf) } else { codec.decode(&mut buf) };
+                let r = if eof { codec.decode_frame_eof(&mut buf) } else { codec.decode_frame(&mut buf) };
                 match r {
                     Ok(Some(f)) => mine.push(Ok(f.to_vec())),
                     Ok(None) if eof => break,

@@ -14,7 +14,7 @@ fn lp(payloads: &[&[u8]]) -> Vec<u8> {
     let mut c = LengthPrefixed::u32_le();
     let mut wire = Vec::new();
     for p in payloads {
-        c.encode(p, &mut wire).unwrap();
+        c.encode_frame(p, &mut wire).unwrap();
     }
     wire
 }

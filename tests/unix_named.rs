@@ -115,7 +115,7 @@ fn tokio_two_hundred_clients_each_echo_1000_frames_in_order() {
                     let mut buf = BytesMut::new();
                     for i in 0..FRAMES {
                         codec
-                            .encode(format!("client {c} frame {i}").as_bytes(), &mut buf)
+                            .encode_frame(format!("client {c} frame {i}").as_bytes(), &mut buf)
                             .unwrap();
                     }
                     w.write_all(&buf).await.unwrap();
@@ -125,7 +125,7 @@ fn tokio_two_hundred_clients_each_echo_1000_frames_in_order() {
                 let mut buf = BytesMut::new();
                 let mut next = 0;
                 loop {
-                    while let Some(f) = codec.decode(&mut buf).unwrap() {
+                    while let Some(f) = codec.decode_frame(&mut buf).unwrap() {
                         assert_eq!(f, format!("client {c} frame {next}").as_bytes());
                         next += 1;
                     }
@@ -176,7 +176,7 @@ fn smol_clients_echo_frames_in_order() {
                 let mut out = BytesMut::new();
                 for i in 0..100 {
                     codec
-                        .encode(format!("{c}:{i}").as_bytes(), &mut out)
+                        .encode_frame(format!("{c}:{i}").as_bytes(), &mut out)
                         .unwrap();
                 }
                 s.write_all(&out).await.unwrap();
@@ -184,7 +184,7 @@ fn smol_clients_echo_frames_in_order() {
                 let mut next = 0;
                 let mut chunk = [0u8; 4096];
                 while next < 100 {
-                    while let Some(f) = codec.decode(&mut buf).unwrap() {
+                    while let Some(f) = codec.decode_frame(&mut buf).unwrap() {
                         assert_eq!(f, format!("{c}:{next}").as_bytes());
                         next += 1;
                     }

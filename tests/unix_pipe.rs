@@ -289,7 +289,10 @@ fn check_100_frames(bytes: &[u8]) {
     let mut buf = bytes::BytesMut::from(bytes);
     let mut codec = LengthPrefixed::u32_le();
     for i in 0..100 {
-        let f = codec.decode(&mut buf).unwrap().expect("frame missing");
+        let f = codec
+            .decode_frame(&mut buf)
+            .unwrap()
+            .expect("frame missing");
         assert_eq!(f, format!("async {i}").as_bytes());
     }
     assert!(buf.is_empty());
@@ -363,7 +366,11 @@ fn socket_handle_is_adopted_by_number() {
     b.send(b"pong").unwrap();
     assert_eq!(a.recv().unwrap().as_deref(), Some(&b"pong"[..]));
     drop(b);
-    assert_eq!(a.recv().unwrap(), None, "closing the adopted end is EOF for the peer");
+    assert_eq!(
+        a.recv().unwrap(),
+        None,
+        "closing the adopted end is EOF for the peer"
+    );
 
     let (rx, _tx) = std::io::pipe().unwrap();
     let err = ClientHandle::parse(&rx.as_raw_fd().to_string())
@@ -371,6 +378,9 @@ fn socket_handle_is_adopted_by_number() {
         .open_socket()
         .unwrap_err();
     assert!(err.to_string().contains("not a socket"), "{err}");
-    let err = ClientHandle::parse("987654").unwrap().open_socket().unwrap_err();
+    let err = ClientHandle::parse("987654")
+        .unwrap()
+        .open_socket()
+        .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
 }

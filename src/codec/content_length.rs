@@ -30,7 +30,7 @@ pub const DEFAULT_MAX_HEADER_LEN: usize = 8 * 1024;
 ///
 /// let mut lsp = ContentLength::new();
 /// let mut wire = BytesMut::from(&b"content-length: 2\r\nContent-Type: x\r\n\r\n{}"[..]);
-/// assert_eq!(lsp.decode(&mut wire).unwrap().unwrap(), &b"{}"[..]);
+/// assert_eq!(lsp.decode_frame(&mut wire).unwrap().unwrap(), &b"{}"[..]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentLength {

@@ -26,9 +26,9 @@ use super::{
 ///
 /// let mut lines = Delimited::lines();
 /// let mut wire = BytesMut::from(&b"one\r\ntwo\nthr"[..]);
-/// assert_eq!(lines.decode(&mut wire).unwrap().unwrap(), &b"one"[..]);
-/// assert_eq!(lines.decode(&mut wire).unwrap().unwrap(), &b"two"[..]);
-/// assert_eq!(lines.decode(&mut wire).unwrap(), None); // "thr" waits for its newline
+/// assert_eq!(lines.decode_frame(&mut wire).unwrap().unwrap(), &b"one"[..]);
+/// assert_eq!(lines.decode_frame(&mut wire).unwrap().unwrap(), &b"two"[..]);
+/// assert_eq!(lines.decode_frame(&mut wire).unwrap(), None); // "thr" waits for its newline
 ///
 /// // A payload holding the delimiter cannot be framed: an error, not corruption.
 /// assert!(lines.encode_parts(b"a\nb").is_err());

@@ -86,7 +86,7 @@ pub enum Prefix {
 /// // What .NET's BinaryWriter.Write(int) + Write(byte[]) produces.
 /// let mut codec = LengthPrefixed::dotnet();
 /// let mut wire = BytesMut::from(&b"\x02\x00\x00\x00hi"[..]);
-/// assert_eq!(codec.decode(&mut wire).unwrap().unwrap(), &b"hi"[..]);
+/// assert_eq!(codec.decode_frame(&mut wire).unwrap().unwrap(), &b"hi"[..]);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LengthPrefixed {

@@ -5,11 +5,11 @@
 //! * [`FrameDecoder`]: given the bytes buffered so far, [`step`](FrameDecoder::step) says how
 //!   many of them to consume and which of them, if any, form the next frame's payload. It never
 //!   copies and never allocates in proportion to a length a header claims. The provided
-//!   [`decode`](FrameDecoder::decode) turns that into the familiar
+//!   [`decode_frame`](FrameDecoder::decode_frame) turns that into the familiar
 //!   `BytesMut -> Option<Bytes>` shape (`Ok(None)`: need more bytes; never an error).
 //! * [`FrameEncoder`]: [`encode_parts`](FrameEncoder::encode_parts) checks a payload and returns
 //!   the bytes that go before and after it ([`Parts`]), so a writer can send header, payload and
-//!   trailer with one vectored write; [`encode`](FrameEncoder::encode) appends all three to a
+//!   trailer with one vectored write; [`encode_frame`](FrameEncoder::encode_frame) appends all three to a
 //!   buffer.
 //!
 //! | codec | wire form | SPEC.md |
@@ -28,13 +28,13 @@
 //!
 //! let mut codec = LengthPrefixed::u32_le();
 //! let mut wire = BytesMut::new();
-//! codec.encode(b"hello", &mut wire).unwrap();
+//! codec.encode_frame(b"hello", &mut wire).unwrap();
 //! assert_eq!(&wire[..], b"\x05\x00\x00\x00hello");
 //!
 //! // Every prefix of a frame is "need more bytes".
 //! let mut partial = BytesMut::from(&wire[..6]);
-//! assert_eq!(codec.decode(&mut partial).unwrap(), None);
-//! assert_eq!(codec.decode(&mut wire).unwrap().unwrap(), &b"hello"[..]);
+//! assert_eq!(codec.decode_frame(&mut partial).unwrap(), None);
+//! assert_eq!(codec.decode_frame(&mut wire).unwrap().unwrap(), &b"hello"[..]);
 //! ```
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
@@ -138,7 +138,7 @@ pub trait FrameDecoder {
     /// Decodes the next frame from `src`, splitting it off without a copy.
     ///
     /// `Ok(None)` means more bytes are needed, never an error.
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, DecodeError>
+    fn decode_frame(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, DecodeError>
     where
         Self: Sized,
     {
@@ -155,7 +155,7 @@ pub trait FrameDecoder {
 
     /// Decodes the last frames once the stream has ended: `Ok(None)` is the clean end,
     /// bytes of an unfinished frame are [`DecodeError::Truncated`].
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, DecodeError>
+    fn decode_frame_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, DecodeError>
     where
         Self: Sized,
     {
@@ -273,7 +273,7 @@ pub trait FrameEncoder {
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError>;
 
     /// Appends the whole frame (header, payload, trailer) to `dst`.
-    fn encode<B: BufMut>(&mut self, payload: &[u8], dst: &mut B) -> Result<(), EncodeError>
+    fn encode_frame<B: BufMut>(&mut self, payload: &[u8], dst: &mut B) -> Result<(), EncodeError>
     where
         Self: Sized,
     {

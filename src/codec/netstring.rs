@@ -23,9 +23,9 @@ use super::{
 ///
 /// let mut ns = Netstring::new();
 /// let mut wire = BytesMut::new();
-/// ns.encode(b"hello world!", &mut wire).unwrap();
+/// ns.encode_frame(b"hello world!", &mut wire).unwrap();
 /// assert_eq!(&wire[..], b"12:hello world!,");
-/// assert_eq!(ns.decode(&mut wire).unwrap().unwrap(), &b"hello world!"[..]);
+/// assert_eq!(ns.decode_frame(&mut wire).unwrap().unwrap(), &b"hello world!"[..]);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Netstring {

@@ -2,8 +2,13 @@
 //! ([`ReadBuf`]), write batching and vectored writes ([`WriteBuf`]). No I/O happens here: the
 //! flavours own the reads and writes, the engine owns the bytes.
 
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+mod outbox;
 mod read;
 mod write;
+
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+pub(crate) use outbox::{Outbox, Until};
 
 pub(crate) use read::ReadBuf;
 #[allow(unused_imports)]

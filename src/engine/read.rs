@@ -204,3 +204,30 @@ impl<D: FrameDecoder> ReadBuf<D> {
         }
     }
 }
+
+impl<D: FrameDecoder> ReadBuf<D> {
+    /// The next frame, for every flavour: frames already buffered first, then reads with
+    /// `read` (one read into [`spare`](Self::spare) per call; `Ok(0)` is the end of the
+    /// stream) until a frame is complete. All state lives in `self`, so a `Pending` (or a
+    /// dropped future) loses nothing. `Interrupted` is retried. The blocking flavour passes a
+    /// `read` that is always `Ready`.
+    pub(crate) fn poll_next_frame(
+        &mut self,
+        mut read: impl FnMut(&mut [u8]) -> std::task::Poll<io::Result<usize>>,
+    ) -> std::task::Poll<io::Result<Option<Range<usize>>>> {
+        use std::task::Poll;
+        loop {
+            if let Some(r) = self.next_frame()? {
+                return Poll::Ready(Ok(Some(r)));
+            }
+            if self.is_eof() {
+                return Poll::Ready(Ok(None));
+            }
+            match std::task::ready!(read(self.spare())) {
+                Ok(n) => self.filled(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}

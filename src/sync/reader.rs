@@ -65,18 +65,14 @@ impl<R: Read, D: FrameDecoder> FrameReader<R, D> {
     }
 
     fn next_range(&mut self) -> io::Result<Option<std::ops::Range<usize>>> {
-        loop {
-            if let Some(r) = self.engine.next_frame()? {
-                return Ok(Some(r));
-            }
-            if self.engine.is_eof() {
-                return Ok(None);
-            }
-            match self.inner.read(self.engine.spare()) {
-                Ok(n) => self.engine.filled(n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+        // The same read loop as the async flavours, with reads that are always ready.
+        let inner = &mut self.inner;
+        match self
+            .engine
+            .poll_next_frame(|buf| std::task::Poll::Ready(inner.read(buf)))
+        {
+            std::task::Poll::Ready(res) => res,
+            std::task::Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
         }
     }
 

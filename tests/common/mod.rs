@@ -255,7 +255,7 @@ pub fn encode_all<E: FrameEncoder>(codec: &mut E, payloads: &[Vec<u8>]) -> Vec<u
     let mut wire = Vec::new();
     for p in payloads {
         codec
-            .encode(p, &mut wire)
+            .encode_frame(p, &mut wire)
             .expect("sanitized payload encodes");
     }
     wire

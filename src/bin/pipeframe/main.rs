@@ -7,11 +7,18 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use pipeframe::codec::Framing;
+use pipeframe::codec::{Delimited, Framing};
+use pipeframe::frame_io::Mode;
 
+mod addr;
 mod bench_cmd;
 mod codec_cmds;
+mod endpoint;
 mod escape;
+mod session;
+
+use addr::Address;
+use endpoint::Framer;
 
 /// Framed messages over any pipe: named pipes, Unix sockets, FIFOs, TCP, inherited descriptors.
 #[derive(Debug, Parser)]
@@ -23,6 +30,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
+    /// Create the endpoint, accept clients concurrently, print every frame received.
+    Listen(session::ListenArgs),
+    /// Connect, send each stdin line as a frame, print every frame received.
+    Connect(session::ConnectArgs),
     /// Stdin lines to a framed byte stream on stdout.
     Encode(FramingOpts),
     /// A framed byte stream on stdin to one frame per line on stdout.
@@ -35,9 +46,10 @@ enum Cmd {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct FramingOpts {
     /// lp8, lp16be, lp16le, lp32be, lp32le, lp64be, lp64le, varint, lines, crlf, nul, lsp,
-    /// netstring, message; aliases: dotnet, python, erlang, node.
-    #[arg(long, value_name = "F", default_value = "lines", value_parser = parse_mode)]
-    pub(crate) framing: Mode,
+    /// netstring, message; aliases: dotnet, python, erlang, node. Default: lines, or message
+    /// on seqpacket: addresses.
+    #[arg(long, value_name = "F", value_parser = parse_mode)]
+    pub(crate) framing: Option<Mode>,
     /// Maximum frame payload in bytes (default 8 MiB); suffixes k, m, g allowed.
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
     pub(crate) max_frame: Option<usize>,
@@ -52,35 +64,50 @@ struct DumpArgs {
     escape: bool,
 }
 
-/// A framing choice: a byte codec, or native message mode.
-#[derive(Debug, Clone)]
-pub(crate) enum Mode {
-    Codec(Framing),
-    Message,
-}
-
 impl FramingOpts {
+    /// The framing asked for; `lines` if none was.
+    fn mode(&self) -> Mode {
+        self.framing
+            .clone()
+            .unwrap_or(Mode::Codec(Framing::Delimited(Delimited::lines())))
+    }
+
     /// The byte codec, with `--max-frame` applied; an error for `message` on a byte stream.
     pub(crate) fn codec(&self, on: &str) -> Result<Framing, String> {
-        match &self.framing {
+        match self.mode() {
             Mode::Codec(f) => Ok(match self.max_frame {
-                Some(max) => f.clone().max_frame_len(max),
-                None => f.clone(),
+                Some(max) => f.max_frame_len(max),
+                None => f,
             }),
             Mode::Message => Err(format!(
                 "framing 'message' needs a message transport (seqpacket:PATH), not {on}"
             )),
         }
     }
+
+    /// The framing for an endpoint: a byte codec on byte streams, messages on message
+    /// transports (the default there); the other combinations are usage errors, refused
+    /// before anything opens.
+    pub(crate) fn framer(&self, addr: &Address) -> Result<Framer, Failure> {
+        if addr.is_message() {
+            return match &self.framing {
+                None | Some(Mode::Message) => Ok(Framer::Message {
+                    max: self.max_frame,
+                }),
+                Some(Mode::Codec(f)) => Err(Failure::Usage(format!(
+                    "framing '{f}' does not apply to {addr}: a message transport keeps message \
+                     boundaries itself (use --framing message)"
+                ))),
+            };
+        }
+        self.codec(&addr.to_string())
+            .map(Framer::Codec)
+            .map_err(Failure::Usage)
+    }
 }
 
 fn parse_mode(s: &str) -> Result<Mode, String> {
-    if s == "message" {
-        return Ok(Mode::Message);
-    }
-    s.parse::<Framing>()
-        .map(Mode::Codec)
-        .map_err(|e| e.to_string())
+    s.parse::<Mode>().map_err(|e| e.to_string())
 }
 
 /// Parses `4096`, `64k`, `1m`, `1g` (binary multiples).
@@ -126,6 +153,8 @@ impl Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let res = match cli.cmd {
+        Cmd::Listen(args) => session::listen(&args),
+        Cmd::Connect(args) => session::connect(&args),
         Cmd::Encode(opts) => codec_cmds::encode(&opts),
         Cmd::Dump(args) => codec_cmds::dump(&args.framing, args.escape),
         Cmd::Bench(args) => bench_cmd::run(&args),

@@ -1,0 +1,302 @@
+//! `listen` and `connect`: frames between an endpoint and the terminal.
+
+use std::io::{self, BufWriter, Stdout, Write};
+use std::process;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use clap::Args;
+use pipeframe::codec::Delimited;
+use pipeframe::sync::FrameReader;
+
+use crate::addr::Address;
+use crate::endpoint::{self, Conn, FrameOut, Framer, Listener};
+use crate::escape::write_frame_line;
+use crate::{Failure, FramingOpts};
+
+#[derive(Debug, Args)]
+pub(crate) struct ListenArgs {
+    /// pipe:NAME, unix:PATH, abstract:NAME, seqpacket:PATH, fifo:PATH, tcp:HOST:PORT, fd:N or -.
+    #[arg(value_parser = parse_addr)]
+    addr: Address,
+    #[command(flatten)]
+    framing: FramingOpts,
+    /// Send each frame back to its sender.
+    #[arg(long)]
+    echo: bool,
+    /// Exit after the first client disconnects (serves one client).
+    #[arg(long)]
+    once: bool,
+    /// Exit after N frames in total.
+    #[arg(long, value_name = "N")]
+    count: Option<u64>,
+    /// Print non-printable bytes (and '\') as \xNN.
+    #[arg(long)]
+    escape: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConnectArgs {
+    /// pipe:NAME, unix:PATH, abstract:NAME, seqpacket:PATH, fifo:PATH, tcp:HOST:PORT, fd:N or -.
+    #[arg(value_parser = parse_addr)]
+    addr: Address,
+    #[command(flatten)]
+    framing: FramingOpts,
+    /// Send each received frame back.
+    #[arg(long)]
+    echo: bool,
+    /// Exit after N frames received.
+    #[arg(long, value_name = "N")]
+    count: Option<u64>,
+    /// Seconds to wait for the server to appear.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_secs)]
+    timeout: f64,
+    /// Print non-printable bytes (and '\') as \xNN.
+    #[arg(long)]
+    escape: bool,
+}
+
+fn parse_addr(s: &str) -> Result<Address, String> {
+    s.parse()
+}
+
+fn parse_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!(
+            "invalid timeout {s:?}: expected seconds, like 5 or 0.5"
+        )),
+    }
+}
+
+/// Prints frames, one per line, from any number of threads; counts them and ends the program
+/// when the count is reached.
+struct Printer {
+    out: Mutex<BufWriter<Stdout>>,
+    /// Files the program made and removes when it ends (socket files, a FIFO).
+    cleanup: Mutex<Vec<endpoint::OwnedPath>>,
+    escape: bool,
+    seen: AtomicU64,
+    limit: Option<u64>,
+}
+
+impl Printer {
+    fn new(escape: bool, limit: Option<u64>) -> Arc<Printer> {
+        Arc::new(Printer {
+            out: Mutex::new(BufWriter::new(io::stdout())),
+            cleanup: Mutex::new(Vec::new()),
+            escape,
+            seen: AtomicU64::new(0),
+            limit,
+        })
+    }
+
+    /// Prints one frame; exits quietly if stdout is gone. Returns whether the count is reached.
+    fn print(&self, frame: &[u8]) -> bool {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        if write_frame_line(&mut *out, frame, self.escape)
+            .and_then(|_| out.flush())
+            .is_err()
+        {
+            // A closed stdout (`| head`) ends the program without a word.
+            process::exit(0);
+        }
+        let n = self.seen.fetch_add(1, Ordering::SeqCst) + 1;
+        self.limit.is_some_and(|l| n >= l)
+    }
+
+    /// Flushes, removes the files this program made, and exits 0 (from any thread).
+    fn done(&self) -> ! {
+        self.finish();
+        process::exit(0)
+    }
+
+    /// Flushes and removes the files this program made.
+    fn finish(&self) {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = out.flush();
+        for p in self
+            .cleanup
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            p.remove();
+        }
+    }
+}
+
+fn warn(msg: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr(), "pipeframe: {msg}");
+}
+
+pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
+    let framer = args.framing.framer(&args.addr)?;
+    if args.echo && matches!(args.addr, Address::Fifo(_) | Address::Stdio) {
+        return Err(Failure::Usage(format!(
+            "--echo needs a duplex endpoint; {} is one-way",
+            args.addr
+        )));
+    }
+    if args.count == Some(0) {
+        return Ok(());
+    }
+    let mut listener = Listener::bind(&args.addr, &framer)?;
+    let printer = Printer::new(args.escape, args.count);
+    printer
+        .cleanup
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(listener.owned_path());
+    let mut clients: Vec<thread::JoinHandle<()>> = Vec::new();
+    loop {
+        let conn = match listener.accept(&framer) {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                // No more clients will come (an inherited descriptor, stdin): finish the ones
+                // being served.
+                for c in clients {
+                    let _ = c.join();
+                }
+                printer.finish();
+                return Ok(());
+            }
+            Err(e) => {
+                // A failed accept (a peer rejected by access control, a reset) ends only that
+                // client.
+                warn(format_args!("accepting on {}: {e}", args.addr));
+                thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        if args.once {
+            serve(conn, &printer, args.echo);
+            printer.done();
+        }
+        let printer = Arc::clone(&printer);
+        let echo = args.echo;
+        clients.retain(|c| !c.is_finished());
+        clients.push(thread::spawn(move || serve(conn, &printer, echo)));
+    }
+}
+
+/// One client: print its frames (and echo them) until it closes; a malformed frame closes it.
+fn serve(conn: Conn, printer: &Printer, echo: bool) {
+    let Conn { peer, rx, mut tx } = conn;
+    let Some(mut rx) = rx else { return };
+    loop {
+        match rx.recv() {
+            Ok(Some(frame)) => {
+                if printer.print(&frame) {
+                    printer.done();
+                }
+                if let (true, Some(tx)) = (echo, tx.as_mut())
+                    && let Err(e) = tx.send(&frame)
+                {
+                    warn(format_args!("{peer}: echo failed: {e}"));
+                    return;
+                }
+            }
+            Ok(None) => return,
+            Err(e) => {
+                warn(format_args!("{peer}: closing: {e}"));
+                return;
+            }
+        }
+    }
+}
+
+pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
+    let framer = args.framing.framer(&args.addr)?;
+    let printer = Printer::new(args.escape, args.count);
+    if args.count == Some(0) {
+        return Ok(());
+    }
+    let conn = endpoint::connect(&args.addr, &framer, Duration::from_secs_f64(args.timeout))?;
+    let Conn { peer, rx, tx } = conn;
+    let tx: Arc<Mutex<Option<Box<dyn FrameOut>>>> = Arc::new(Mutex::new(tx));
+    let stdio = matches!(args.addr, Address::Stdio);
+
+    // Stdin lines go out as frames (unless stdin is the connection itself).
+    let sender = (!stdio).then(|| {
+        let tx = Arc::clone(&tx);
+        let max = match &framer {
+            Framer::Codec(f) => f.get_max_frame_len(),
+            Framer::Message { max } => max.unwrap_or(pipeframe::codec::DEFAULT_MAX_FRAME_LEN),
+        };
+        let keep_open = args.echo;
+        thread::spawn(move || send_stdin(&tx, max, keep_open))
+    });
+
+    let Some(mut rx) = rx else {
+        // One-way (a FIFO or a pipe's write end): done when stdin is.
+        return match sender.map(|s| s.join()) {
+            Some(Ok(r)) => r,
+            _ => Ok(()),
+        };
+    };
+    loop {
+        match rx.recv() {
+            Ok(Some(frame)) => {
+                if printer.print(&frame) {
+                    printer.done();
+                }
+                if args.echo {
+                    let mut tx = tx.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(t) = tx.as_mut() {
+                        t.send(&frame)
+                            .map_err(|e| Failure::Runtime(format!("{peer}: sending: {e}")))?;
+                    }
+                }
+            }
+            Ok(None) => {
+                printer.done();
+            }
+            Err(e) => {
+                return Err(Failure::Runtime(format!("{peer}: {e}")));
+            }
+        }
+    }
+}
+
+/// Sends each stdin line as one frame; at the end of stdin, closes the sending direction
+/// (unless echoing, which still needs it).
+fn send_stdin(
+    tx: &Mutex<Option<Box<dyn FrameOut>>>,
+    max: usize,
+    keep_open: bool,
+) -> Result<(), Failure> {
+    let mut lines = FrameReader::new(
+        io::stdin().lock(),
+        Delimited::lines()
+            .max_frame_len(max)
+            .accept_unterminated_at_eof(true),
+    );
+    loop {
+        let line = match lines.read_frame() {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => {
+                warn(format_args!("reading stdin: {e}"));
+                break;
+            }
+        };
+        let mut guard = tx.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(t) = guard.as_mut() else { break };
+        if let Err(e) = t.send(&line) {
+            warn(format_args!("sending: {e}"));
+            process::exit(1);
+        }
+    }
+    if !keep_open {
+        let mut guard = tx.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(mut t) = guard.take()
+            && let Err(e) = t.close()
+        {
+            warn(format_args!("closing the sending side: {e}"));
+        }
+    }
+    Ok(())
+}

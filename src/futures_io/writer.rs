@@ -1,0 +1,208 @@
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use futures_io::AsyncWrite;
+use futures_sink::Sink;
+
+use crate::codec::FrameEncoder;
+use crate::engine::{DEFAULT_BUF, Outbox, Until};
+
+/// Writes frames to a [`futures_io::AsyncWrite`] (smol, `async_io::Async<T>`, async-std).
+///
+/// It is a [`Sink`] of [`Bytes`], and has inherent async methods
+/// [`write_frame`](Self::write_frame) (borrowed payload), [`send`](Self::send) (owned),
+/// [`flush`](Self::flush) and [`close`](Self::close). Batching is that of the blocking
+/// [`FrameWriter`](crate::sync::FrameWriter): payloads under 4 KiB are copied into a batch
+/// buffer; larger payloads are never copied, they go out beside the batch and their header
+/// in vectored writes (`poll_write_vectored`). The writer must be [`Unpin`].
+///
+/// # Backpressure
+///
+/// The writer accepts frames without writing until the batch holds the high-water mark
+/// (64 KiB by default, [`with_high_water`](Self::with_high_water)) or a large frame is in
+/// flight. Then [`poll_ready`](Sink::poll_ready) (and `write_frame`/`send`) writes, and stays
+/// `Pending` until the batch is under the mark and the large frame is written. With a peer
+/// that never reads, memory stays below the mark plus one frame (the large one is the
+/// caller's `Bytes`, not a copy).
+///
+/// # Cancellation safety
+///
+/// No drop ever leaves part of a frame on the wire with the rest forgotten:
+///
+/// * A `write_frame`/`send` future dropped while waiting for room has not queued its frame:
+///   nothing of it is written.
+/// * Once a frame is accepted it is kept until written: dropping the future afterwards (even
+///   in the middle of a large frame's vectored write) leaves it in the writer, and the next
+///   `flush` sends the rest. A large borrowed payload is copied at that moment, only then.
+/// * `flush`/`close` futures can be dropped and called again; they resume where they were.
+///
+/// Dropping the writer itself drops frames not yet written (async writes cannot happen in
+/// `Drop`): call [`close`](Self::close) or [`flush`](Self::flush) first.
+#[derive(Debug)]
+pub struct AsyncFrameWriter<W, E> {
+    inner: W,
+    outbox: Outbox<E>,
+}
+
+impl<W: AsyncWrite + Unpin, E: FrameEncoder> AsyncFrameWriter<W, E> {
+    /// A writer with a 64 KiB high-water mark.
+    pub fn new(inner: W, encoder: E) -> Self {
+        Self::with_high_water(DEFAULT_BUF, inner, encoder)
+    }
+
+    /// A writer that stops accepting frames once `high_water` bytes are batched (`0`: every
+    /// frame is written before the next is accepted).
+    pub fn with_high_water(high_water: usize, inner: W, encoder: E) -> Self {
+        AsyncFrameWriter {
+            inner,
+            outbox: Outbox::new(encoder, high_water),
+        }
+    }
+
+    fn poll_out(
+        &mut self,
+        cx: &mut Context<'_>,
+        until: Until,
+        borrowed: Option<&[u8]>,
+    ) -> Poll<io::Result<()>> {
+        let inner = &mut self.inner;
+        self.outbox.poll_write_out(until, borrowed, |slices| {
+            Pin::new(&mut *inner).poll_write_vectored(cx, slices)
+        })
+    }
+
+    /// Queues one frame, waiting for room first (see Backpressure in the type docs). Call
+    /// [`flush`](Self::flush) to send queued frames now. A payload the codec refuses is an
+    /// [`io::ErrorKind::InvalidInput`] error and nothing is queued.
+    pub fn write_frame<'a>(&'a mut self, payload: &'a [u8]) -> WriteFrame<'a, W, E> {
+        WriteFrame {
+            writer: self,
+            payload,
+            sending: false,
+        }
+    }
+
+    /// Queues one owned frame, waiting for room first; a large payload is kept as is, never
+    /// copied.
+    pub async fn send(&mut self, payload: Bytes) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_out(cx, Until::Ready, None)).await?;
+        self.outbox.push(payload)
+    }
+
+    /// Writes every queued frame and flushes the underlying writer.
+    pub async fn flush(&mut self) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_flush_frames(cx)).await
+    }
+
+    /// Flushes, then closes the underlying writer.
+    pub async fn close(&mut self) -> io::Result<()> {
+        std::future::poll_fn(|cx| {
+            ready!(self.poll_flush_frames(cx))?;
+            Pin::new(&mut self.inner).poll_close(cx)
+        })
+        .await
+    }
+
+    fn poll_flush_frames(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.poll_out(cx, Until::Empty, None))?;
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    /// Bytes accepted and not yet written.
+    pub fn buffered(&self) -> usize {
+        self.outbox.buffered()
+    }
+
+    /// The high-water mark in bytes.
+    pub fn high_water(&self) -> usize {
+        self.outbox.high_water()
+    }
+
+    /// The underlying writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The underlying writer. Writing to it directly, with frames queued, corrupts the stream.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// The encoder.
+    pub fn encoder(&self) -> &E {
+        self.outbox.encoder()
+    }
+
+    /// The encoder, to change its configuration between frames.
+    pub fn encoder_mut(&mut self) -> &mut E {
+        self.outbox.encoder_mut()
+    }
+
+    /// The underlying writer; frames not yet written are dropped (see
+    /// [`buffered`](Self::buffered)).
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+/// The future of [`AsyncFrameWriter::write_frame`]. See the writer's cancellation safety.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct WriteFrame<'a, W: AsyncWrite + Unpin, E: FrameEncoder> {
+    writer: &'a mut AsyncFrameWriter<W, E>,
+    payload: &'a [u8],
+    /// The frame is accepted and large: it is being written from the borrowed payload.
+    sending: bool,
+}
+
+impl<W: AsyncWrite + Unpin, E: FrameEncoder> Future for WriteFrame<'_, W, E> {
+    type Output = io::Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if !this.sending {
+            ready!(this.writer.poll_out(cx, Until::Ready, None))?;
+            if !this.writer.outbox.push_borrowed(this.payload)? {
+                return Poll::Ready(Ok(()));
+            }
+            this.sending = true;
+        }
+        let res = ready!(this.writer.poll_out(cx, Until::Ready, Some(this.payload)));
+        this.sending = false;
+        Poll::Ready(res)
+    }
+}
+
+impl<W: AsyncWrite + Unpin, E: FrameEncoder> Drop for WriteFrame<'_, W, E> {
+    fn drop(&mut self) {
+        if self.sending {
+            self.writer.outbox.own(self.payload);
+        }
+    }
+}
+
+impl<W: AsyncWrite + Unpin, E: FrameEncoder + Unpin> Sink<Bytes> for AsyncFrameWriter<W, E> {
+    type Error = io::Error;
+
+    /// Writes while the high-water mark is passed or a large frame is in flight.
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_out(cx, Until::Ready, None)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Bytes) -> io::Result<()> {
+        self.get_mut().outbox.push(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_flush_frames(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_flush_frames(cx))?;
+        Pin::new(&mut this.inner).poll_close(cx)
+    }
+}

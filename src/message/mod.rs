@@ -1,0 +1,71 @@
+//! Native message mode: transports whose reads and writes are already frames, with no codec
+//! bytes on the wire. Windows calls this `PipeTransmissionMode.Message`; Linux offers two such
+//! channels, and pipeframe makes them a framing choice like `lines` or `lp32le` (see
+//! [`frame_io::Mode`](crate::frame_io::Mode)).
+//!
+//! | transport | a message is | size limit (default, how to raise) | empty message |
+//! | --- | --- | --- | --- |
+//! | [`SeqpacketStream`] (`AF_UNIX`, `SOCK_SEQPACKET`) | one `send` | `SO_SNDBUF - 32` = 212,960 bytes by default; [`SeqpacketStream::set_max_frame_len`] grows `SO_SNDBUF` up to `net.core.wmem_max` | refused (reads as end of stream) |
+//! | [`packet_pipe`] (`pipe2(O_DIRECT)`, Linux 3.4+) | one `write` of at most [`PIPE_BUF`] bytes | 4096 bytes, fixed; the pipe holds 16 packets, [`PacketWriter::set_capacity`] | refused (makes no packet) |
+//!
+//! Both kinds keep boundaries in the kernel: a read returns exactly one message, whole. What
+//! pipeframe adds is that nothing is ever cut or split silently: a message is sized before it
+//! is received, a frame that cannot be sent as one message is refused before any byte goes
+//! out, and every limit is an error that names the size and the limit.
+//!
+//! The blocking types here implement [`ReadFrame`](crate::frame_io::ReadFrame) and
+//! [`WriteFrame`](crate::frame_io::WriteFrame), like the codec flavour's readers and
+//! writers. The async types (`tokio` and `futures_io` submodules, Linux) are
+//! `Stream<Item = io::Result<Bytes>>` + `Sink<Bytes>`, like a codec-framed stream.
+//!
+//! # Platforms
+//!
+//! Linux only. Elsewhere (macOS has no `AF_UNIX` `SOCK_SEQPACKET`, and no platform but Linux
+//! has packet pipes) the blocking types exist but every constructor returns
+//! [`io::ErrorKind::Unsupported`](std::io::ErrorKind::Unsupported) with a message saying so,
+//! and the async submodules are not compiled.
+//!
+//! # Example
+//!
+//! ```
+//! # #[cfg(target_os = "linux")] {
+//! use pipeframe::message::{SeqpacketStream, packet_pipe};
+//!
+//! let (mut a, mut b) = SeqpacketStream::pair()?;
+//! a.write_frame(b"one")?;
+//! a.write_frame(&vec![7; 100_000])?; // one message, received whole
+//! assert_eq!(b.read_frame()?.as_deref(), Some(&b"one"[..]));
+//! assert_eq!(b.read_frame()?.map(|m| m.len()), Some(100_000));
+//! assert!(a.write_frame(b"").is_err()); // empty messages are refused
+//! drop(a);
+//! assert_eq!(b.read_frame()?, None); // the peer closed
+//!
+//! let (mut rx, tx) = packet_pipe()?;
+//! tx.write_frame(b"packet")?;
+//! assert!(tx.write_frame(&[0; 4097]).is_err()); // over PIPE_BUF: refused, nothing written
+//! drop(tx);
+//! assert_eq!(rx.read_frame()?.as_deref(), Some(&b"packet"[..]));
+//! assert_eq!(rx.read_frame()?, None);
+//! # }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod packet_pipe;
+mod seqpacket;
+#[cfg_attr(target_os = "linux", path = "sys.rs")]
+#[cfg_attr(not(target_os = "linux"), path = "sys_unsupported.rs")]
+mod sys;
+
+#[cfg(all(feature = "futures-io", target_os = "linux"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "futures-io", target_os = "linux"))))]
+pub mod futures_io;
+#[cfg(all(feature = "tokio", target_os = "linux"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", target_os = "linux"))))]
+pub mod tokio;
+
+pub use packet_pipe::{PacketReader, PacketWriter, packet_pipe};
+pub use seqpacket::{SeqpacketListener, SeqpacketStream};
+
+/// The most a packet pipe carries in one packet: Linux's `PIPE_BUF`, 4096 bytes. Writes of at
+/// most this many bytes are atomic.
+pub const PIPE_BUF: usize = 4096;

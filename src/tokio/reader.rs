@@ -1,0 +1,142 @@
+use std::future::poll_fn;
+use std::io;
+use std::ops::Range;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use ::tokio::io::AsyncRead;
+use bytes::Bytes;
+use futures_core::Stream;
+
+use crate::codec::{FrameDecoder, check_utf8};
+use crate::engine::{DEFAULT_BUF, ReadBuf};
+
+/// Reads frames from a tokio [`AsyncRead`](::tokio::io::AsyncRead) (pipes, `UnixStream`,
+/// `TcpStream`, named pipes, split halves), through the same engine as the blocking flavour.
+///
+/// It is a [`Stream`] of `io::Result<Bytes>`, and has inherent async methods:
+/// [`read_frame`](Self::read_frame) (owned, split off the read buffer without a copy),
+/// [`read_frame_ref`](Self::read_frame_ref) (borrowed) and [`read_str`](Self::read_str).
+/// Buffering and EOF rules are those of the blocking
+/// [`FrameReader`](crate::sync::FrameReader): `None` at a clean end,
+/// [`io::ErrorKind::UnexpectedEof`] inside a frame, every call fails after a fatal decode
+/// error (the stream then ends). The reader must be [`Unpin`] (tokio's pipes, sockets and
+/// split halves are; box others with `Box::pin`).
+///
+/// Unlike tokio-util's `FramedRead`, it can lend a frame out of its buffer
+/// ([`read_frame_ref`](Self::read_frame_ref)), with no refcount per frame.
+///
+/// # Cancellation safety
+///
+/// Every method is cancellation safe: the received bytes and the decoder state live in the
+/// reader, not in the future. Dropping a `read_frame` future after it has read half a frame
+/// loses nothing; the next call returns the whole frame.
+#[derive(Debug)]
+pub struct AsyncFrameReader<R, D> {
+    inner: R,
+    engine: ReadBuf<D>,
+}
+
+impl<R: AsyncRead + Unpin, D: FrameDecoder> AsyncFrameReader<R, D> {
+    /// A reader with a 64 KiB read buffer.
+    pub fn new(inner: R, decoder: D) -> Self {
+        Self::with_capacity(DEFAULT_BUF, inner, decoder)
+    }
+
+    /// A reader whose buffer starts at `capacity` bytes (it grows for larger frames).
+    pub fn with_capacity(capacity: usize, inner: R, decoder: D) -> Self {
+        AsyncFrameReader {
+            inner,
+            engine: ReadBuf::new(decoder, capacity),
+        }
+    }
+
+    fn poll_range(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Range<usize>>>> {
+        let inner = &mut self.inner;
+        self.engine.poll_next_frame(|buf| {
+            let mut rb = ::tokio::io::ReadBuf::new(buf);
+            ready!(Pin::new(&mut *inner).poll_read(cx, &mut rb))?;
+            Poll::Ready(Ok(rb.filled().len()))
+        })
+    }
+
+    /// Polls for the next frame, owned; `Ready(Ok(None))` at a clean end.
+    pub fn poll_read_frame(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Bytes>>> {
+        self.poll_range(cx)
+            .map_ok(|r| r.map(|r| self.engine.take_frame(r)))
+    }
+
+    /// The next frame, split off the read buffer without a copy; `Ok(None)` at a clean end.
+    pub async fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
+        poll_fn(|cx| self.poll_read_frame(cx)).await
+    }
+
+    /// The next frame, borrowed from the read buffer until the next call; `Ok(None)` at a
+    /// clean end.
+    pub async fn read_frame_ref(&mut self) -> io::Result<Option<&[u8]>> {
+        match poll_fn(|cx| self.poll_range(cx)).await? {
+            Some(r) => Ok(Some(self.engine.frame(r))),
+            None => Ok(None),
+        }
+    }
+
+    /// The next frame as UTF-8 text, borrowed. Invalid UTF-8 is an
+    /// [`io::ErrorKind::InvalidData`] error naming the byte offset; the frame is skipped and
+    /// reading can go on.
+    pub async fn read_str(&mut self) -> io::Result<Option<&str>> {
+        match poll_fn(|cx| self.poll_range(cx)).await? {
+            Some(r) => check_utf8(self.engine.frame(r))
+                .map(Some)
+                .map_err(Into::into),
+            None => Ok(None),
+        }
+    }
+
+    /// Bytes consumed from the source so far: the stream offset of the next frame.
+    pub fn position(&self) -> u64 {
+        self.engine.position()
+    }
+
+    /// Received bytes not yet returned as frames.
+    pub fn buffered(&self) -> &[u8] {
+        self.engine.buffered()
+    }
+
+    /// The underlying reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The underlying reader. Reading from it directly loses framing.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The decoder.
+    pub fn decoder(&self) -> &D {
+        self.engine.decoder()
+    }
+
+    /// The decoder, to change its configuration between frames.
+    pub fn decoder_mut(&mut self) -> &mut D {
+        self.engine.decoder_mut()
+    }
+
+    /// The reader and decoder; buffered bytes not yet returned as frames are dropped.
+    pub fn into_parts(self) -> (R, D) {
+        (self.inner, self.engine.into_decoder())
+    }
+}
+
+impl<R: AsyncRead + Unpin, D: FrameDecoder + Unpin> Stream for AsyncFrameReader<R, D> {
+    type Item = io::Result<Bytes>;
+
+    /// The next frame; `None` at a clean end. After a fatal error the stream ends.
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.engine.has_failed() {
+            return Poll::Ready(None);
+        }
+        this.poll_read_frame(cx).map(Result::transpose)
+    }
+}

@@ -1,0 +1,448 @@
+//! End-to-end tests of the `pipeframe` binary: listen/connect over every address kind,
+//! `encode | dump` for every framing, and each error case of the CLI contract.
+#![cfg(all(feature = "cli", target_os = "linux"))]
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixListener;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use pipeframe::codec::FRAMING_NAMES;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pipeframe"))
+}
+
+/// A name no other test (or earlier run) uses.
+fn unique(tag: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "pf-cli-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// Waits for a child, killing it after `limit` so a hang fails the test instead of CI.
+fn wait(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "pipeframe did not finish within {limit:?}; stdout {:?}, stderr {:?}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Runs `pipeframe args` with `input` on stdin.
+fn run(args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let feeder = thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = wait(child, Duration::from_secs(30));
+    feeder.join().unwrap();
+    out
+}
+
+fn spawn_listener(args: &[&str]) -> Child {
+    bin()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn assert_ok(what: &str, out: &Output) {
+    assert!(
+        out.status.success(),
+        "{what}: {:?}; stderr {}",
+        out.status,
+        text(&out.stderr)
+    );
+}
+
+/// `listen ADDR --echo --once` and `connect ADDR` exchange lines both ways.
+fn echo_round_trip(addr: &str, framing: &[&str]) {
+    let mut largs = vec!["listen", addr, "--echo", "--once"];
+    largs.extend_from_slice(framing);
+    let listener = spawn_listener(&largs);
+    let mut cargs = vec!["connect", addr];
+    cargs.extend_from_slice(framing);
+    let input = "one\ntwo words\n\nthré\n";
+    let client = run(&cargs, input.as_bytes());
+    assert_ok(&format!("connect {addr}"), &client);
+    assert_eq!(text(&client.stdout), input, "echoed frames over {addr}");
+    let server = wait(listener, Duration::from_secs(20));
+    assert_ok(&format!("listen {addr}"), &server);
+    assert_eq!(
+        text(&server.stdout),
+        input,
+        "frames printed by listen {addr}"
+    );
+}
+
+#[test]
+fn listen_connect_over_a_dotnet_pipe_name() {
+    let name = unique("pipe");
+    echo_round_trip(&format!("pipe:{name}"), &[]);
+    let path = std::env::temp_dir().join(format!("CoreFxPipe_{name}"));
+    assert!(
+        !path.exists(),
+        "the listener removes {path:?} when it exits"
+    );
+}
+
+#[test]
+fn listen_connect_over_unix_with_length_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("unix:{}", dir.path().join("s").display());
+    echo_round_trip(&addr, &["--framing", "lp32le"]);
+}
+
+#[test]
+fn listen_connect_over_abstract_with_lsp() {
+    echo_round_trip(
+        &format!("abstract:{}", unique("abs")),
+        &["--framing", "lsp"],
+    );
+}
+
+#[test]
+fn listen_connect_over_seqpacket_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("seqpacket:{}", dir.path().join("q").display());
+    // Empty frames cannot travel in message mode: send only non-empty lines.
+    let listener = spawn_listener(&["listen", &addr, "--echo", "--once"]);
+    let client = run(&["connect", &addr], b"m1\nsecond message\n");
+    assert_ok("connect seqpacket", &client);
+    assert_eq!(text(&client.stdout), "m1\nsecond message\n");
+    let server = wait(listener, Duration::from_secs(20));
+    assert_ok("listen seqpacket", &server);
+    assert_eq!(text(&server.stdout), "m1\nsecond message\n");
+}
+
+#[test]
+fn listen_connect_over_tcp_with_netstrings() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    echo_round_trip(
+        &format!("tcp:127.0.0.1:{port}"),
+        &["--framing", "netstring"],
+    );
+}
+
+#[test]
+fn listen_connect_over_a_fifo() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("fifo:{}", dir.path().join("f").display());
+    let listener = spawn_listener(&["listen", &addr, "--once", "--framing", "varint"]);
+    let client = run(
+        &["connect", &addr, "--framing", "varint"],
+        b"over\nthe fifo\n",
+    );
+    assert_ok("connect fifo", &client);
+    let server = wait(listener, Duration::from_secs(20));
+    assert_ok("listen fifo", &server);
+    assert_eq!(text(&server.stdout), "over\nthe fifo\n");
+}
+
+#[test]
+fn connect_and_listen_over_inherited_descriptors() {
+    use pipeframe::codec::LengthPrefixed;
+    use pipeframe::pipe;
+    use pipeframe::sync::{FrameReader, FrameWriter};
+
+    // connect fd:N writes stdin lines as frames into a pipe the parent reads.
+    let (rx, end) = pipe::from_child().unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "connect",
+        &format!("fd:{}", end.handle_string()),
+        "--framing",
+        "lp16be",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = end.spawn(&mut cmd).unwrap();
+    if let Err(e) = child.stdin.take().unwrap().write_all(b"a\nbb\n") {
+        let out = wait(child, Duration::from_secs(20));
+        panic!(
+            "writing to connect's stdin: {e}; stderr {}",
+            text(&out.stderr)
+        );
+    }
+    let frames: Vec<_> = FrameReader::new(rx, LengthPrefixed::u16_be())
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(frames, [&b"a"[..], &b"bb"[..]]);
+    assert_ok("connect fd", &wait(child, Duration::from_secs(20)));
+
+    // listen fd:N prints the frames the parent writes into a pipe.
+    let (tx, end) = pipe::to_child().unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "listen",
+        &format!("fd:{}", end.handle_string()),
+        "--framing",
+        "lp16be",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let child = end.spawn(&mut cmd).unwrap();
+    let mut w = FrameWriter::new(tx, LengthPrefixed::u16_be());
+    w.write_frame(b"from parent").unwrap();
+    drop(w.finish().unwrap());
+    let out = wait(child, Duration::from_secs(20));
+    assert_ok("listen fd", &out);
+    assert_eq!(text(&out.stdout), "from parent\n");
+}
+
+#[test]
+fn listen_serves_clients_concurrently_until_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("unix:{}", dir.path().join("many").display());
+    let listener = spawn_listener(&["listen", &addr, "--count", "6"]);
+    let clients: Vec<_> = (0..3)
+        .map(|i| {
+            let addr = addr.clone();
+            thread::spawn(move || run(&["connect", &addr], format!("c{i}a\nc{i}b\n").as_bytes()))
+        })
+        .collect();
+    for c in clients {
+        assert_ok("client", &c.join().unwrap());
+    }
+    let out = wait(listener, Duration::from_secs(20));
+    assert_ok("listen --count", &out);
+    let mut lines: Vec<_> = text(&out.stdout).lines().map(str::to_owned).collect();
+    lines.sort();
+    assert_eq!(lines, ["c0a", "c0b", "c1a", "c1b", "c2a", "c2b"]);
+}
+
+#[test]
+fn encode_dump_round_trips_every_framing() {
+    let input = "first\n\nsecond line with spaces\nthird: ünïcödé\n";
+    for name in FRAMING_NAMES {
+        let encoded = run(&["encode", "--framing", name], input.as_bytes());
+        assert_ok(&format!("encode {name}"), &encoded);
+        if !matches!(*name, "lines" | "node") {
+            assert_ne!(encoded.stdout, input.as_bytes(), "{name} adds framing");
+        }
+        let dumped = run(&["dump", "--framing", name], &encoded.stdout);
+        assert_ok(&format!("dump {name}"), &dumped);
+        assert_eq!(text(&dumped.stdout), input, "encode | dump with {name}");
+    }
+}
+
+#[test]
+fn dump_escapes_and_reports_malformed_streams_with_offset() {
+    let out = run(
+        &["dump", "--framing", "lp8", "--escape"],
+        b"\x03a\x00\\\x01\n",
+    );
+    assert_ok("dump --escape", &out);
+    assert_eq!(text(&out.stdout), "a\\x00\\x5c\n\\x0a\n");
+
+    // Two good frames (4 + 3 bytes), then a negative .NET length at offset 7.
+    let out = run(
+        &["dump", "--framing", "dotnet"],
+        b"\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("byte offset 4") || err.contains("byte offset 8"),
+        "{err}"
+    );
+    assert!(err.contains("negative length"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn usage_errors_exit_2_naming_the_problem() {
+    for (args, needle) in [
+        (&["listen", "bogus:x"][..], "bogus:x"),
+        (&["connect", "tcp:nohost"][..], "tcp:nohost"),
+        (&["encode", "--framing", "lp24"][..], "lp24"),
+        (
+            &["listen", "unix:/tmp/x", "--framing", "message"][..],
+            "message",
+        ),
+        (
+            &["listen", "seqpacket:/tmp/x", "--framing", "lines"][..],
+            "lines",
+        ),
+        (&["listen", "fifo:/tmp/x", "--echo"][..], "--echo"),
+        (&["encode", "--framing", "message"][..], "message"),
+        (&["bench", "--sizes", "1x"][..], "1x"),
+    ] {
+        let out = run(args, b"");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn connect_failures_exit_1_in_one_line_naming_the_endpoint() {
+    let name = unique("absent");
+    let out = run(
+        &["connect", &format!("pipe:{name}"), "--timeout", "0.3"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains(&name) && err.contains("timed out"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = run(
+        &[
+            "connect",
+            &format!("tcp:127.0.0.1:{port}"),
+            "--timeout",
+            "0.2",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&port.to_string()) && err.contains("refused"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn connect_waits_for_a_server_that_starts_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late");
+    let addr = format!("unix:{}", path.display());
+    let client = {
+        let addr = addr.clone();
+        thread::spawn(move || run(&["connect", &addr, "--count", "1"], b"hi\n"))
+    };
+    thread::sleep(Duration::from_millis(300));
+    let listener = spawn_listener(&["listen", &addr, "--echo", "--once"]);
+    let out = client.join().unwrap();
+    assert_ok("late connect", &out);
+    assert_eq!(text(&out.stdout), "hi\n");
+    assert_ok("listen", &wait(listener, Duration::from_secs(20)));
+}
+
+/// A peer that sends a malformed frame: `connect` prints the reason and exits 1; `listen`
+/// closes that client and goes on serving others.
+#[test]
+fn malformed_frames_from_a_peer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad");
+    let server = UnixListener::bind(&path).unwrap();
+    let fake = thread::spawn(move || {
+        let (mut s, _) = server.accept().unwrap();
+        s.write_all(b"\xff\xff\xff\xff").unwrap();
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink);
+    });
+    let out = run(
+        &[
+            "connect",
+            &format!("unix:{}", path.display()),
+            "--framing",
+            "dotnet",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("negative length"),
+        "{}",
+        text(&out.stderr)
+    );
+    fake.join().unwrap();
+
+    let path = dir.path().join("listen");
+    let addr = format!("unix:{}", path.display());
+    let listener = spawn_listener(&["listen", &addr, "--framing", "dotnet", "--count", "1"]);
+    // The bad client: lp32be "x" reads as a 16 MiB .NET length, over the 8 MiB limit; the
+    // listener closes that stream.
+    let bad = run(&["connect", &addr, "--framing", "lp32be"], b"x\n");
+    assert_ok("bad client", &bad);
+    let good = run(&["connect", &addr, "--framing", "dotnet"], b"fine\n");
+    assert_ok("good client", &good);
+    let out = wait(listener, Duration::from_secs(20));
+    assert_ok("listen", &out);
+    assert_eq!(text(&out.stdout), "fine\n");
+    assert!(
+        text(&out.stderr).contains("closing"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A closed stdout ends the program quietly: exit 0, no panic message.
+#[test]
+fn closed_stdout_exits_quietly() {
+    let input: Vec<u8> = (0..200_000)
+        .flat_map(|i| format!("line {i}\n").into_bytes())
+        .collect();
+    let mut child = bin()
+        .args(["dump", "--framing", "lines"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `| head -0`
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = wait(child, Duration::from_secs(30));
+    feeder.join().unwrap();
+    let status: ExitStatus = out.status;
+    assert!(status.success(), "{status:?} {}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}

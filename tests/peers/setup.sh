@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the real peers that tests/interop_*.rs talk to. Idempotent and quick when they are
+# already there; run it once on a clean machine before `cargo test` (CI: from .ci/run).
+#
+#   python3 (stdlib multiprocessing)     must be on PATH already
+#   node (IPC channel)                   must be on PATH already
+#   tests/peers/.venv                    python-lsp-jsonrpc (pylsp_jsonrpc.streams)
+#   tests/peers/node/node_modules        vscode-jsonrpc, from package-lock.json
+#   erl / escript                        Debian package erlang-base (ports with {packet, N})
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+for tool in python3 node npm; do
+    command -v "$tool" >/dev/null || { echo "setup.sh: $tool is not installed" >&2; exit 1; }
+done
+
+# Python: a venv next to the peer scripts, so the user's site-packages stay untouched.
+if ! "$here/.venv/bin/python" -c 'import pylsp_jsonrpc.streams' 2>/dev/null; then
+    python3 -m venv "$here/.venv"
+    "$here/.venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        'python-lsp-jsonrpc==1.1.2'
+fi
+
+# Node: exactly what package-lock.json says.
+if [ ! -f "$here/node/node_modules/vscode-jsonrpc/package.json" ]; then
+    (cd "$here/node" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# Erlang: only the runtime (erl, escript), no GUI or docs.
+if ! command -v escript >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends erlang-base >/dev/null
+fi
+
+echo "setup.sh: interop peers ready (python3 $(python3 -c 'import sys; print(sys.version.split()[0])'), node $(node --version), vscode-jsonrpc, python-lsp-jsonrpc, erlang $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'))"
