@@ -15,6 +15,11 @@ mod invariants;
 #[path = "../fuzz/src/differential.rs"]
 mod differential;
 
+#[cfg(all(feature = "tokio", feature = "futures-io"))]
+#[allow(dead_code, unreachable_pub)]
+#[path = "../fuzz/src/async_engine.rs"]
+mod async_engine;
+
 use std::path::Path;
 
 use invariants::{CFG_DEFAULT_MAX, Input, NoProbe, flag};
@@ -63,7 +68,7 @@ fn built(framing: &str, cfg: [u8; 4]) -> Vec<Vec<u8>> {
         b"two words\r",
         &[0u8, 10, 13, 255, 58, 44],
     ] {
-        let _ = f.encode(p, &mut wire);
+        let _ = f.encode_frame(p, &mut wire);
     }
     let mut bad = wire.clone();
     bad[0] ^= 0x80;
@@ -139,6 +144,38 @@ fn sync_reader() {
     ));
     replay("sync_reader", &extra, |d| {
         invariants::check_sync_reader(d, &NoProbe)
+    });
+}
+
+/// Async engine inputs: every read kind, `Pending` (0x12), `Interrupted` (0x08), small reads,
+/// with and without dropping pending futures (`cfg3 & 0x80`).
+#[cfg(all(feature = "tokio", feature = "futures-io"))]
+fn async_inputs() -> Vec<Vec<u8>> {
+    let mut extra = built("lp32le", [25, D, 0b1110_0100, 0x81]);
+    extra.extend(built("lines", [2, 3, 0b0110_1111, 0x80]));
+    extra.extend(built("lsp", [3, D, 0b1010_1011, 2]));
+    extra.extend(built("netstring", [4, D, 0b0001_1011, 0x80]));
+    extra.push(Input::build(
+        [25, D, 0, 0x80],
+        &[0x12, 0x08, 0x12, 0x03, 0x12],
+        b"\x02\x00\x00\x00hi\x01\x00",
+    ));
+    extra
+}
+
+#[cfg(all(feature = "tokio", feature = "futures-io"))]
+#[test]
+fn tokio_reader() {
+    replay("tokio_reader", &async_inputs(), |d| {
+        async_engine::check_tokio_reader(d, &NoProbe)
+    });
+}
+
+#[cfg(all(feature = "tokio", feature = "futures-io"))]
+#[test]
+fn futures_reader() {
+    replay("futures_reader", &async_inputs(), |d| {
+        async_engine::check_futures_reader(d, &NoProbe)
     });
 }
 

@@ -96,9 +96,9 @@ pub fn check_diff_length_delimited(data: &[u8]) {
         &c,
         |src, eof| {
             if eof {
-                ours.decode_eof(src)
+                ours.decode_frame_eof(src)
             } else {
-                ours.decode(src)
+                ours.decode_frame(src)
             }
         },
         |r| match r {
@@ -167,9 +167,9 @@ pub fn check_diff_lines(data: &[u8]) {
         &c,
         |src, eof| {
             if eof {
-                ours.decode_eof(src)
+                ours.decode_frame_eof(src)
             } else {
-                ours.decode(src)
+                ours.decode_frame(src)
             }
         },
         |r| norm_ours(r, true),

@@ -408,7 +408,7 @@ pub fn decode_trace<D: FrameDecoder>(
         src.extend_from_slice(&stream[fed..fed + n]);
         fed += n;
         loop {
-            match dec.decode(&mut src) {
+            match dec.decode_frame(&mut src) {
                 Ok(Some(f)) => events.push(Event::Frame(f.to_vec())),
                 Ok(None) => break,
                 Err(e) => {
@@ -422,7 +422,7 @@ pub fn decode_trace<D: FrameDecoder>(
         }
     }
     loop {
-        match dec.decode_eof(&mut src) {
+        match dec.decode_frame_eof(&mut src) {
             Ok(Some(f)) => events.push(Event::Frame(f.to_vec())),
             Ok(None) => {
                 assert!(src.is_empty(), "clean end with {} bytes left", src.len());
@@ -460,7 +460,7 @@ fn decode_measured<D: FrameDecoder>(mut dec: D, stream: &[u8], chunks: &[usize],
         src.extend_from_slice(&stream[fed..fed + n]);
         fed += n;
         loop {
-            match dec.decode(&mut src) {
+            match dec.decode_frame(&mut src) {
                 Ok(Some(f)) => {
                     seen(Ok(f));
                 }
@@ -474,7 +474,7 @@ fn decode_measured<D: FrameDecoder>(mut dec: D, stream: &[u8], chunks: &[usize],
         }
     }
     loop {
-        match dec.decode_eof(&mut src) {
+        match dec.decode_frame_eof(&mut src) {
             Ok(Some(f)) => {
                 seen(Ok(f));
             }
@@ -578,7 +578,7 @@ fn check_spans(t: &Trace, stream: &[u8]) {
 fn encode_all<E: FrameEncoder>(enc: &mut E, frames: &[&[u8]]) -> Vec<u8> {
     let mut wire = Vec::new();
     for f in frames {
-        match enc.encode(f, &mut wire) {
+        match enc.encode_frame(f, &mut wire) {
             Ok(()) => {}
             Err(e) => panic!("a decoded frame does not re-encode: {e} ({f:?})"),
         }

@@ -1,7 +1,9 @@
 //! Support for pipeframe's fuzz targets: the invariant checks (shared with the regression
-//! test `tests/fuzz_regressions.rs`), the differential checks against tokio-util, and a
+//! test `tests/fuzz_regressions.rs`), the async engine checks, the differential checks
+//! against tokio-util, and a
 //! counting global allocator for the bounded-memory invariant.
 
+pub mod async_engine;
 pub mod differential;
 pub mod invariants;
 

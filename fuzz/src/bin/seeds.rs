@@ -118,8 +118,12 @@ fn targets_for(name: &str, o: Opts) -> Vec<(&'static str, [u8; 4])> {
     let mut v = vec![(target, cfg)];
     // The engine target: family + 5 * variant; cfg3 is the buffer size there, so the LSP
     // header limit cannot be carried over.
+    // The async engine targets too, one of them dropping pending futures (cfg3 bit 7).
     if o.header_max.is_none() {
-        v.push(("sync_reader", [family + 5 * variant, max, fl, 1]));
+        let e = family + 5 * variant;
+        v.push(("sync_reader", [e, max, fl, 1]));
+        v.push(("tokio_reader", [e, max, fl, 1]));
+        v.push(("futures_reader", [e, max, fl, 0x81]));
     }
     match name {
         "lp32be" if o.max.is_none() && !o.includes_header => {
@@ -136,7 +140,7 @@ fn encode(name: &str) -> Vec<u8> {
     let mut f: Framing = name.parse().expect("a FRAMING_NAMES entry parses");
     let mut wire = Vec::new();
     for p in payloads() {
-        let _ = f.encode(&p, &mut wire);
+        let _ = f.encode_frame(&p, &mut wire);
     }
     wire
 }
