@@ -110,7 +110,9 @@ fn dotnet_byte_mode_length_prefix_from_the_article() {
 fn dotnet_negative_length_is_an_error() {
     let wire = (-5i32).to_le_bytes();
     let mut codec = LengthPrefixed::dotnet();
-    let err = codec.decode(&mut BytesMut::from(&wire[..])).unwrap_err();
+    let err = codec
+        .decode_frame(&mut BytesMut::from(&wire[..]))
+        .unwrap_err();
     assert_eq!(err, DecodeError::NegativeLength { value: -5 });
 }
 

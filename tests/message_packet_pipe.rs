@@ -6,7 +6,7 @@ use std::io::ErrorKind;
 use std::os::fd::OwnedFd;
 use std::process::{Command, Stdio};
 
-use pipeframe::message::{PIPE_BUF, PacketReader, packet_pipe};
+use pipeframe::message::{PIPE_BUF, PacketReader, PacketWriter, packet_pipe};
 
 /// A packet that proves its own integrity: writer id, sequence number, length, then filler
 /// derived from all three.
@@ -151,12 +151,29 @@ fn no_reader_is_broken_pipe() {
     );
 }
 
+/// Linux keeps packet mode (`O_DIRECT`) on a pipe's write end only: a plain pipe's write end is
+/// refused by name, a packet pipe's read end handed around as a descriptor is accepted, and
+/// ends of the wrong direction or kind are refused.
 #[test]
 fn adopting_a_descriptor_checks_packet_mode() {
-    let (r, _w) = std::io::pipe().unwrap();
-    let err = PacketReader::try_from(OwnedFd::from(r)).unwrap_err();
+    let (_r, w) = std::io::pipe().unwrap();
+    let err = PacketWriter::try_from(OwnedFd::from(w)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("O_DIRECT"), "{err}");
+
+    let (rx, tx) = packet_pipe().unwrap();
+    let mut rx = PacketReader::try_from(OwnedFd::from(rx)).unwrap();
+    let tx = PacketWriter::try_from(OwnedFd::from(tx)).unwrap();
+    tx.write_frame(b"one").unwrap();
+    tx.write_frame(b"two").unwrap();
+    assert_eq!(rx.read_frame().unwrap().as_deref(), Some(&b"one"[..]));
+    assert_eq!(rx.read_frame().unwrap().as_deref(), Some(&b"two"[..]));
+
+    let (r, w) = packet_pipe().unwrap();
+    let err = PacketReader::try_from(OwnedFd::from(w)).unwrap_err();
+    assert!(err.to_string().contains("read end"), "{err}");
+    let err = PacketWriter::try_from(OwnedFd::from(r)).unwrap_err();
+    assert!(err.to_string().contains("write end"), "{err}");
     let (s, _) = std::os::unix::net::UnixStream::pair().unwrap();
     assert!(PacketReader::try_from(OwnedFd::from(s)).is_err());
 }

@@ -6,8 +6,11 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use std::os::fd::OwnedFd;
+
 use super::{DuplexPair, OneWayPair, Transport, pin_to_cpu, unsupported};
 use crate::codec::Framing;
+use crate::message::{PacketReader, PacketWriter, SeqpacketStream};
 use crate::sync::{FrameReader, FrameWriter};
 
 /// Sends `frames` frames of `size` bytes over a new `transport` pair and returns the time from
@@ -19,7 +22,7 @@ pub fn throughput(
     size: usize,
     frames: u64,
 ) -> io::Result<Duration> {
-    check_size(transport, framing, size)?;
+    check_size(transport, size)?;
     let OneWayPair { rx, tx } = OneWayPair::new(transport)?;
     let (ready_tx, ready_rx) = mpsc::channel::<()>();
     let reader_framing = framing.cloned();
@@ -28,6 +31,7 @@ pub fn throughput(
         pin_to_cpu(1);
         let _ = ready_tx.send(());
         match reader_framing {
+            Some(_) if message => read_message_mode(transport, rx),
             Some(f) => read_framed(rx, f),
             None if message => read_messages(rx, size),
             None => read_raw(rx),
@@ -38,6 +42,12 @@ pub fn throughput(
     let payload = vec![0xa5u8; size];
     let start = Instant::now();
     match framing {
+        Some(_) if message => {
+            let w = MessageWriter::new(transport, tx)?;
+            for _ in 0..frames {
+                w.write_frame(&payload)?;
+            }
+        }
         Some(f) => {
             let mut w = FrameWriter::new(tx, f.clone());
             for _ in 0..frames {
@@ -70,12 +80,9 @@ pub fn throughput(
     Ok(elapsed)
 }
 
-fn check_size(transport: Transport, framing: Option<&Framing>, size: usize) -> io::Result<()> {
-    if transport.is_message() && framing.is_some() {
-        return Err(unsupported(format!(
-            "{transport} carries messages; a byte codec does not apply"
-        )));
-    }
+/// Checks a size fits the transport. On message transports "framed" means message mode (the
+/// codec is not used).
+pub(super) fn check_size(transport: Transport, size: usize) -> io::Result<()> {
     if let Some(max) = transport.max_message().filter(|&max| size > max) {
         return Err(unsupported(format!(
             "{transport} carries at most {max} bytes per message"
@@ -93,6 +100,61 @@ fn read_framed(rx: File, framing: Framing) -> io::Result<u64> {
     let mut r = FrameReader::new(rx, framing);
     let mut n = 0;
     while r.read_frame_ref()?.is_some() {
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The message-mode writer of a message transport.
+enum MessageWriter {
+    Seqpacket(SeqpacketStream),
+    Packet(PacketWriter),
+}
+
+impl MessageWriter {
+    fn new(transport: Transport, fd: File) -> io::Result<Self> {
+        let fd = OwnedFd::from(fd);
+        Ok(match transport {
+            Transport::Seqpacket => MessageWriter::Seqpacket(SeqpacketStream::try_from(fd)?),
+            _ => MessageWriter::Packet(PacketWriter::try_from(fd)?),
+        })
+    }
+
+    fn write_frame(&self, payload: &[u8]) -> io::Result<()> {
+        match self {
+            MessageWriter::Seqpacket(s) => s.write_frame(payload),
+            MessageWriter::Packet(p) => p.write_frame(payload),
+        }
+    }
+}
+
+/// The message-mode reader of a message transport.
+enum MessageReader {
+    Seqpacket(SeqpacketStream),
+    Packet(PacketReader),
+}
+
+impl MessageReader {
+    fn new(transport: Transport, fd: File) -> io::Result<Self> {
+        let fd = OwnedFd::from(fd);
+        Ok(match transport {
+            Transport::Seqpacket => MessageReader::Seqpacket(SeqpacketStream::try_from(fd)?),
+            _ => MessageReader::Packet(PacketReader::try_from(fd)?),
+        })
+    }
+
+    fn read_frame(&mut self) -> io::Result<Option<bytes::Bytes>> {
+        match self {
+            MessageReader::Seqpacket(s) => s.read_frame(),
+            MessageReader::Packet(p) => p.read_frame(),
+        }
+    }
+}
+
+fn read_message_mode(transport: Transport, rx: File) -> io::Result<u64> {
+    let mut r = MessageReader::new(transport, rx)?;
+    let mut n = 0;
+    while r.read_frame()?.is_some() {
         n += 1;
     }
     Ok(n)
@@ -138,13 +200,21 @@ pub fn round_trip(
     size: usize,
     iters: u64,
 ) -> io::Result<Duration> {
-    check_size(transport, framing, size)?;
+    check_size(transport, size)?;
     let DuplexPair { a, b } = DuplexPair::new(transport)?;
     let echo_framing = framing.cloned();
     let echo = thread::spawn(move || -> io::Result<()> {
         pin_to_cpu(1);
         let (rx, tx) = b;
         match echo_framing {
+            Some(_) if transport.is_message() => {
+                let mut r = MessageReader::new(transport, rx)?;
+                let w = MessageWriter::new(transport, tx)?;
+                while let Some(frame) = r.read_frame()? {
+                    w.write_frame(&frame)?;
+                }
+                Ok(())
+            }
             Some(f) => {
                 let mut r = FrameReader::new(rx, f.clone());
                 let mut w = FrameWriter::new(tx, f);
@@ -170,6 +240,23 @@ pub fn round_trip(
     let payload = vec![0x5au8; size];
     let (rx, tx) = a;
     let elapsed = match framing {
+        Some(_) if transport.is_message() => {
+            let mut r = MessageReader::new(transport, rx)?;
+            let w = MessageWriter::new(transport, tx)?;
+            w.write_frame(&payload)?;
+            r.read_frame()?;
+            let start = Instant::now();
+            for _ in 0..iters {
+                w.write_frame(&payload)?;
+                match r.read_frame()? {
+                    Some(f) if f.len() == size => {}
+                    _ => return Err(io::Error::other("echo lost a frame")),
+                }
+            }
+            let elapsed = start.elapsed();
+            drop(w);
+            elapsed
+        }
         Some(f) => {
             let mut r = FrameReader::new(rx, f.clone());
             let mut w = FrameWriter::new(tx, f.clone());

@@ -19,9 +19,13 @@ use crate::codec::Framing;
 
 mod blocking;
 mod pair;
+mod smol;
+mod tokio;
 
 pub use blocking::{round_trip as blocking_round_trip, throughput as blocking_throughput};
 pub use pair::{DuplexPair, OneWayPair};
+pub use smol::{round_trip as smol_round_trip, throughput as smol_throughput};
+pub use tokio::{round_trip as tokio_round_trip, throughput as tokio_throughput};
 
 /// A transport measured by the benches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -186,16 +190,52 @@ pub fn median(mut samples: Vec<Duration>) -> Duration {
 pub enum Flavour {
     /// `std::io`, one thread per side.
     Blocking,
+    /// tokio, a current-thread runtime per side.
+    Tokio,
+    /// smol (futures-io over async-io), an executor per side.
+    Smol,
 }
 
 impl Flavour {
-    /// Every flavour this build can measure.
-    pub const ALL: [Flavour; 1] = [Flavour::Blocking];
+    /// Every flavour.
+    pub const ALL: [Flavour; 3] = [Flavour::Blocking, Flavour::Tokio, Flavour::Smol];
 
     /// The flavour's name in tables and JSON.
     pub fn name(self) -> &'static str {
         match self {
             Flavour::Blocking => "blocking",
+            Flavour::Tokio => "tokio",
+            Flavour::Smol => "smol",
+        }
+    }
+
+    /// Times `frames` frames one way (see [`blocking_throughput`]).
+    pub fn throughput(
+        self,
+        transport: Transport,
+        framing: Option<&Framing>,
+        size: usize,
+        frames: u64,
+    ) -> io::Result<Duration> {
+        match self {
+            Flavour::Blocking => blocking::throughput(transport, framing, size, frames),
+            Flavour::Tokio => tokio::throughput(transport, framing, size, frames),
+            Flavour::Smol => smol::throughput(transport, framing, size, frames),
+        }
+    }
+
+    /// Times `iters` round trips (see [`blocking_round_trip`]).
+    pub fn round_trip(
+        self,
+        transport: Transport,
+        framing: Option<&Framing>,
+        size: usize,
+        iters: u64,
+    ) -> io::Result<Duration> {
+        match self {
+            Flavour::Blocking => blocking::round_trip(transport, framing, size, iters),
+            Flavour::Tokio => tokio::round_trip(transport, framing, size, iters),
+            Flavour::Smol => smol::round_trip(transport, framing, size, iters),
         }
     }
 }
@@ -212,7 +252,7 @@ impl FromStr for Flavour {
         Flavour::ALL
             .into_iter()
             .find(|f| f.name() == s)
-            .ok_or_else(|| format!("unknown flavour {s:?} (expected blocking)"))
+            .ok_or_else(|| format!("unknown flavour {s:?} (expected blocking, tokio or smol)"))
     }
 }
 
@@ -257,8 +297,8 @@ fn sample(
 }
 
 /// Measures one transport, flavour and size: throughput (bytes/s and frames/s) and round-trip
-/// time, raw and framed. Stream transports are framed with `framing`; message transports are
-/// measured raw only until message mode is wired in. A figure that cannot be measured here
+/// time, raw and framed. Stream transports are framed with `framing`; on message transports
+/// "framed" is message mode (`pipeframe::message`). A figure that cannot be measured here
 /// (an unsupported kernel feature, a size over a transport's limit) is left out; the error is
 /// returned only if nothing could be measured.
 pub fn measure(
@@ -290,9 +330,7 @@ pub fn measure(
             metric,
             value,
         };
-        let tp = |n: u64| match flavour {
-            Flavour::Blocking => blocking::throughput(transport, f, size, n),
-        };
+        let tp = |n: u64| flavour.throughput(transport, f, size, n);
         let res = calibrate((256 * 1024 / size.max(1)) as u64, plan.target, tp)
             .and_then(|n| Ok((n, sample(n, plan.samples, tp)?)));
         match res {
@@ -303,9 +341,7 @@ pub fn measure(
             }
             Err(e) => last_err = Some(e),
         }
-        let rt = |n: u64| match flavour {
-            Flavour::Blocking => blocking::round_trip(transport, f, size, n),
-        };
+        let rt = |n: u64| flavour.round_trip(transport, f, size, n);
         let res =
             calibrate(64, plan.target / 2, rt).and_then(|n| Ok((n, sample(n, plan.samples, rt)?)));
         match res {

@@ -168,21 +168,22 @@ mod fd_impls {
     fd_impls!(PacketWriter);
 
     /// Adopts a read end received from elsewhere (a parent process); fails with
-    /// [`io::ErrorKind::InvalidInput`] unless it is a pipe with `O_DIRECT` set.
+    /// [`io::ErrorKind::InvalidInput`] unless it is the read end of a pipe. Linux keeps packet
+    /// mode on the write end only, so whether its writers make packets cannot be checked here.
     impl TryFrom<OwnedFd> for PacketReader {
         type Error = io::Error;
         fn try_from(fd: OwnedFd) -> io::Result<Self> {
-            super::sys::check_packet_pipe(fd.as_fd())?;
+            super::sys::check_packet_pipe(fd.as_fd(), false)?;
             Ok(Self::from_fd(fd))
         }
     }
 
     /// Adopts a write end received from elsewhere; fails with [`io::ErrorKind::InvalidInput`]
-    /// unless it is a pipe with `O_DIRECT` set.
+    /// unless it is the write end of a pipe with `O_DIRECT` set.
     impl TryFrom<OwnedFd> for PacketWriter {
         type Error = io::Error;
         fn try_from(fd: OwnedFd) -> io::Result<Self> {
-            super::sys::check_packet_pipe(fd.as_fd())?;
+            super::sys::check_packet_pipe(fd.as_fd(), true)?;
             Ok(PacketWriter { fd })
         }
     }

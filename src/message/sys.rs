@@ -358,8 +358,11 @@ pub(crate) fn packet_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     }
 }
 
-/// Checks that `fd` is a pipe in packet mode (`O_DIRECT` set).
-pub(crate) fn check_packet_pipe(fd: BorrowedFd<'_>) -> io::Result<()> {
+/// Checks that `fd` is a pipe end that can take part in a packet pipe. Linux records packet
+/// mode on the write end only (`pipe2(O_DIRECT)` leaves the read end's flags without
+/// `O_DIRECT`), so a write end must show `O_DIRECT`, and a read end can only be checked to be
+/// a pipe opened for reading: its packets are whatever its writers made.
+pub(crate) fn check_packet_pipe(fd: BorrowedFd<'_>, write_end: bool) -> io::Result<()> {
     let stat = rustix::fs::fstat(fd)?;
     if rustix::fs::FileType::from_raw_mode(stat.st_mode) != rustix::fs::FileType::Fifo {
         return Err(io::Error::new(
@@ -368,10 +371,24 @@ pub(crate) fn check_packet_pipe(fd: BorrowedFd<'_>) -> io::Result<()> {
         ));
     }
     let flags = rustix::fs::fcntl_getfl(fd)?;
-    if !flags.contains(rustix::fs::OFlags::DIRECT) {
+    let access = flags & rustix::fs::OFlags::ACCMODE;
+    if write_end {
+        if access != rustix::fs::OFlags::WRONLY {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "descriptor is not the write end of a pipe",
+            ));
+        }
+        if !flags.contains(rustix::fs::OFlags::DIRECT) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "pipe is not in packet mode (O_DIRECT is not set on its write end)",
+            ));
+        }
+    } else if access != rustix::fs::OFlags::RDONLY {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            "pipe is not in packet mode (O_DIRECT is not set)",
+            "descriptor is not the read end of a pipe",
         ));
     }
     Ok(())

@@ -361,7 +361,12 @@ pub(crate) fn connect(addr: &Address, framer: &Framer, timeout: Duration) -> Res
             seqpacket_conn(peer, s, framer).map_err(runtime)
         }
         Address::Fifo(p) => {
-            let f: File = fifo::open_writer(p, Wait::Timeout(timeout)).map_err(runtime)?;
+            // The FIFO appears when the listener creates it; then opening waits for its reader.
+            let f: File = retry(deadline, timeout, || {
+                let left = deadline.saturating_duration_since(Instant::now());
+                fifo::open_writer(p, Wait::Timeout(left))
+            })
+            .map_err(runtime)?;
             Ok(Conn {
                 peer,
                 rx: None,
