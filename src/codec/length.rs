@@ -364,7 +364,13 @@ impl FrameDecoder for LengthPrefixed {
         }
         match self.header(buf)? {
             Ok((h, len)) => {
-                let total = h as u64 + len;
+                // As in `step`: a length that overflows with its header never fits.
+                let Some(total) = (h as u64).checked_add(len) else {
+                    return Err(DecodeError::FrameTooLong {
+                        declared: len,
+                        max: self.max_frame_len,
+                    });
+                };
                 if (buf.len() as u64) >= total {
                     let total = total as usize;
                     Ok(Step::frame(total, h..total))

@@ -105,9 +105,14 @@ impl FrameDecoder for Netstring {
             return Ok(step);
         }
         let missing = match self.header(buf)? {
-            Some((h, n)) => {
-                Missing::Exactly((h as u64 + n as u64 + 1).saturating_sub(buf.len() as u64))
-            }
+            // A length near u64::MAX (possible when the maximum is usize::MAX) must not
+            // overflow: the count saturates.
+            Some((h, n)) => Missing::Exactly(
+                (h as u64)
+                    .saturating_add(n as u64)
+                    .saturating_add(1)
+                    .saturating_sub(buf.len() as u64),
+            ),
             None => Missing::AtLeast(1),
         };
         Err(DecodeError::Truncated {

@@ -1,0 +1,6 @@
+#![no_main]
+//! Fuzz target `content_length`: see fuzz/README.md for its input layout and invariants.
+use libfuzzer_sys::fuzz_target;
+use pipeframe_fuzz::{PROBE, invariants};
+
+fuzz_target!(|data: &[u8]| invariants::check_content_length(data, &PROBE));

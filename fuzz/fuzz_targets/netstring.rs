@@ -1,0 +1,6 @@
+#![no_main]
+//! Fuzz target `netstring`: see fuzz/README.md for its input layout and invariants.
+use libfuzzer_sys::fuzz_target;
+use pipeframe_fuzz::{PROBE, invariants};
+
+fuzz_target!(|data: &[u8]| invariants::check_netstring(data, &PROBE));
