@@ -446,3 +446,55 @@ fn closed_stdout_exits_quietly() {
     assert!(status.success(), "{status:?} {}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
+
+/// `bench --json` prints one JSON array of rows with the documented keys, raw and framed side
+/// by side, and reports progress on stderr; checked with Python's JSON parser.
+#[test]
+fn bench_json_rows() {
+    let out = run(
+        &[
+            "bench",
+            "--quick",
+            "--json",
+            "--sizes",
+            "64",
+            "--transports",
+            "pipe,tcp",
+            "--flavours",
+            "blocking",
+        ],
+        b"",
+    );
+    assert_ok("bench --json", &out);
+    assert!(
+        text(&out.stderr).contains("[1/2] pipe blocking 64 B"),
+        "{}",
+        text(&out.stderr)
+    );
+    let check = r#"
+import json, sys
+rows = json.load(sys.stdin)
+keys = {"transport", "flavour", "framing", "size", "metric", "value"}
+assert rows and all(set(r) == keys for r in rows), rows
+assert {r["transport"] for r in rows} == {"pipe", "tcp"}
+assert {r["framing"] for r in rows} == {"raw", "lp32le"}
+assert {r["metric"] for r in rows} == {"bytes_per_s", "msgs_per_s", "rtt_ns"}
+assert all(r["size"] == 64 and r["flavour"] == "blocking" and r["value"] > 0 for r in rows)
+print(len(rows))
+"#;
+    let mut py = Command::new("python3")
+        .args(["-c", check])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    py.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+    let py = wait(py, Duration::from_secs(20));
+    assert!(py.status.success(), "{}", text(&py.stderr));
+    assert_eq!(
+        text(&py.stdout).trim(),
+        "12",
+        "2 transports x raw/framed x 3 metrics"
+    );
+}
