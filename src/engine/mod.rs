@@ -11,7 +11,6 @@ mod write;
 pub(crate) use outbox::{Outbox, Until};
 
 pub(crate) use read::ReadBuf;
-#[allow(unused_imports)]
 pub(crate) use write::{Push, WriteBuf};
 
 /// Default read buffer size and write batch threshold: 64 KiB, the Linux pipe capacity.

@@ -191,18 +191,6 @@ impl<D: FrameDecoder> ReadBuf<D> {
         self.end += n;
         debug_assert!(self.end <= self.buf.len());
     }
-
-    /// Feeds bytes from outside (tests, or transports that hand over whole buffers).
-    #[allow(dead_code)]
-    pub(crate) fn extend(&mut self, mut data: &[u8]) {
-        while !data.is_empty() {
-            let spare = self.spare();
-            let n = spare.len().min(data.len());
-            spare[..n].copy_from_slice(&data[..n]);
-            self.end += n;
-            data = &data[n..];
-        }
-    }
 }
 
 impl<D: FrameDecoder> ReadBuf<D> {
