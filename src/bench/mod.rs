@@ -355,6 +355,28 @@ pub fn measure(
     }
 }
 
+/// Checks what a throughput reader received: `frames` frames when it counted frames (framed,
+/// or one message per read), else `frames * size` bytes; then returns `elapsed`.
+fn check_received(
+    got: u64,
+    counted_frames: bool,
+    size: usize,
+    frames: u64,
+    elapsed: Duration,
+) -> io::Result<Duration> {
+    let expected = if counted_frames {
+        frames
+    } else {
+        frames * size as u64
+    };
+    if got != expected {
+        return Err(io::Error::other(format!(
+            "reader received {got} of {expected} expected units"
+        )));
+    }
+    Ok(elapsed)
+}
+
 fn unsupported(what: String) -> io::Error {
     io::Error::new(io::ErrorKind::Unsupported, what)
 }

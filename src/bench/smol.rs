@@ -190,17 +190,7 @@ pub fn throughput(
         .join()
         .map_err(|_| io::Error::other("reader thread panicked"))??;
     let elapsed = start.elapsed();
-    let expected = if framing.is_some() || message {
-        frames
-    } else {
-        frames * size as u64
-    };
-    if got != expected {
-        return Err(io::Error::other(format!(
-            "reader received {got} of {expected} expected units"
-        )));
-    }
-    Ok(elapsed)
+    super::check_received(got, framing.is_some() || message, size, frames, elapsed)
 }
 
 /// Like [`super::blocking_round_trip`], with smol (async-io) on both threads.
