@@ -111,9 +111,9 @@ impl<W: Write, E: FrameEncoder> WriteFrame for FrameWriter<W, E> {
     }
 }
 impl<R: Read, W: Write, C: FrameDecoder + FrameEncoder + Clone> ReadFrame for FrameStream<R, W, C> {
-    /// Flushes queued frames first, like [`FrameStream::recv`].
+    /// Flushes queued frames first, like [`FrameStream::read_frame`].
     fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
-        self.recv()
+        FrameStream::read_frame(self)
     }
 }
 impl<R: Read, W: Write, C: FrameDecoder + FrameEncoder + Clone> WriteFrame

@@ -43,7 +43,7 @@
 //! assert_eq!(frames, [&b"one"[..], &b"two"[..]]);
 //! # Ok::<(), std::io::Error>(())
 //! ```
-#![cfg_attr(not(windows), forbid(unsafe_code))]
+#![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(all(feature = "bench", unix))]
@@ -62,6 +62,9 @@ pub mod message;
 pub mod named;
 #[cfg(unix)]
 pub mod pipe;
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
+pub mod rt;
 pub mod sync;
 mod sys;
 #[cfg(feature = "tokio")]

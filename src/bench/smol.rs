@@ -42,8 +42,8 @@ impl MsgIn {
 
     async fn recv(&mut self) -> io::Result<Option<bytes::Bytes>> {
         match self {
-            MsgIn::Seq(s) => s.recv().await,
-            MsgIn::Packet(p) => p.recv().await,
+            MsgIn::Seq(s) => s.read_frame().await,
+            MsgIn::Packet(p) => p.read_frame().await,
         }
     }
 }
@@ -59,8 +59,8 @@ impl MsgOut {
 
     async fn send(&self, payload: &[u8]) -> io::Result<()> {
         match self {
-            MsgOut::Seq(s) => s.send(payload).await,
-            MsgOut::Packet(p) => p.send(payload).await,
+            MsgOut::Seq(s) => s.write_frame(payload).await,
+            MsgOut::Packet(p) => p.write_frame(payload).await,
         }
     }
 }

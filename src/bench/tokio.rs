@@ -142,8 +142,8 @@ impl MsgIn {
 
     async fn recv(&mut self) -> io::Result<Option<bytes::Bytes>> {
         match self {
-            MsgIn::Seq(s) => s.recv().await,
-            MsgIn::Packet(p) => p.recv().await,
+            MsgIn::Seq(s) => s.read_frame().await,
+            MsgIn::Packet(p) => p.read_frame().await,
         }
     }
 }
@@ -159,8 +159,8 @@ impl MsgOut {
 
     async fn send(&self, payload: &[u8]) -> io::Result<()> {
         match self {
-            MsgOut::Seq(s) => s.send(payload).await,
-            MsgOut::Packet(p) => p.send(payload).await,
+            MsgOut::Seq(s) => s.write_frame(payload).await,
+            MsgOut::Packet(p) => p.write_frame(payload).await,
         }
     }
 }
@@ -231,7 +231,7 @@ pub fn throughput(
                     w.write_frame(&payload).await?;
                 }
                 w.flush().await?;
-                w.shutdown().await?;
+                w.close().await?;
             }
             None => {
                 let mut w = Io::new(transport, tx, false)?;
@@ -336,7 +336,7 @@ pub fn round_trip(
                         .ok_or_else(|| io::Error::other("echo closed"))?;
                 }
                 let t = start.elapsed();
-                w.shutdown().await?;
+                w.close().await?;
                 Ok(t)
             }
             None => {

@@ -5,9 +5,10 @@
 //! * [`AsyncFrameReader`]: a [`futures_core::Stream`] of `io::Result<Bytes>`, plus
 //!   `read_frame().await`, `read_frame_ref().await` (borrowed) and `read_str().await`.
 //! * [`AsyncFrameWriter`]: a [`futures_sink::Sink`]`<Bytes>`, plus `write_frame(&[u8]).await`,
-//!   `send(Bytes).await`, `flush().await`, `close().await`, with a documented high-water mark.
+//!   `write_frame_bytes(Bytes).await`, `flush().await`, `close().await`, with a documented high-water mark.
 //!
-//! Both call the same private buffering engine as the blocking [`sync`](crate::sync) flavour,
+//! Both are the runtime-generic types of [`rt`](crate::rt) on futures-io, and call the same
+//! private buffering engine as the blocking [`sync`](crate::sync) flavour,
 //! so framing, batching, limits and EOF rules are identical. Each type documents its
 //! cancellation safety. For reading and writing one socket from two tasks, give each its own
 //! half (`futures_lite::io::split`, or `&Async<T>` from an `Arc`).
@@ -33,8 +34,13 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-mod reader;
-mod writer;
+/// Reads frames from a [`futures_io::AsyncRead`]: the runtime-generic
+/// [`rt::AsyncFrameReader`](crate::rt::AsyncFrameReader) on futures-io. See its docs.
+pub type AsyncFrameReader<R, D> = crate::rt::AsyncFrameReader<R, D, crate::rt::AsyncIo>;
 
-pub use reader::AsyncFrameReader;
-pub use writer::{AsyncFrameWriter, WriteFrame};
+/// Writes frames to a [`futures_io::AsyncWrite`]: the runtime-generic
+/// [`rt::AsyncFrameWriter`](crate::rt::AsyncFrameWriter) on futures-io. See its docs.
+pub type AsyncFrameWriter<W, E> = crate::rt::AsyncFrameWriter<W, E, crate::rt::AsyncIo>;
+
+/// The future of [`AsyncFrameWriter::write_frame`] on futures-io.
+pub type WriteFrameFuture<'a, W, E> = crate::rt::WriteFrameFuture<'a, W, E, crate::rt::AsyncIo>;

@@ -63,6 +63,18 @@ pub mod futures_io;
 #[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", target_os = "linux"))))]
 pub mod tokio;
 
+#[cfg(all(any(feature = "tokio", feature = "futures-io"), target_os = "linux"))]
+mod runtime;
+#[cfg(all(any(feature = "tokio", feature = "futures-io"), target_os = "linux"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(any(feature = "tokio", feature = "futures-io"), target_os = "linux")))
+)]
+pub use runtime::{
+    AsyncPacketReader, AsyncPacketWriter, AsyncSeqpacketListener, AsyncSeqpacketStream,
+    async_packet_pipe,
+};
+
 pub use packet_pipe::{PacketReader, PacketWriter, packet_pipe};
 pub use seqpacket::{SeqpacketListener, SeqpacketStream};
 

@@ -1,6 +1,6 @@
 use std::io;
 use std::os::fd::AsFd;
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixListener;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -58,6 +58,17 @@ impl Bound {
         Ok(true)
     }
 
+    /// An accepted stream the policy admits; `None` for one to skip (refused, or gone before
+    /// it could be asked who it is). Every flavour's accept loop calls this.
+    pub(crate) fn screen<S: AsFd>(&self, stream: S) -> io::Result<Option<S>> {
+        match self.admit(&stream) {
+            Ok(true) => Ok(Some(stream)),
+            Ok(false) => Ok(None),
+            Err(e) if is_transient(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     pub(crate) fn rejected(&self) -> u64 {
         self.rejected.load(Ordering::Relaxed)
     }
@@ -90,10 +101,10 @@ pub(crate) fn is_transient(e: &io::Error) -> bool {
 /// let listener = Listener::bind(&PipeName::new("echo")?)?;
 /// listener.serve(|stream| {
 ///     let mut frames = stream.framed(Delimited::lines())?;
-///     while let Some(line) = frames.recv()? {
-///         frames.send(&line)?;
+///     while let Some(line) = frames.read_frame()? {
+///         frames.write_frame(&line)?;
 ///     }
-///     Ok(())
+///     frames.flush()
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -109,7 +120,8 @@ impl Listener {
         Self::bind_with(name, &ListenOptions::default())
     }
 
-    pub(crate) fn bind_with(name: &PipeName, opts: &ListenOptions) -> io::Result<Listener> {
+    /// Binds `name` as `opts` say.
+    pub fn bind_with(name: &PipeName, opts: &ListenOptions) -> io::Result<Listener> {
         let (inner, bound) = Bound::bind(name, opts)?;
         Ok(Listener { inner, bound })
     }
@@ -119,12 +131,8 @@ impl Listener {
     pub fn accept(&self) -> io::Result<PipeStream> {
         loop {
             let (stream, _) = self.inner.accept()?;
-            match self.bound.admit(&stream) {
-                Ok(true) => return Ok(PipeStream::new(stream)),
-                Ok(false) => drop::<UnixStream>(stream),
-                // The peer left before we asked who it was: next.
-                Err(e) if is_transient(&e) => {}
-                Err(e) => return Err(e),
+            if let Some(stream) = self.bound.screen(stream)? {
+                return Ok(PipeStream::new(stream));
             }
         }
     }

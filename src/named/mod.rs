@@ -43,6 +43,8 @@
 //!
 //! Blocking here; [`tokio`] (feature `tokio`) and [`futures_io`] (feature `futures-io`, for
 //! smol) have the same listener and connect functions returning the runtime's stream type.
+//! Both are one implementation, [`AsyncListener`] and [`connect_async`], over the runtime seam
+//! of [`rt`](crate::rt).
 //!
 //! ```
 //! use pipeframe::codec::LengthPrefixed;
@@ -56,16 +58,17 @@
 //!     let name = name.clone();
 //!     move || -> std::io::Result<()> {
 //!         let mut c = connect_timeout(&name, Duration::from_secs(5))?.framed(LengthPrefixed::dotnet())?;
-//!         c.send(b"Hello server!")?;
-//!         assert_eq!(c.recv()?.as_deref(), Some(&b"Message processed"[..]));
+//!         c.write_frame(b"Hello server!")?;
+//!         assert_eq!(c.read_frame()?.as_deref(), Some(&b"Message processed"[..]));
 //!         Ok(())
 //!     }
 //! });
 //! let stream = listener.accept()?;
 //! assert_eq!(stream.peer_credentials()?.pid(), Some(std::process::id()));
 //! let mut s = stream.framed(LengthPrefixed::dotnet())?;
-//! assert_eq!(s.recv()?.as_deref(), Some(&b"Hello server!"[..]));
-//! s.send(b"Message processed")?;
+//! assert_eq!(s.read_frame()?.as_deref(), Some(&b"Hello server!"[..]));
+//! s.write_frame(b"Message processed")?;
+//! s.flush()?;
 //! client.join().unwrap()?;
 //! # Ok::<(), std::io::Error>(())
 //! ```
@@ -74,6 +77,8 @@ mod creds;
 mod listener;
 mod name;
 mod options;
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+mod runtime;
 mod stream;
 
 #[cfg(feature = "futures-io")]
@@ -87,4 +92,7 @@ pub use creds::{PeerCredentials, peer_credentials};
 pub use listener::Listener;
 pub use name::{DOTNET_PREFIX, PipeName};
 pub use options::{ConnectOptions, ListenOptions};
-pub use stream::{PipeStream, connect, connect_timeout};
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
+pub use runtime::{AsyncListener, connect_async};
+pub use stream::{PipeStream, connect, connect_timeout, connect_with};

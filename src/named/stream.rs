@@ -130,37 +130,83 @@ pub fn connect_timeout(name: &PipeName, timeout: Duration) -> io::Result<PipeStr
     ConnectOptions::new().timeout(timeout).connect(name)
 }
 
-pub(crate) fn connect_with(name: &PipeName, opts: &ConnectOptions) -> io::Result<PipeStream> {
-    let addr = name.addr();
-    let start = Instant::now();
-    let deadline = opts.timeout.map(|t| start + t);
-    let mut attempt = 0;
+/// Connects as `opts` say: waits for the server up to [`ConnectOptions::timeout`], then
+/// with [`ConnectOptions::current_user_only`] checks who runs it.
+pub fn connect_with(name: &PipeName, opts: &ConnectOptions) -> io::Result<PipeStream> {
+    let mut c = Connecting::new(name, opts);
     let fd = loop {
-        match socket::try_connect(&addr) {
-            Ok(fd) => break fd,
-            Err(ConnectError::Fatal(e)) => return Err(e),
-            Err(ConnectError::NotYet(e)) => match deadline {
-                Some(d) if Instant::now() < d => {
-                    attempt += 1;
-                    std::thread::sleep(socket::backoff(attempt, deadline));
-                }
-                Some(_) => return Err(socket::timed_out(&addr, start.elapsed(), &e)),
-                // No timeout: only a full backlog is waited for, as a blocking connect would.
-                None if e.kind() == io::ErrorKind::WouldBlock => {
-                    attempt += 1;
-                    std::thread::sleep(socket::backoff(attempt, None));
-                }
-                None => return Err(e),
-            },
+        match c.attempt()? {
+            Attempt::Connected(fd) => break fd,
+            Attempt::Wait(d) => std::thread::sleep(d),
         }
     };
     socket::set_blocking(&fd)?;
-    check_server(&fd, &addr, opts.current_user_only)?;
-    Ok(PipeStream::new(UnixStream::from(fd)))
+    Ok(PipeStream::new(UnixStream::from(c.finish(fd)?)))
+}
+
+/// The client's retry policy, shared by every flavour: each flavour calls
+/// [`attempt`](Self::attempt) and sleeps on its own timer when told to wait.
+#[derive(Debug)]
+pub(crate) struct Connecting {
+    addr: Addr,
+    start: Instant,
+    deadline: Option<Instant>,
+    attempt: u32,
+    current_user_only: bool,
+}
+
+/// What one [`Connecting::attempt`] came to.
+#[derive(Debug)]
+pub(crate) enum Attempt {
+    /// Connected (non-blocking); pass it to [`Connecting::finish`].
+    Connected(OwnedFd),
+    /// Not yet: sleep this long, then attempt again.
+    Wait(Duration),
+}
+
+impl Connecting {
+    pub(crate) fn new(name: &PipeName, opts: &ConnectOptions) -> Self {
+        let start = Instant::now();
+        Connecting {
+            addr: name.addr(),
+            start,
+            deadline: opts.timeout.map(|t| start + t),
+            attempt: 0,
+            current_user_only: opts.current_user_only,
+        }
+    }
+
+    /// One connect; a server that is not there yet (or is busy) is waited for until the
+    /// deadline, then the error is [`io::ErrorKind::TimedOut`] naming the endpoint.
+    pub(crate) fn attempt(&mut self) -> io::Result<Attempt> {
+        match socket::try_connect(&self.addr) {
+            Ok(fd) => Ok(Attempt::Connected(fd)),
+            Err(ConnectError::Fatal(e)) => Err(e),
+            Err(ConnectError::NotYet(e)) => match self.deadline {
+                Some(d) if Instant::now() < d => {
+                    self.attempt += 1;
+                    Ok(Attempt::Wait(socket::backoff(self.attempt, self.deadline)))
+                }
+                Some(_) => Err(socket::timed_out(&self.addr, self.start.elapsed(), &e)),
+                // No timeout: only a full backlog is waited for, as a blocking connect would.
+                None if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.attempt += 1;
+                    Ok(Attempt::Wait(socket::backoff(self.attempt, None)))
+                }
+                None => Err(e),
+            },
+        }
+    }
+
+    /// Checks the server (see [`ConnectOptions::current_user_only`]) and returns the socket.
+    pub(crate) fn finish(self, fd: OwnedFd) -> io::Result<OwnedFd> {
+        check_server(&fd, &self.addr, self.current_user_only)?;
+        Ok(fd)
+    }
 }
 
 /// With `current_user_only`, refuses a server another uid runs.
-pub(crate) fn check_server(fd: &OwnedFd, addr: &Addr, current_user_only: bool) -> io::Result<()> {
+fn check_server(fd: &OwnedFd, addr: &Addr, current_user_only: bool) -> io::Result<()> {
     if !current_user_only {
         return Ok(());
     }

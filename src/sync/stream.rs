@@ -23,8 +23,13 @@ use super::{FrameReader, FrameWriter};
 /// let (a, b) = UnixStream::pair()?;
 /// let mut a = FrameStream::new(a, Delimited::lines())?;
 /// let mut b = FrameStream::new(b, Delimited::lines())?;
-/// a.send(b"ping")?;
-/// assert_eq!(b.recv()?.as_deref(), Some(&b"ping"[..]));
+/// a.write_frame(b"ping")?;
+/// a.flush()?; // or let the next `a.read_frame()` flush it
+/// assert_eq!(b.read_frame()?.as_deref(), Some(&b"ping"[..]));
+/// b.write_frame(b"pong")?;
+/// assert_eq!(b.buffered_out(), 5); // queued, not yet written
+/// drop(b); // dropping the writer flushes (best effort)
+/// assert_eq!(a.read_frame()?.as_deref(), Some(&b"pong"[..]));
 /// # }
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -54,13 +59,9 @@ impl<R: Read, W: Write, C: FrameDecoder + FrameEncoder + Clone> FrameStream<R, W
         }
     }
 
-    /// Writes one frame and flushes it: a request/reply exchange needs the frame on the wire.
-    pub fn send(&mut self, payload: &[u8]) -> io::Result<()> {
-        self.writer.write_frame(payload)?;
-        self.writer.flush()
-    }
-
-    /// Queues one frame without flushing (see [`FrameWriter::write_frame`]).
+    /// Queues one frame (see [`FrameWriter::write_frame`]). It goes out on
+    /// [`flush`](Self::flush), when the batch fills, or before the next
+    /// [`read_frame`](Self::read_frame), whichever comes first.
     pub fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         self.writer.write_frame(payload)
     }
@@ -72,7 +73,7 @@ impl<R: Read, W: Write, C: FrameDecoder + FrameEncoder + Clone> FrameStream<R, W
 
     /// The next frame, owned; `Ok(None)` at a clean end. Queued frames are flushed first, so
     /// a reply is never awaited for a request still in the buffer.
-    pub fn recv(&mut self) -> io::Result<Option<Bytes>> {
+    pub fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
         if self.writer.buffered() > 0 {
             self.writer.flush()?;
         }
@@ -80,12 +81,17 @@ impl<R: Read, W: Write, C: FrameDecoder + FrameEncoder + Clone> FrameStream<R, W
     }
 
     /// The next frame, borrowed (see [`FrameReader::read_frame_ref`]). Flushes first, like
-    /// [`recv`](Self::recv).
-    pub fn recv_ref(&mut self) -> io::Result<Option<&[u8]>> {
+    /// [`read_frame`](Self::read_frame).
+    pub fn read_frame_ref(&mut self) -> io::Result<Option<&[u8]>> {
         if self.writer.buffered() > 0 {
             self.writer.flush()?;
         }
         self.reader.read_frame_ref()
+    }
+
+    /// Bytes queued by [`write_frame`](Self::write_frame) and not yet written.
+    pub fn buffered_out(&self) -> usize {
+        self.writer.buffered()
     }
 
     /// The reading half.

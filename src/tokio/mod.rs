@@ -10,7 +10,8 @@
 //!   `None`, an end inside a frame is [`UnexpectedEof`](std::io::ErrorKind::UnexpectedEof)
 //!   saying how much was missing. Errors are `io::Error`s.
 //! * [`AsyncFrameReader`] and [`AsyncFrameWriter`] run on the same private buffering engine
-//!   as the blocking flavour and the futures-io one: borrowed frames
+//!   as the blocking flavour and the futures-io one (they are the runtime-generic types of
+//!   [`rt`](crate::rt) on tokio): borrowed frames
 //!   (`read_frame_ref().await`), large payloads written beside their header with
 //!   `poll_write_vectored` (never copied), a documented high-water mark. They are also a
 //!   `Stream` and a `Sink`.
@@ -35,7 +36,7 @@
 //!         let mut w = AsyncFrameWriter::new(tx, LengthPrefixed::u32_le());
 //!         w.write_frame(b"hello").await?;
 //!         w.write_frame(b"world").await?;
-//!         w.shutdown().await // flush, then close: the reader sees a clean end
+//!         w.close().await // flush, then shut down: the reader sees a clean end
 //!     };
 //!     let read = async move {
 //!         let mut frames = FramedRead::new(rx, LengthPrefixed::u32_le());
@@ -59,9 +60,16 @@
 //! ```
 
 mod codec;
-mod reader;
-mod writer;
 
 pub use codec::Text;
-pub use reader::AsyncFrameReader;
-pub use writer::{AsyncFrameWriter, WriteFrame};
+
+/// Reads frames from a tokio [`AsyncRead`](::tokio::io::AsyncRead): the runtime-generic
+/// [`rt::AsyncFrameReader`](crate::rt::AsyncFrameReader) on tokio. See its docs.
+pub type AsyncFrameReader<R, D> = crate::rt::AsyncFrameReader<R, D, crate::rt::Tokio>;
+
+/// Writes frames to a tokio [`AsyncWrite`](::tokio::io::AsyncWrite): the runtime-generic
+/// [`rt::AsyncFrameWriter`](crate::rt::AsyncFrameWriter) on tokio. See its docs.
+pub type AsyncFrameWriter<W, E> = crate::rt::AsyncFrameWriter<W, E, crate::rt::Tokio>;
+
+/// The future of [`AsyncFrameWriter::write_frame`] on tokio.
+pub type WriteFrameFuture<'a, W, E> = crate::rt::WriteFrameFuture<'a, W, E, crate::rt::Tokio>;

@@ -3,6 +3,8 @@
 
 pub(crate) mod fifo;
 pub(crate) mod handoff;
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+pub(crate) mod reactor;
 pub(crate) mod socket;
 
 use std::io;

@@ -1,39 +1,53 @@
+use std::fmt;
 use std::future::poll_fn;
 use std::io;
+use std::marker::PhantomData;
 use std::ops::Range;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_core::Stream;
-use futures_io::AsyncRead;
 
+use super::ReadIo;
 use crate::codec::{FrameDecoder, check_utf8};
 use crate::engine::{DEFAULT_BUF, ReadBuf};
 
-/// Reads frames from a [`futures_io::AsyncRead`] (smol, `async_io::Async<T>`, async-std).
+/// Reads frames from an async reader, through the same engine as the blocking
+/// [`FrameReader`](crate::sync::FrameReader). Name it by its runtime's alias:
+/// `pipeframe::tokio::AsyncFrameReader<R, D>` (over tokio's `AsyncRead`: pipes,
+/// `UnixStream`, `TcpStream`, split halves) or `pipeframe::futures_io::AsyncFrameReader<R, D>`
+/// (over futures-io's `AsyncRead`: smol, `async_io::Async<T>`).
 ///
 /// It is a [`Stream`] of `io::Result<Bytes>`, and has inherent async methods:
 /// [`read_frame`](Self::read_frame) (owned, split off the read buffer without a copy),
-/// [`read_frame_ref`](Self::read_frame_ref) (borrowed) and [`read_str`](Self::read_str).
-/// Buffering and EOF rules are those of the blocking
-/// [`FrameReader`](crate::sync::FrameReader): `None` at a clean end,
-/// [`io::ErrorKind::UnexpectedEof`] inside a frame, every call fails after a fatal decode
-/// error (the stream then ends). The reader must be [`Unpin`] (pipes, sockets and
-/// `Async<T>` are; box others with `Box::pin`).
+/// [`read_frame_ref`](Self::read_frame_ref) (borrowed, no refcount per frame) and
+/// [`read_str`](Self::read_str). Buffering and EOF rules are those of the blocking reader:
+/// `None` at a clean end, [`io::ErrorKind::UnexpectedEof`] inside a frame, every call fails
+/// after a fatal decode error (the stream then ends). The reader must be [`Unpin`] (pipes,
+/// sockets, split halves and `Async<T>` are; box others with `Box::pin`).
 ///
 /// # Cancellation safety
 ///
 /// Every method is cancellation safe: the received bytes and the decoder state live in the
 /// reader, not in the future. Dropping a `read_frame` future after it has read half a frame
 /// loses nothing; the next call returns the whole frame.
-#[derive(Debug)]
-pub struct AsyncFrameReader<R, D> {
+pub struct AsyncFrameReader<R, D, Rt> {
     inner: R,
     engine: ReadBuf<D>,
+    rt: PhantomData<fn() -> Rt>,
 }
 
-impl<R: AsyncRead + Unpin, D: FrameDecoder> AsyncFrameReader<R, D> {
+impl<R: fmt::Debug, D: fmt::Debug, Rt> fmt::Debug for AsyncFrameReader<R, D, Rt> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncFrameReader")
+            .field("inner", &self.inner)
+            .field("engine", &self.engine)
+            .finish()
+    }
+}
+
+impl<R: Unpin, D: FrameDecoder, Rt: ReadIo<R>> AsyncFrameReader<R, D, Rt> {
     /// A reader with a 64 KiB read buffer.
     pub fn new(inner: R, decoder: D) -> Self {
         Self::with_capacity(DEFAULT_BUF, inner, decoder)
@@ -44,13 +58,14 @@ impl<R: AsyncRead + Unpin, D: FrameDecoder> AsyncFrameReader<R, D> {
         AsyncFrameReader {
             inner,
             engine: ReadBuf::new(decoder, capacity),
+            rt: PhantomData,
         }
     }
 
     fn poll_range(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Range<usize>>>> {
         let inner = &mut self.inner;
         self.engine
-            .poll_next_frame(|buf| Pin::new(&mut *inner).poll_read(cx, buf))
+            .poll_next_frame(|buf| Rt::poll_read(Pin::new(&mut *inner), cx, buf))
     }
 
     /// Polls for the next frame, owned; `Ready(Ok(None))` at a clean end.
@@ -84,7 +99,9 @@ impl<R: AsyncRead + Unpin, D: FrameDecoder> AsyncFrameReader<R, D> {
             None => Ok(None),
         }
     }
+}
 
+impl<R, D: FrameDecoder, Rt> AsyncFrameReader<R, D, Rt> {
     /// Bytes consumed from the source so far: the stream offset of the next frame.
     pub fn position(&self) -> u64 {
         self.engine.position()
@@ -121,7 +138,7 @@ impl<R: AsyncRead + Unpin, D: FrameDecoder> AsyncFrameReader<R, D> {
     }
 }
 
-impl<R: AsyncRead + Unpin, D: FrameDecoder + Unpin> Stream for AsyncFrameReader<R, D> {
+impl<R: Unpin, D: FrameDecoder + Unpin, Rt: ReadIo<R>> Stream for AsyncFrameReader<R, D, Rt> {
     type Item = io::Result<Bytes>;
 
     /// The next frame; `None` at a clean end. After a fatal error the stream ends.

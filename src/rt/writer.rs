@@ -1,30 +1,33 @@
-use std::future::Future;
+use std::fmt;
+use std::future::{Future, poll_fn};
 use std::io;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use ::tokio::io::AsyncWrite;
 use bytes::Bytes;
 use futures_sink::Sink;
 
+use super::WriteIo;
 use crate::codec::FrameEncoder;
 use crate::engine::{DEFAULT_BUF, Outbox, Until};
 
-/// Writes frames to a tokio [`AsyncWrite`](::tokio::io::AsyncWrite) (pipes, `UnixStream`,
-/// `TcpStream`, named pipes, split halves), through the same engine as the blocking flavour.
+/// Writes frames to an async writer, through the same engine as the blocking
+/// [`FrameWriter`](crate::sync::FrameWriter). Name it by its runtime's alias:
+/// `pipeframe::tokio::AsyncFrameWriter<W, E>` or `pipeframe::futures_io::AsyncFrameWriter<W, E>`.
 ///
 /// It is a [`Sink`] of [`Bytes`], and has inherent async methods
-/// [`write_frame`](Self::write_frame) (borrowed payload), [`send`](Self::send) (owned),
-/// [`flush`](Self::flush) and [`shutdown`](Self::shutdown). Batching is that of the blocking
-/// [`FrameWriter`](crate::sync::FrameWriter): payloads under 4 KiB are copied into a batch
-/// buffer; larger payloads are never copied, they go out beside the batch and their header
-/// in vectored writes (`poll_write_vectored`). The writer must be [`Unpin`].
+/// [`write_frame`](Self::write_frame) (borrowed payload),
+/// [`write_frame_bytes`](Self::write_frame_bytes) (owned, never copied),
+/// [`flush`](Self::flush) and [`close`](Self::close). Batching is that of the blocking writer:
+/// payloads under 4 KiB are copied into a batch buffer; larger payloads are never copied, they
+/// go out beside the batch and their header in vectored writes. The writer must be [`Unpin`].
 ///
 /// # Backpressure
 ///
 /// The writer accepts frames without writing until the batch holds the high-water mark
 /// (64 KiB by default, [`with_high_water`](Self::with_high_water)) or a large frame is in
-/// flight. Then [`poll_ready`](Sink::poll_ready) (and `write_frame`/`send`) writes, and stays
+/// flight. Then [`poll_ready`](Sink::poll_ready) (and `write_frame`) writes, and stays
 /// `Pending` until the batch is under the mark and the large frame is written. With a peer
 /// that never reads, memory stays below the mark plus one frame (the large one is the
 /// caller's `Bytes`, not a copy).
@@ -33,22 +36,31 @@ use crate::engine::{DEFAULT_BUF, Outbox, Until};
 ///
 /// No drop ever leaves part of a frame on the wire with the rest forgotten:
 ///
-/// * A `write_frame`/`send` future dropped while waiting for room has not queued its frame:
-///   nothing of it is written.
+/// * A `write_frame`/`write_frame_bytes` future dropped while waiting for room has not queued
+///   its frame: nothing of it is written.
 /// * Once a frame is accepted it is kept until written: dropping the future afterwards (even
 ///   in the middle of a large frame's vectored write) leaves it in the writer, and the next
 ///   `flush` sends the rest. A large borrowed payload is copied at that moment, only then.
-/// * `flush`/`shutdown` futures can be dropped and called again; they resume where they were.
+/// * `flush`/`close` futures can be dropped and called again; they resume where they were.
 ///
 /// Dropping the writer itself drops frames not yet written (async writes cannot happen in
-/// `Drop`): call [`shutdown`](Self::shutdown) or [`flush`](Self::flush) first.
-#[derive(Debug)]
-pub struct AsyncFrameWriter<W, E> {
+/// `Drop`): call [`close`](Self::close) or [`flush`](Self::flush) first.
+pub struct AsyncFrameWriter<W, E, Rt> {
     inner: W,
     outbox: Outbox<E>,
+    rt: PhantomData<fn() -> Rt>,
 }
 
-impl<W: AsyncWrite + Unpin, E: FrameEncoder> AsyncFrameWriter<W, E> {
+impl<W: fmt::Debug, E: fmt::Debug, Rt> fmt::Debug for AsyncFrameWriter<W, E, Rt> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncFrameWriter")
+            .field("inner", &self.inner)
+            .field("outbox", &self.outbox)
+            .finish()
+    }
+}
+
+impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> AsyncFrameWriter<W, E, Rt> {
     /// A writer with a 64 KiB high-water mark.
     pub fn new(inner: W, encoder: E) -> Self {
         Self::with_high_water(DEFAULT_BUF, inner, encoder)
@@ -60,6 +72,7 @@ impl<W: AsyncWrite + Unpin, E: FrameEncoder> AsyncFrameWriter<W, E> {
         AsyncFrameWriter {
             inner,
             outbox: Outbox::new(encoder, high_water),
+            rt: PhantomData,
         }
     }
 
@@ -71,15 +84,15 @@ impl<W: AsyncWrite + Unpin, E: FrameEncoder> AsyncFrameWriter<W, E> {
     ) -> Poll<io::Result<()>> {
         let inner = &mut self.inner;
         self.outbox.poll_write_out(until, borrowed, |slices| {
-            Pin::new(&mut *inner).poll_write_vectored(cx, slices)
+            Rt::poll_write_vectored(Pin::new(&mut *inner), cx, slices)
         })
     }
 
     /// Queues one frame, waiting for room first (see Backpressure in the type docs). Call
     /// [`flush`](Self::flush) to send queued frames now. A payload the codec refuses is an
     /// [`io::ErrorKind::InvalidInput`] error and nothing is queued.
-    pub fn write_frame<'a>(&'a mut self, payload: &'a [u8]) -> WriteFrame<'a, W, E> {
-        WriteFrame {
+    pub fn write_frame<'a>(&'a mut self, payload: &'a [u8]) -> WriteFrameFuture<'a, W, E, Rt> {
+        WriteFrameFuture {
             writer: self,
             payload,
             sending: false,
@@ -88,31 +101,34 @@ impl<W: AsyncWrite + Unpin, E: FrameEncoder> AsyncFrameWriter<W, E> {
 
     /// Queues one owned frame, waiting for room first; a large payload is kept as is, never
     /// copied.
-    pub async fn send(&mut self, payload: Bytes) -> io::Result<()> {
-        std::future::poll_fn(|cx| self.poll_out(cx, Until::Ready, None)).await?;
+    pub async fn write_frame_bytes(&mut self, payload: Bytes) -> io::Result<()> {
+        poll_fn(|cx| self.poll_out(cx, Until::Ready, None)).await?;
         self.outbox.push(payload)
     }
 
     /// Writes every queued frame and flushes the underlying writer.
     pub async fn flush(&mut self) -> io::Result<()> {
-        std::future::poll_fn(|cx| self.poll_flush_frames(cx)).await
+        poll_fn(|cx| self.poll_flush_frames(cx)).await
     }
 
-    /// Flushes, then shuts the underlying writer down (closes a pipe's write end for the
-    /// peer, half-closes a socket).
-    pub async fn shutdown(&mut self) -> io::Result<()> {
-        std::future::poll_fn(|cx| {
-            ready!(self.poll_flush_frames(cx))?;
-            Pin::new(&mut self.inner).poll_shutdown(cx)
-        })
-        .await
+    /// Flushes, then ends the stream for the peer: closes a pipe's write end, half-closes a
+    /// socket (tokio's `poll_shutdown`, futures-io's `poll_close`).
+    pub async fn close(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_close_frames(cx)).await
     }
 
     fn poll_flush_frames(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.poll_out(cx, Until::Empty, None))?;
-        Pin::new(&mut self.inner).poll_flush(cx)
+        Rt::poll_flush(Pin::new(&mut self.inner), cx)
     }
 
+    fn poll_close_frames(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.poll_flush_frames(cx))?;
+        Rt::poll_close(Pin::new(&mut self.inner), cx)
+    }
+}
+
+impl<W, E, Rt> AsyncFrameWriter<W, E, Rt> {
     /// Bytes accepted and not yet written.
     pub fn buffered(&self) -> usize {
         self.outbox.buffered()
@@ -151,16 +167,25 @@ impl<W: AsyncWrite + Unpin, E: FrameEncoder> AsyncFrameWriter<W, E> {
 }
 
 /// The future of [`AsyncFrameWriter::write_frame`]. See the writer's cancellation safety.
-#[derive(Debug)]
 #[must_use = "futures do nothing unless polled"]
-pub struct WriteFrame<'a, W: AsyncWrite + Unpin, E: FrameEncoder> {
-    writer: &'a mut AsyncFrameWriter<W, E>,
+pub struct WriteFrameFuture<'a, W, E, Rt> {
+    writer: &'a mut AsyncFrameWriter<W, E, Rt>,
     payload: &'a [u8],
     /// The frame is accepted and large: it is being written from the borrowed payload.
     sending: bool,
 }
 
-impl<W: AsyncWrite + Unpin, E: FrameEncoder> Future for WriteFrame<'_, W, E> {
+impl<W: fmt::Debug, E: fmt::Debug, Rt> fmt::Debug for WriteFrameFuture<'_, W, E, Rt> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteFrameFuture")
+            .field("writer", &self.writer)
+            .field("len", &self.payload.len())
+            .field("sending", &self.sending)
+            .finish()
+    }
+}
+
+impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> Future for WriteFrameFuture<'_, W, E, Rt> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -178,7 +203,7 @@ impl<W: AsyncWrite + Unpin, E: FrameEncoder> Future for WriteFrame<'_, W, E> {
     }
 }
 
-impl<W: AsyncWrite + Unpin, E: FrameEncoder> Drop for WriteFrame<'_, W, E> {
+impl<W, E, Rt> Drop for WriteFrameFuture<'_, W, E, Rt> {
     fn drop(&mut self) {
         if self.sending {
             self.writer.outbox.own(self.payload);
@@ -186,7 +211,7 @@ impl<W: AsyncWrite + Unpin, E: FrameEncoder> Drop for WriteFrame<'_, W, E> {
     }
 }
 
-impl<W: AsyncWrite + Unpin, E: FrameEncoder + Unpin> Sink<Bytes> for AsyncFrameWriter<W, E> {
+impl<W: Unpin, E: FrameEncoder + Unpin, Rt: WriteIo<W>> Sink<Bytes> for AsyncFrameWriter<W, E, Rt> {
     type Error = io::Error;
 
     /// Writes while the high-water mark is passed or a large frame is in flight.
@@ -203,8 +228,6 @@ impl<W: AsyncWrite + Unpin, E: FrameEncoder + Unpin> Sink<Bytes> for AsyncFrameW
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        ready!(this.poll_flush_frames(cx))?;
-        Pin::new(&mut this.inner).poll_shutdown(cx)
+        self.get_mut().poll_close_frames(cx)
     }
 }

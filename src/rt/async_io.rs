@@ -1,0 +1,97 @@
+//! The async-io / futures-io side of the seam.
+
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_io::{AsyncRead, AsyncWrite};
+
+use super::{AsyncIo, ReadIo, Runtime, WriteIo, sealed};
+
+impl sealed::Sealed for AsyncIo {}
+
+impl Runtime for AsyncIo {
+    const NAME: &'static str = "async-io";
+
+    fn check_context() -> io::Result<()> {
+        Ok(())
+    }
+
+    fn sleep(d: Duration) -> impl std::future::Future<Output = ()> + Send {
+        async move {
+            async_io::Timer::after(d).await;
+        }
+    }
+}
+
+impl<R: AsyncRead + ?Sized> ReadIo<R> for AsyncIo {
+    fn poll_read(r: Pin<&mut R>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        r.poll_read(cx, buf)
+    }
+}
+
+impl<W: AsyncWrite + ?Sized> WriteIo<W> for AsyncIo {
+    fn poll_write_vectored(
+        w: Pin<&mut W>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        w.poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(w: Pin<&mut W>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        w.poll_flush(cx)
+    }
+
+    fn poll_close(w: Pin<&mut W>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        w.poll_close(cx)
+    }
+}
+
+#[cfg(unix)]
+impl super::Reactor for AsyncIo {
+    type Io<T: super::Source> = async_io::Async<T>;
+    type UnixStream = async_io::Async<std::os::unix::net::UnixStream>;
+
+    fn register<T: super::Source>(source: T) -> io::Result<Self::Io<T>> {
+        // `Async::new` sets the descriptor non-blocking itself.
+        async_io::Async::new(source)
+    }
+
+    fn get_ref<T: super::Source>(io: &Self::Io<T>) -> &T {
+        io.get_ref()
+    }
+
+    fn poll_read_with<T: super::Source, U>(
+        io: &Self::Io<T>,
+        cx: &mut Context<'_>,
+        mut f: impl FnMut(&T) -> io::Result<U>,
+    ) -> Poll<io::Result<U>> {
+        loop {
+            match f(io.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                res => return Poll::Ready(res),
+            }
+            std::task::ready!(io.poll_readable(cx))?;
+        }
+    }
+
+    fn poll_write_with<T: super::Source, U>(
+        io: &Self::Io<T>,
+        cx: &mut Context<'_>,
+        mut f: impl FnMut(&T) -> io::Result<U>,
+    ) -> Poll<io::Result<U>> {
+        loop {
+            match f(io.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                res => return Poll::Ready(res),
+            }
+            std::task::ready!(io.poll_writable(cx))?;
+        }
+    }
+
+    fn unix_stream(stream: std::os::unix::net::UnixStream) -> io::Result<Self::UnixStream> {
+        async_io::Async::new(stream)
+    }
+}

@@ -1,0 +1,154 @@
+//! The runtime seam: every async type in pipeframe is written once, generic over a runtime
+//! marker, and the per-runtime modules name it with a type alias.
+//!
+//! | generic type (here) | tokio alias | futures-io (smol) alias |
+//! | --- | --- | --- |
+//! | [`AsyncFrameReader<R, D, Rt>`] | [`tokio::AsyncFrameReader<R, D>`](crate::tokio::AsyncFrameReader) | [`futures_io::AsyncFrameReader<R, D>`](crate::futures_io::AsyncFrameReader) |
+//! | [`AsyncFrameWriter<W, E, Rt>`] | [`tokio::AsyncFrameWriter<W, E>`](crate::tokio::AsyncFrameWriter) | [`futures_io::AsyncFrameWriter<W, E>`](crate::futures_io::AsyncFrameWriter) |
+//! | `message::AsyncSeqpacketStream<Rt>`, ... | `message::tokio::SeqpacketStream`, ... | `message::futures_io::SeqpacketStream`, ... |
+//! | `named::AsyncListener<Rt>` | `named::tokio::Listener` | `named::futures_io::Listener` |
+//!
+//! A marker ([`Tokio`], [`AsyncIo`]) says how to poll an I/O object ([`ReadIo`],
+//! [`WriteIo`]: tokio's or futures-io's `AsyncRead`/`AsyncWrite`), how to wait for a
+//! descriptor ([`Reactor`]: tokio's `AsyncFd` or async-io's `Async`) and how to sleep. That is
+//! all that differs between runtimes; the framing, buffering, backpressure, cancellation
+//! safety and error rules live in the generic types, once.
+//!
+//! Use the aliases; the generic types are public so that code generic over the runtime can
+//! name them (`fn serve<Rt: Reactor>(l: AsyncListener<Rt>)`). The traits are sealed.
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+mod reader;
+mod writer;
+
+#[cfg(feature = "futures-io")]
+mod async_io;
+#[cfg(feature = "tokio")]
+mod tokio;
+
+pub use reader::AsyncFrameReader;
+pub use writer::{AsyncFrameWriter, WriteFrameFuture};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The tokio runtime (feature `tokio`): tokio's `AsyncRead`/`AsyncWrite`, `AsyncFd`, timer.
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+#[derive(Debug, Clone, Copy)]
+pub enum Tokio {}
+
+/// async-io and futures-io (feature `futures-io`): smol, `futures_lite::future::block_on`,
+/// any executor. futures-io's `AsyncRead`/`AsyncWrite`, `async_io::Async`, `async_io::Timer`.
+#[cfg(feature = "futures-io")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
+#[derive(Debug, Clone, Copy)]
+pub enum AsyncIo {}
+
+/// A runtime marker. Sealed: implemented by [`Tokio`] and [`AsyncIo`] only.
+pub trait Runtime: sealed::Sealed + Debug + Send + Sync + Unpin + 'static {
+    /// A short name for error messages ("tokio", "async-io").
+    const NAME: &'static str;
+
+    /// Fails with a clear error where the runtime cannot be used from here (tokio outside a
+    /// runtime); always `Ok` where any thread will do.
+    fn check_context() -> io::Result<()>;
+
+    /// Waits `d`.
+    fn sleep(d: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// How a runtime polls a reader of type `R`.
+pub trait ReadIo<R: ?Sized>: Runtime {
+    /// One read into `buf`; `Ok(0)` is the end of the stream.
+    fn poll_read(r: Pin<&mut R>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+}
+
+/// How a runtime polls a writer of type `W`.
+pub trait WriteIo<W: ?Sized>: Runtime {
+    /// One vectored write.
+    fn poll_write_vectored(
+        w: Pin<&mut W>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>;
+
+    /// Flushes the writer.
+    fn poll_flush(w: Pin<&mut W>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+
+    /// Ends the stream for the peer (tokio's `poll_shutdown`, futures-io's `poll_close`).
+    fn poll_close(w: Pin<&mut W>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+}
+
+#[cfg(unix)]
+pub use self::reactor::{Reactor, Source};
+
+#[cfg(unix)]
+mod reactor {
+    use std::fmt::Debug;
+    use std::io;
+    use std::os::fd::{AsFd, OwnedFd};
+    use std::os::unix::net::{UnixListener, UnixStream};
+    use std::task::{Context, Poll};
+
+    use super::Runtime;
+
+    /// Something that owns one descriptor for its whole life, so a runtime may register it:
+    /// [`OwnedFd`], [`UnixListener`], [`UnixStream`]. Sealed.
+    pub trait Source:
+        AsFd + std::os::fd::AsRawFd + Debug + Send + Sync + Unpin + 'static + private::Owns
+    {
+    }
+
+    mod private {
+        pub trait Owns {}
+    }
+    impl private::Owns for OwnedFd {}
+    impl private::Owns for UnixListener {}
+    impl private::Owns for UnixStream {}
+    impl Source for OwnedFd {}
+    impl Source for UnixListener {}
+    impl Source for UnixStream {}
+
+    /// How a runtime waits for a descriptor to become readable or writable.
+    pub trait Reactor: Runtime {
+        /// A registered source (tokio's `AsyncFd<T>`, async-io's `Async<T>`).
+        type Io<T: Source>: Debug + Send + Sync + Unpin;
+
+        /// The runtime's own Unix stream type (`tokio::net::UnixStream`,
+        /// `Async<UnixStream>`), what named pipe listeners and clients hand out.
+        type UnixStream: Debug + Send + Sync + Unpin + AsFd;
+
+        /// Sets `source` non-blocking and registers it.
+        fn register<T: Source>(source: T) -> io::Result<Self::Io<T>>;
+
+        /// The registered source.
+        fn get_ref<T: Source>(io: &Self::Io<T>) -> &T;
+
+        /// Calls `f` until it does not fail with `WouldBlock`, waiting for readability in
+        /// between.
+        fn poll_read_with<T: Source, U>(
+            io: &Self::Io<T>,
+            cx: &mut Context<'_>,
+            f: impl FnMut(&T) -> io::Result<U>,
+        ) -> Poll<io::Result<U>>;
+
+        /// Calls `f` until it does not fail with `WouldBlock`, waiting for writability in
+        /// between.
+        fn poll_write_with<T: Source, U>(
+            io: &Self::Io<T>,
+            cx: &mut Context<'_>,
+            f: impl FnMut(&T) -> io::Result<U>,
+        ) -> Poll<io::Result<U>>;
+
+        /// Makes a connected std stream the runtime's stream type.
+        fn unix_stream(stream: UnixStream) -> io::Result<Self::UnixStream>;
+    }
+}

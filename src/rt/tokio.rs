@@ -1,0 +1,101 @@
+//! The tokio side of the seam.
+
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::{ReadIo, Runtime, Tokio, WriteIo, sealed};
+
+impl sealed::Sealed for Tokio {}
+
+impl Runtime for Tokio {
+    const NAME: &'static str = "tokio";
+
+    fn check_context() -> io::Result<()> {
+        tokio::runtime::Handle::try_current()
+            .map(drop)
+            .map_err(|_| io::Error::other("a tokio runtime is needed (call from inside one)"))
+    }
+
+    fn sleep(d: Duration) -> impl std::future::Future<Output = ()> + Send {
+        tokio::time::sleep(d)
+    }
+}
+
+impl<R: AsyncRead + ?Sized> ReadIo<R> for Tokio {
+    fn poll_read(r: Pin<&mut R>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let mut rb = tokio::io::ReadBuf::new(buf);
+        ready!(r.poll_read(cx, &mut rb))?;
+        Poll::Ready(Ok(rb.filled().len()))
+    }
+}
+
+impl<W: AsyncWrite + ?Sized> WriteIo<W> for Tokio {
+    fn poll_write_vectored(
+        w: Pin<&mut W>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        w.poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(w: Pin<&mut W>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        w.poll_flush(cx)
+    }
+
+    fn poll_close(w: Pin<&mut W>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        w.poll_shutdown(cx)
+    }
+}
+
+#[cfg(unix)]
+impl super::Reactor for Tokio {
+    type Io<T: super::Source> = tokio::io::unix::AsyncFd<T>;
+    type UnixStream = tokio::net::UnixStream;
+
+    fn register<T: super::Source>(source: T) -> io::Result<Self::Io<T>> {
+        Self::check_context()?;
+        crate::sys::unix::reactor::tokio_register(source)
+    }
+
+    fn get_ref<T: super::Source>(io: &Self::Io<T>) -> &T {
+        io.get_ref()
+    }
+
+    fn poll_read_with<T: super::Source, U>(
+        io: &Self::Io<T>,
+        cx: &mut Context<'_>,
+        mut f: impl FnMut(&T) -> io::Result<U>,
+    ) -> Poll<io::Result<U>> {
+        loop {
+            let mut guard = ready!(io.poll_read_ready(cx))?;
+            // `try_io` clears readiness only on `WouldBlock`: a short read (a message, a
+            // partial fill) keeps the descriptor ready, as message transports need.
+            if let Ok(res) = guard.try_io(|inner| f(inner.get_ref())) {
+                return Poll::Ready(res);
+            }
+        }
+    }
+
+    fn poll_write_with<T: super::Source, U>(
+        io: &Self::Io<T>,
+        cx: &mut Context<'_>,
+        mut f: impl FnMut(&T) -> io::Result<U>,
+    ) -> Poll<io::Result<U>> {
+        loop {
+            let mut guard = ready!(io.poll_write_ready(cx))?;
+            if let Ok(res) = guard.try_io(|inner| f(inner.get_ref())) {
+                return Poll::Ready(res);
+            }
+        }
+    }
+
+    fn unix_stream(stream: std::os::unix::net::UnixStream) -> io::Result<Self::UnixStream> {
+        Self::check_context()?;
+        stream.set_nonblocking(true)?;
+        tokio::net::UnixStream::from_std(stream)
+    }
+}
