@@ -15,15 +15,16 @@
 //!
 //! The blocking types here implement [`ReadFrame`](crate::frame_io::ReadFrame) and
 //! [`WriteFrame`](crate::frame_io::WriteFrame), like the codec flavour's readers and
-//! writers. The async types (`tokio` and `futures_io` submodules, Linux) are
+//! writers. The async types (`tokio` and `futures_io` submodules) are
 //! `Stream<Item = io::Result<Bytes>>` + `Sink<Bytes>`, like a codec-framed stream.
 //!
 //! # Platforms
 //!
-//! Linux only. Elsewhere (macOS has no `AF_UNIX` `SOCK_SEQPACKET`, and no platform but Linux
-//! has packet pipes) the blocking types exist but every constructor returns
-//! [`io::ErrorKind::Unsupported`](std::io::ErrorKind::Unsupported) with a message saying so,
-//! and the async submodules are not compiled.
+//! Seqpacket sockets and packet pipes are Unix concepts, so these types exist on every Unix
+//! and on nothing else. They work on Linux; on other Unixes (macOS has no `AF_UNIX`
+//! `SOCK_SEQPACKET`, and no platform but Linux has packet pipes) every constructor, and the
+//! `TryFrom<OwnedFd>` adoptions, return [`io::ErrorKind::Unsupported`](std::io::ErrorKind::Unsupported)
+//! with a message saying so. The async submodules follow the blocking types.
 //!
 //! # Example
 //!
@@ -50,22 +51,27 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#[cfg(unix)]
 mod packet_pipe;
+#[cfg(unix)]
 mod seqpacket;
-#[cfg_attr(target_os = "linux", path = "sys.rs")]
-#[cfg_attr(not(target_os = "linux"), path = "sys_unsupported.rs")]
-mod sys;
+// The OS layer these types call; it lives with every other system call, under `crate::sys`.
+#[cfg(unix)]
+pub(crate) use crate::sys::unix::message as sys;
 
-#[cfg(all(feature = "futures-io", target_os = "linux"))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "futures-io", target_os = "linux"))))]
+#[cfg(all(feature = "futures-io", unix))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "futures-io", unix))))]
 pub mod futures_io;
-#[cfg(all(feature = "tokio", target_os = "linux"))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", target_os = "linux"))))]
+#[cfg(all(feature = "tokio", unix))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", unix))))]
 pub mod tokio;
 
+#[cfg(unix)]
 pub use packet_pipe::{PacketReader, PacketWriter, packet_pipe};
+#[cfg(unix)]
 pub use seqpacket::{SeqpacketListener, SeqpacketStream};
 
+#[cfg(unix)]
 /// The most a packet pipe carries in one packet: Linux's `PIPE_BUF`, 4096 bytes. Writes of at
 /// most this many bytes are atomic.
 pub const PIPE_BUF: usize = 4096;
