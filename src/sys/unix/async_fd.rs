@@ -64,7 +64,7 @@ mod tests {
             .build()
             .unwrap();
         let (a, mut b) = UnixStream::pair().unwrap();
-        let got = rt.block_on(async move {
+        let got = rt.block_on(async {
             let io = super::tokio_async_fd(OwnedFd::from(a)).unwrap();
             b.write_all(b"x").unwrap();
             let mut guard = io.readable().await.unwrap();
@@ -84,5 +84,6 @@ mod tests {
         // Non-blocking from the registration on: an empty read is WouldBlock, not a hang.
         let e = rustix::io::read(&got.1, &mut [0u8; 1]).unwrap_err();
         assert_eq!(e, rustix::io::Errno::AGAIN);
+        drop(b);
     }
 }

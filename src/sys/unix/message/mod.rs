@@ -40,6 +40,7 @@ impl std::fmt::Display for Name<'_> {
 }
 
 /// Checks a message before anything is sent: not empty, at most `max` bytes.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // the async flavours call it there
 pub(crate) fn check_message(len: usize, max: usize) -> io::Result<()> {
     if len == 0 {
         return Err(crate::codec::EncodeError::EmptyFrame.into());
@@ -57,6 +58,7 @@ pub(crate) fn check_message(len: usize, max: usize) -> io::Result<()> {
 }
 
 /// Checks a packet before anything is written: not empty, at most [`PIPE_BUF`] bytes.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // the async flavours call it there
 pub(crate) fn check_packet(len: usize) -> io::Result<()> {
     if len == 0 {
         return Err(crate::codec::EncodeError::EmptyFrame.into());
