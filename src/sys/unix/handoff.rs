@@ -119,13 +119,13 @@ pub(crate) fn adopt_inherited(n: RawFd, want: Expect) -> io::Result<OwnedFd> {
     }
     let mut adopted = ADOPTED.lock().unwrap_or_else(|e| e.into_inner());
     // SAFETY: `borrow_raw` asks that `n` stay open while the borrow lives, so that nothing is
-    // done to a file the number stops naming. The borrow lives only inside `check_inherited`,
-    // which makes read-only queries through it (F_GETFD, F_GETFL, fstat, a zero-timeout poll)
+    // done to a file the number stops naming. The borrow is used only by `check_inherited`
+    // and the checks after it, which make read-only queries through it (F_GETFD, F_GETFL, fstat, a zero-timeout poll)
     // and never reads, writes or closes; if `n` is not open, or is closed meanwhile by its
     // owner, those calls fail with EBADF or describe the new file, and the checks refuse it.
     // No ownership is assumed here.
     let borrowed = unsafe { BorrowedFd::borrow_raw(n) };
-    check_inherited(borrowed, n, want)?;
+    let fd_flags = check_inherited(borrowed, n, want)?;
     if adopted.contains(&n) {
         return Err(err(
             io::ErrorKind::AlreadyExists,
@@ -135,7 +135,7 @@ pub(crate) fn adopt_inherited(n: RawFd, want: Expect) -> io::Result<OwnedFd> {
             ),
         ));
     }
-    if rustix::io::fcntl_getfd(borrowed).is_ok_and(|f| f.contains(FdFlags::CLOEXEC)) {
+    if fd_flags.contains(FdFlags::CLOEXEC) {
         return Err(err(
             io::ErrorKind::InvalidInput,
             format!(
@@ -165,10 +165,11 @@ pub(crate) fn adopt_inherited(n: RawFd, want: Expect) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
-/// Checks that `fd` (number `n`) is open and what `want` says it must be.
-fn check_inherited(fd: BorrowedFd<'_>, n: RawFd, want: Expect) -> io::Result<()> {
+/// Checks that `fd` (number `n`) is open and what `want` says it must be; returns its
+/// descriptor flags.
+fn check_inherited(fd: BorrowedFd<'_>, n: RawFd, want: Expect) -> io::Result<FdFlags> {
     let what = want.what();
-    rustix::io::fcntl_getfd(fd).map_err(|e| match e {
+    let fd_flags = rustix::io::fcntl_getfd(fd).map_err(|e| match e {
         Errno::BADF => err(
             io::ErrorKind::NotFound,
             format!(
@@ -181,7 +182,7 @@ fn check_inherited(fd: BorrowedFd<'_>, n: RawFd, want: Expect) -> io::Result<()>
     let st = rustix::fs::fstat(fd).map_err(|e| os_err(e, format_args!("{what} handle {n}")))?;
     let ty = FileType::from_raw_mode(st.st_mode as _);
     let end = match want {
-        Expect::Socket if ty == FileType::Socket => return Ok(()),
+        Expect::Socket if ty == FileType::Socket => return Ok(fd_flags),
         Expect::Pipe(end) if ty == FileType::Fifo => end,
         _ => {
             return Err(err(
@@ -222,7 +223,7 @@ fn check_inherited(fd: BorrowedFd<'_>, n: RawFd, want: Expect) -> io::Result<()>
             ),
         ));
     }
-    Ok(())
+    Ok(fd_flags)
 }
 
 /// Whether a pipe write end has no reader left: `poll` reports `POLLERR` (Linux) or `POLLHUP`

@@ -379,6 +379,13 @@ pub(crate) fn set_blocking(fd: impl AsFd) -> io::Result<()> {
     Ok(())
 }
 
+/// Shuts down the writing direction of any socket (stream, seqpacket, TCP): the peer reads
+/// end of stream once the queued bytes are read.
+#[allow(dead_code)] // until src/bench calls it instead of rustix
+pub(crate) fn shutdown_write(fd: impl AsFd) -> io::Result<()> {
+    Ok(rustix::net::shutdown(fd, rustix::net::Shutdown::Write)?)
+}
+
 /// The delay before retry number `attempt` (1 ms doubling up to 50 ms), cut to `deadline`.
 pub(crate) fn backoff(attempt: u32, deadline: Option<Instant>) -> Duration {
     let d = Duration::from_millis(1u64 << attempt.min(6)).min(Duration::from_millis(50));
