@@ -54,7 +54,7 @@ impl SeqpacketListener {
 /// The maximum message size ([`max_frame_len`](Self::max_frame_len)) starts at what the
 /// socket's send buffer lets it send: `SO_SNDBUF - 32` bytes, 212,960 bytes with Linux's
 /// default `SO_SNDBUF` of 212,992 (`net.core.wmem_default`). The same value bounds what is
-/// received. [`set_max_frame_len`](Self::set_max_frame_len) raises both, growing `SO_SNDBUF` up
+/// received. [`with_max_frame_len`](Self::with_max_frame_len) raises both, growing `SO_SNDBUF` up
 /// to what `net.core.wmem_max` allows; both ends must raise it (the sender to send, the
 /// receiver to accept).
 ///
@@ -149,10 +149,19 @@ impl SeqpacketStream {
         self.max
     }
 
-    /// Sets the largest message sent or accepted. Raising it grows `SO_SNDBUF` so the socket
-    /// can send messages that large; if the kernel caps `SO_SNDBUF` below that
-    /// (`net.core.wmem_max`), this fails naming the cap and the limit is unchanged (`SO_SNDBUF`
-    /// may have grown to the cap). The peer must raise its own limit to accept such messages.
+    /// The stream with `max` as the largest message sent or accepted. Raising it grows
+    /// `SO_SNDBUF` so the socket can send messages that large; if the kernel caps `SO_SNDBUF`
+    /// below that (`net.core.wmem_max`), this fails naming the cap (`SO_SNDBUF` may have grown
+    /// to the cap, and the stream is dropped). The peer must raise its own limit to accept
+    /// such messages.
+    pub fn with_max_frame_len(mut self, max: usize) -> io::Result<Self> {
+        self.set_max_frame_len(max)?;
+        Ok(self)
+    }
+
+    /// [`with_max_frame_len`](Self::with_max_frame_len) in place: on failure the limit is
+    /// unchanged and the stream stays usable. (The crate's builders are `with_*`; this stays
+    /// until its callers have moved.)
     pub fn set_max_frame_len(&mut self, max: usize) -> io::Result<()> {
         sys::ensure_send_capacity(self.fd.as_fd(), max)?;
         self.max = max;

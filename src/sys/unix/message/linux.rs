@@ -228,7 +228,7 @@ fn oversize(len: usize, max: usize) -> io::Error {
         io::ErrorKind::InvalidData,
         format!(
             "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded \
-             (raise the limit with set_max_frame_len)"
+             (raise the limit with with_max_frame_len)"
         ),
     )
 }
@@ -296,7 +296,7 @@ pub(crate) fn send_message(fd: BorrowedFd<'_>, payload: &[u8], max: usize) -> io
                 io::ErrorKind::InvalidInput,
                 format!(
                     "message of {} bytes exceeds what SO_SNDBUF ({sndbuf} bytes) lets the socket \
-                     send ({} bytes); nothing was sent (raise it with set_max_frame_len)",
+                     send ({} bytes); nothing was sent (raise it with with_max_frame_len)",
                     payload.len(),
                     sndbuf.saturating_sub(SNDBUF_OVERHEAD)
                 ),

@@ -50,7 +50,7 @@ pub(crate) fn check_message(len: usize, max: usize) -> io::Result<()> {
             io::ErrorKind::InvalidInput,
             format!(
                 "message of {len} bytes exceeds the maximum of {max} bytes; nothing was sent \
-                 (raise the limit with set_max_frame_len)"
+                 (raise the limit with with_max_frame_len)"
             ),
         ));
     }
