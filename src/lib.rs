@@ -34,7 +34,7 @@
 //! exist on Unix only. Inside a family, a feature that only some members have is present on
 //! all of them and returns [`std::io::ErrorKind::Unsupported`], with a message naming what is
 //! missing, where the kernel lacks it: seqpacket sockets, packet pipes, abstract socket names
-//! and peer credentials work on Linux only. So code written on Linux compiles on every Unix,
+//! and peer credentials work on Linux only, and [`fifo::create`] is not available on macOS. So code written on Linux compiles on every Unix,
 //! and fails, with a clear error, only where it uses a Linux-only feature; CI compiles the
 //! library for FreeBSD to keep it that way.
 //!
