@@ -33,10 +33,10 @@
 //! descriptors and Unix domain sockets, and the seqpacket and packet-pipe types in [`message`]
 //! exist on Unix only. Inside a family, a feature that only some members have is present on
 //! all of them and returns [`std::io::ErrorKind::Unsupported`], with a message naming what is
-//! missing, where the kernel lacks it: seqpacket sockets, packet pipes, abstract socket names
-//! and peer credentials work on Linux only, and [`fifo::create`] is not available on macOS. So code written on Linux compiles on every Unix,
-//! and fails, with a clear error, only where it uses a Linux-only feature; CI compiles the
-//! library for FreeBSD to keep it that way.
+//! missing, where the system lacks it: seqpacket sockets, packet pipes, abstract socket names
+//! and peer credentials work on Linux only, and [`fifo::create`] does not work on macOS. So
+//! code written on Linux compiles on every Unix and fails, with a clear error, only where it
+//! uses a Linux-only feature; CI compiles the library for FreeBSD and macOS to keep it so.
 //!
 //! The wire formats, limits and error behaviour are specified byte by byte in `SPEC.md`.
 //!
