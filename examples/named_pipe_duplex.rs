@@ -33,17 +33,17 @@ fn server(name: &PipeName, binary: bool) -> io::Result<()> {
     let stream = listener.accept()?;
     println!("Connection with the client established");
     let mut s = stream.framed(codec(binary))?;
-    if s.recv()?.as_deref() == Some(b"READY") {
-        s.send(b"Welcome")?;
+    if s.read_frame()?.as_deref() == Some(b"READY") {
+        s.write_frame(b"Welcome")?;
     }
-    while let Some(msg) = s.recv()? {
+    while let Some(msg) = s.read_frame()? {
         if &msg[..] == b"exit" {
-            s.send(b"Thank you for the connection. Bye!")?;
+            s.write_frame(b"Thank you for the connection. Bye!")?;
             println!("Closing the connection");
             break;
         }
         println!("{}", String::from_utf8_lossy(&msg));
-        s.send(b"Message received")?;
+        s.write_frame(b"Message received")?;
     }
     Ok(())
 }
@@ -52,8 +52,8 @@ fn client(name: &PipeName, binary: bool) -> io::Result<()> {
     let stream = named::connect_timeout(name, Duration::from_secs(60))?;
     println!("Client connected to the server");
     let mut s = stream.framed(codec(binary))?;
-    s.send(b"READY")?;
-    let first = s.recv()?.unwrap_or_default();
+    s.write_frame(b"READY")?;
+    let first = s.read_frame()?.unwrap_or_default();
     println!(
         "Connected with the message: {}",
         String::from_utf8_lossy(&first)
@@ -61,8 +61,8 @@ fn client(name: &PipeName, binary: bool) -> io::Result<()> {
     let mut lines = io::stdin().lock().lines();
     loop {
         let message = lines.next().transpose()?.unwrap_or_else(|| "exit".into());
-        s.send(message.as_bytes())?;
-        let Some(reply) = s.recv()? else { break };
+        s.write_frame(message.as_bytes())?;
+        let Some(reply) = s.read_frame()? else { break };
         println!("The server replies: {}", String::from_utf8_lossy(&reply));
         if message == "exit" {
             break;

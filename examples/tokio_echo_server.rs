@@ -63,5 +63,5 @@ pub(crate) async fn echo(stream: UnixStream, framing: Framing) -> io::Result<()>
         replies.write_frame(frame).await?;
         replies.flush().await?;
     }
-    replies.shutdown().await
+    replies.close().await
 }

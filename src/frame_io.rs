@@ -50,6 +50,7 @@ use std::str::FromStr;
 use bytes::Bytes;
 
 use crate::codec::{FRAMING_NAMES, FrameDecoder, FrameEncoder, Framing};
+#[cfg(unix)]
 use crate::message::{PacketReader, PacketWriter, SeqpacketStream};
 use crate::sync::{FrameReader, FrameStream, FrameWriter};
 
@@ -127,11 +128,13 @@ impl<R: Read, W: Write, C: FrameDecoder + FrameEncoder + Clone> WriteFrame
     }
 }
 
+#[cfg(unix)]
 impl ReadFrame for SeqpacketStream {
     fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
         SeqpacketStream::read_frame(self)
     }
 }
+#[cfg(unix)]
 impl WriteFrame for SeqpacketStream {
     fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         SeqpacketStream::write_frame(self, payload)
@@ -140,11 +143,13 @@ impl WriteFrame for SeqpacketStream {
         Ok(())
     }
 }
+#[cfg(unix)]
 impl ReadFrame for PacketReader {
     fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
         PacketReader::read_frame(self)
     }
 }
+#[cfg(unix)]
 impl WriteFrame for PacketWriter {
     fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         PacketWriter::write_frame(self, payload)
@@ -187,7 +192,9 @@ impl Mode {
             (Mode::Codec(f), ReadTransport::Bytes(r)) => {
                 Ok(Box::new(FrameReader::new(r, f.clone())))
             }
+            #[cfg(unix)]
             (Mode::Message, ReadTransport::Seqpacket(s)) => Ok(Box::new(s)),
+            #[cfg(unix)]
             (Mode::Message, ReadTransport::PacketPipe(p)) => Ok(Box::new(p)),
             (mode, t) => Err(mismatch(mode, t.kind())),
         }
@@ -200,7 +207,9 @@ impl Mode {
             (Mode::Codec(f), WriteTransport::Bytes(w)) => {
                 Ok(Box::new(FrameWriter::new(w, f.clone())))
             }
+            #[cfg(unix)]
             (Mode::Message, WriteTransport::Seqpacket(s)) => Ok(Box::new(s)),
+            #[cfg(unix)]
             (Mode::Message, WriteTransport::PacketPipe(p)) => Ok(Box::new(p)),
             (mode, t) => Err(mismatch(mode, t.kind())),
         }
@@ -210,7 +219,9 @@ impl Mode {
 #[derive(Clone, Copy)]
 enum Kind {
     Bytes,
+    #[cfg(unix)]
     Seqpacket,
+    #[cfg(unix)]
     PacketPipe,
 }
 
@@ -224,6 +235,7 @@ fn mismatch(mode: &Mode, kind: Kind) -> io::Error {
             "framing mode \"{f}\" is a byte codec, but a {} carries whole messages; use mode \
              \"message\" on it",
             match k {
+                #[cfg(unix)]
                 Kind::PacketPipe => "packet pipe",
                 _ => "seqpacket socket",
             }
@@ -283,8 +295,10 @@ impl FromStr for Mode {
 pub enum ReadTransport {
     /// A byte stream: pipe end, FIFO, stream socket, TCP, stdin.
     Bytes(Box<dyn Read + Send>),
+    #[cfg(unix)]
     /// A seqpacket socket (message mode).
     Seqpacket(SeqpacketStream),
+    #[cfg(unix)]
     /// The read end of a packet pipe (message mode).
     PacketPipe(PacketReader),
 }
@@ -298,7 +312,9 @@ impl ReadTransport {
     fn kind(&self) -> Kind {
         match self {
             ReadTransport::Bytes(_) => Kind::Bytes,
+            #[cfg(unix)]
             ReadTransport::Seqpacket(_) => Kind::Seqpacket,
+            #[cfg(unix)]
             ReadTransport::PacketPipe(_) => Kind::PacketPipe,
         }
     }
@@ -308,8 +324,10 @@ impl ReadTransport {
 pub enum WriteTransport {
     /// A byte stream: pipe end, FIFO, stream socket, TCP, stdout.
     Bytes(Box<dyn Write + Send>),
+    #[cfg(unix)]
     /// A seqpacket socket (message mode).
     Seqpacket(SeqpacketStream),
+    #[cfg(unix)]
     /// The write end of a packet pipe (message mode).
     PacketPipe(PacketWriter),
 }
@@ -323,27 +341,33 @@ impl WriteTransport {
     fn kind(&self) -> Kind {
         match self {
             WriteTransport::Bytes(_) => Kind::Bytes,
+            #[cfg(unix)]
             WriteTransport::Seqpacket(_) => Kind::Seqpacket,
+            #[cfg(unix)]
             WriteTransport::PacketPipe(_) => Kind::PacketPipe,
         }
     }
 }
 
+#[cfg(unix)]
 impl From<SeqpacketStream> for ReadTransport {
     fn from(s: SeqpacketStream) -> Self {
         ReadTransport::Seqpacket(s)
     }
 }
+#[cfg(unix)]
 impl From<PacketReader> for ReadTransport {
     fn from(p: PacketReader) -> Self {
         ReadTransport::PacketPipe(p)
     }
 }
+#[cfg(unix)]
 impl From<SeqpacketStream> for WriteTransport {
     fn from(s: SeqpacketStream) -> Self {
         WriteTransport::Seqpacket(s)
     }
 }
+#[cfg(unix)]
 impl From<PacketWriter> for WriteTransport {
     fn from(p: PacketWriter) -> Self {
         WriteTransport::PacketPipe(p)
@@ -354,7 +378,9 @@ impl fmt::Debug for ReadTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReadTransport::Bytes(_) => f.write_str("Bytes(..)"),
+            #[cfg(unix)]
             ReadTransport::Seqpacket(s) => f.debug_tuple("Seqpacket").field(s).finish(),
+            #[cfg(unix)]
             ReadTransport::PacketPipe(p) => f.debug_tuple("PacketPipe").field(p).finish(),
         }
     }
@@ -363,7 +389,9 @@ impl fmt::Debug for WriteTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WriteTransport::Bytes(_) => f.write_str("Bytes(..)"),
+            #[cfg(unix)]
             WriteTransport::Seqpacket(s) => f.debug_tuple("Seqpacket").field(s).finish(),
+            #[cfg(unix)]
             WriteTransport::PacketPipe(p) => f.debug_tuple("PacketPipe").field(p).finish(),
         }
     }

@@ -26,6 +26,18 @@
 //! All flavours call one private buffering engine: the framing, batching, limits and EOF rules
 //! are the same in each.
 //!
+//! # Platforms
+//!
+//! An item exists where its concept exists on the OS family, and is absent elsewhere rather
+//! than failing at run time: [`pipe`], [`named`] and [`fifo`] are built on Unix file
+//! descriptors and Unix domain sockets, and the seqpacket and packet-pipe types in [`message`]
+//! exist on Unix only. Inside a family, a feature that only some members have is present on
+//! all of them and returns [`std::io::ErrorKind::Unsupported`], with a message naming what is
+//! missing, where the system lacks it: seqpacket sockets, packet pipes, abstract socket names
+//! and peer credentials work on Linux only, and [`fifo::create`] does not work on macOS. So
+//! code written on Linux compiles on every Unix and fails, with a clear error, only where it
+//! uses a Linux-only feature; CI compiles the library for FreeBSD and macOS to keep it so.
+//!
 //! The wire formats, limits and error behaviour are specified byte by byte in `SPEC.md`.
 //!
 //! ```
@@ -43,6 +55,8 @@
 //! assert_eq!(frames, [&b"one"[..], &b"two"[..]]);
 //! # Ok::<(), std::io::Error>(())
 //! ```
+// `unsafe` is allowed in one module per OS family, `sys::unix` (and `sys::windows`), with a
+// `// SAFETY:` comment on every block; `.ci/run` fails if any other file allows it.
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -356,7 +356,7 @@ fn large_payload_goes_out_vectored_beside_the_batch() {
     );
     block_on(async {
         w.write_frame(b"small").await.unwrap();
-        w.send(Bytes::from(big.clone())).await.unwrap();
+        w.write_frame_bytes(Bytes::from(big.clone())).await.unwrap();
         w.flush().await.unwrap();
     });
     let sw = w.into_inner();
@@ -457,7 +457,10 @@ fn real_pipe_whose_reader_never_reads_bounds_the_writer() {
     let mut sent = 0usize;
     block_on(async {
         // Stop at the first send that cannot complete at once.
-        while poll_once(w.send(frame.clone())).await.is_some() {
+        while poll_once(w.write_frame_bytes(frame.clone()))
+            .await
+            .is_some()
+        {
             sent += 1;
             assert!(sent < 1_000_000, "the writer never pushed back");
         }

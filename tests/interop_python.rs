@@ -52,7 +52,7 @@ fn exchange<R: Read, W: Write>(
 ) {
     for (k, &n) in PY_SIZES.iter().enumerate() {
         let frame = s
-            .recv()
+            .read_frame()
             .expect("read python's frame")
             .expect("python's frame");
         assert_eq!(frame.len(), n, "length of python's frame {k}");
@@ -63,8 +63,8 @@ fn exchange<R: Read, W: Write>(
     }
     for (i, &n) in OUR_SIZES.iter().enumerate() {
         let payload = pattern(n, i as u8);
-        s.send(&payload).expect("send frame to python");
-        let answer = s.recv().expect("read answer").expect("answer");
+        s.write_frame(&payload).expect("send frame to python");
+        let answer = s.read_frame().expect("read answer").expect("answer");
         assert_eq!(
             answer.len(),
             12,
@@ -74,7 +74,7 @@ fn exchange<R: Read, W: Write>(
         let crc = u32::from_be_bytes(answer[8..].try_into().unwrap());
         assert_eq!(len, n as u64, "length python received for frame {i}");
         assert_eq!(crc, crc32(&payload), "crc32 python computed for frame {i}");
-        let echo = s.recv().expect("read echo").expect("echo");
+        let echo = s.read_frame().expect("read echo").expect("echo");
         assert!(echo[..] == payload[..], "echo of frame {i} ({n} bytes)");
     }
     s.into_split()

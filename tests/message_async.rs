@@ -62,8 +62,8 @@ mod tokio_flavour {
         assert!(b.next().await.is_none());
         // The other direction still works after a's close.
         let mut a = writer.await.unwrap();
-        b.send(b"back").await.unwrap();
-        assert_eq!(a.recv().await.unwrap().as_deref(), Some(&b"back"[..]));
+        b.write_frame(b"back").await.unwrap();
+        assert_eq!(a.read_frame().await.unwrap().as_deref(), Some(&b"back"[..]));
     }
 
     #[tokio::test]
@@ -72,23 +72,26 @@ mod tokio_flavour {
         let listener = SeqpacketListener::bind_abstract(&name).unwrap();
         let client = tokio::spawn(async move {
             let c = SeqpacketStream::connect_abstract(&name).await.unwrap();
-            c.send(b"hello").await.unwrap();
-            c.send(&pattern(100_000, 4)).await.unwrap();
+            c.write_frame(b"hello").await.unwrap();
+            c.write_frame(&pattern(100_000, 4)).await.unwrap();
         });
         let mut s = listener.accept().await.unwrap();
-        assert_eq!(s.recv().await.unwrap().as_deref(), Some(&b"hello"[..]));
         assert_eq!(
-            s.recv().await.unwrap().as_deref(),
+            s.read_frame().await.unwrap().as_deref(),
+            Some(&b"hello"[..])
+        );
+        assert_eq!(
+            s.read_frame().await.unwrap().as_deref(),
             Some(&pattern(100_000, 4)[..])
         );
         client.await.unwrap();
-        assert_eq!(s.recv().await.unwrap(), None);
+        assert_eq!(s.read_frame().await.unwrap(), None);
     }
 
     #[tokio::test]
     async fn refused_items_queue_nothing() {
-        let (mut a, mut b) = SeqpacketStream::pair().unwrap();
-        a.set_max_frame_len(10).unwrap();
+        let (a, mut b) = SeqpacketStream::pair().unwrap();
+        let mut a = a.with_max_frame_len(10).unwrap();
         let err = sink_send(&mut a, Bytes::from_static(&[0; 11]))
             .await
             .unwrap_err();
@@ -105,10 +108,14 @@ mod tokio_flavour {
     async fn cancelled_recv_loses_nothing() {
         let (a, mut b) = SeqpacketStream::pair().unwrap();
         // Start a receive, poll it once (nothing there yet), then drop it.
-        assert!(futures_lite::future::poll_once(b.recv()).await.is_none());
-        a.send(b"after the cancel").await.unwrap();
+        assert!(
+            futures_lite::future::poll_once(b.read_frame())
+                .await
+                .is_none()
+        );
+        a.write_frame(b"after the cancel").await.unwrap();
         assert_eq!(
-            b.recv().await.unwrap().as_deref(),
+            b.read_frame().await.unwrap().as_deref(),
             Some(&b"after the cancel"[..])
         );
     }
@@ -123,7 +130,7 @@ mod tokio_flavour {
                     .await
                     .unwrap();
             }
-            let err = tx.send(&[0; 4097]).await.unwrap_err();
+            let err = tx.write_frame(&[0; 4097]).await.unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         });
         for i in 0..100u32 {
@@ -178,14 +185,17 @@ mod smol_flavour {
             let p = path.clone();
             let client = smol::spawn(async move {
                 let mut c = SeqpacketStream::connect(&p).await.unwrap();
-                c.send(b"question").await.unwrap();
-                c.recv().await.unwrap()
+                c.write_frame(b"question").await.unwrap();
+                c.read_frame().await.unwrap()
             });
             let mut s = listener.accept().await.unwrap();
-            assert_eq!(s.recv().await.unwrap().as_deref(), Some(&b"question"[..]));
-            s.send(&pattern(120_000, 7)).await.unwrap();
+            assert_eq!(
+                s.read_frame().await.unwrap().as_deref(),
+                Some(&b"question"[..])
+            );
+            s.write_frame(&pattern(120_000, 7)).await.unwrap();
             assert_eq!(client.await.as_deref(), Some(&pattern(120_000, 7)[..]));
-            assert_eq!(s.recv().await.unwrap(), None, "client dropped");
+            assert_eq!(s.read_frame().await.unwrap(), None, "client dropped");
         });
     }
 
@@ -193,9 +203,13 @@ mod smol_flavour {
     fn cancelled_recv_loses_nothing() {
         smol::block_on(async {
             let (a, mut b) = SeqpacketStream::pair().unwrap();
-            assert!(futures_lite::future::poll_once(b.recv()).await.is_none());
-            a.send(b"kept").await.unwrap();
-            assert_eq!(b.recv().await.unwrap().as_deref(), Some(&b"kept"[..]));
+            assert!(
+                futures_lite::future::poll_once(b.read_frame())
+                    .await
+                    .is_none()
+            );
+            a.write_frame(b"kept").await.unwrap();
+            assert_eq!(b.read_frame().await.unwrap().as_deref(), Some(&b"kept"[..]));
         });
     }
 
@@ -210,7 +224,7 @@ mod smol_flavour {
                     let tx = tx.clone();
                     smol::spawn(async move {
                         for seq in 0..200u8 {
-                            tx.send(&[w, seq, w ^ seq, 0xAA]).await.unwrap();
+                            tx.write_frame(&[w, seq, w ^ seq, 0xAA]).await.unwrap();
                         }
                     })
                 })

@@ -68,8 +68,8 @@ fn default_limit_is_sndbuf_minus_32_and_exact() {
 
 #[test]
 fn oversize_write_is_refused_with_nothing_sent() {
-    let (mut a, mut b) = SeqpacketStream::pair().unwrap();
-    a.set_max_frame_len(1000).unwrap();
+    let (a, mut b) = SeqpacketStream::pair().unwrap();
+    let a = a.with_max_frame_len(1000).unwrap();
     let err = a.write_frame(&[7; 1001]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("1001"), "{err}");
@@ -97,8 +97,8 @@ fn empty_frames_are_refused() {
 
 #[test]
 fn oversize_receive_is_discarded_and_the_next_message_is_intact() {
-    let (a, mut b) = SeqpacketStream::pair().unwrap();
-    b.set_max_frame_len(1000).unwrap();
+    let (a, b) = SeqpacketStream::pair().unwrap();
+    let mut b = b.with_max_frame_len(1000).unwrap();
     a.write_frame(&pattern(5000, 3)).unwrap();
     a.write_frame(b"after").unwrap();
     let err = b.read_frame().unwrap_err();
@@ -125,12 +125,12 @@ fn raising_the_limit_carries_larger_messages() {
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(0);
-    let (mut a, mut b) = SeqpacketStream::pair().unwrap();
+    let (mut a, b) = SeqpacketStream::pair().unwrap();
     let want = 1 << 20;
     match a.set_max_frame_len(want) {
         Ok(()) => {
             assert!(a.send_buffer_size().unwrap() >= want + 32);
-            b.set_max_frame_len(want).unwrap();
+            let mut b = b.with_max_frame_len(want).unwrap();
             let big = pattern(want, 5);
             let reader = std::thread::spawn(move || b.read_frame().unwrap());
             a.write_frame(&big).unwrap();
@@ -154,6 +154,10 @@ fn an_impossible_limit_is_refused_naming_the_cap() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("net.core.wmem_max"), "{err}");
     assert_eq!(a.max_frame_len(), before, "limit unchanged");
+    // The builder form fails the same way.
+    let err = a.with_max_frame_len(usize::MAX).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("net.core.wmem_max"), "{err}");
 }
 
 #[test]
@@ -278,9 +282,9 @@ s.close()
 fn limits_over_256_kib_size_each_message_first() {
     // Above 256 KiB the receiver sizes each message (MSG_PEEK | MSG_TRUNC) instead of keeping
     // a buffer of the maximum size: the same guarantees hold.
-    let (mut a, mut b) = SeqpacketStream::pair().unwrap();
-    a.set_max_frame_len(400_000).unwrap();
-    b.set_max_frame_len(300_000).unwrap();
+    let (a, b) = SeqpacketStream::pair().unwrap();
+    let a = a.with_max_frame_len(400_000).unwrap();
+    let mut b = b.with_max_frame_len(300_000).unwrap();
     let reader = std::thread::spawn(move || {
         let first = b.read_frame();
         let second = b.read_frame();
@@ -304,8 +308,8 @@ fn limits_over_256_kib_size_each_message_first() {
 fn an_empty_message_from_a_foreign_peer_reads_as_end_of_stream() {
     // pipeframe never sends one; a foreign peer can. It is consumed and ends the stream.
     for max in [1000, 300_000] {
-        let (a, mut b) = SeqpacketStream::pair().unwrap();
-        b.set_max_frame_len(max).unwrap();
+        let (a, b) = SeqpacketStream::pair().unwrap();
+        let mut b = b.with_max_frame_len(max).unwrap();
         let a = OwnedFd::from(a);
         rustix::net::send(&a, b"", rustix::net::SendFlags::empty()).unwrap();
         rustix::net::send(&a, b"later", rustix::net::SendFlags::empty()).unwrap();

@@ -462,24 +462,24 @@ fn frame_stream_over_a_unix_stream_pair() {
     let server = std::thread::spawn(move || -> io::Result<usize> {
         let mut s = FrameStream::new(b, LengthPrefixed::varint())?;
         let mut n = 0;
-        while let Some(req) = s.recv()? {
+        while let Some(req) = s.read_frame()? {
             let mut reply = req.to_vec();
             reply.reverse();
-            s.send(&reply)?;
+            s.write_frame(&reply)?;
             n += 1;
         }
         Ok(n)
     });
     let mut c = FrameStream::new(a, LengthPrefixed::varint()).unwrap();
-    c.send(b"abc").unwrap();
-    assert_eq!(c.recv().unwrap().as_deref(), Some(&b"cba"[..]));
-    // Queued, not flushed: recv flushes them first, so the replies come.
+    c.write_frame(b"abc").unwrap();
+    assert_eq!(c.read_frame().unwrap().as_deref(), Some(&b"cba"[..]));
+    // Queued, not flushed: read_frame flushes them first, so the replies come.
     c.write_frame(b"12").unwrap();
     c.write_frame(&[9u8; 70_000]).unwrap();
     c.write_frame(b"").unwrap();
-    assert_eq!(c.recv_ref().unwrap(), Some(&b"21"[..]));
-    assert_eq!(c.recv().unwrap().unwrap(), vec![9u8; 70_000]);
-    assert_eq!(c.recv().unwrap().as_deref(), Some(&b""[..]));
+    assert_eq!(c.read_frame_ref().unwrap(), Some(&b"21"[..]));
+    assert_eq!(c.read_frame().unwrap().unwrap(), vec![9u8; 70_000]);
+    assert_eq!(c.read_frame().unwrap().as_deref(), Some(&b""[..]));
 
     let (mut r, w) = c.into_split();
     drop(w.finish().unwrap());

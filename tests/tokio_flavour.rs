@@ -241,7 +241,7 @@ async fn encode_with(
                     w.write_frame(p).await.unwrap();
                 }
             }
-            w.shutdown().await.unwrap();
+            w.close().await.unwrap();
             assert_eq!(w.buffered(), 0);
             w.into_inner().out
         }
@@ -483,9 +483,9 @@ fn dropping_a_write_future_mid_frame_still_sends_the_whole_frame() {
         drop(payload);
     }
     assert_eq!(w.get_ref().out.len(), 150);
-    assert!(block_on(poll_once(w.send(Bytes::from_static(b"never")))).is_none());
+    assert!(block_on(poll_once(w.write_frame_bytes(Bytes::from_static(b"never")))).is_none());
     *budget.lock().unwrap() = usize::MAX;
-    block_on(w.send(Bytes::from_static(b"after"))).unwrap();
+    block_on(w.write_frame_bytes(Bytes::from_static(b"after"))).unwrap();
     block_on(w.flush()).unwrap();
     let mut want = 10_000u32.to_le_bytes().to_vec();
     want.extend_from_slice(&big);
@@ -592,7 +592,7 @@ where
             for f in duplex_frames(send_seed) {
                 w.write_frame(&f).await?;
             }
-            w.shutdown().await
+            w.close().await
         }
     });
     let reader = tokio::spawn(async move {

@@ -18,7 +18,7 @@ fn tmp() -> tempfile::TempDir {
 
 fn echo(stream: PipeStream) -> io::Result<()> {
     let mut s = stream.framed(LengthPrefixed::u32_le())?;
-    while let Some(f) = s.recv()? {
+    while let Some(f) = s.read_frame()? {
         s.write_frame(&f)?;
     }
     s.flush()
@@ -35,8 +35,8 @@ fn spawn_echo_server(listener: Listener) -> Arc<Listener> {
 fn roundtrip(name: &PipeName, payload: &[u8]) -> io::Result<Vec<u8>> {
     let mut c =
         named::connect_timeout(name, Duration::from_secs(10))?.framed(LengthPrefixed::u32_le())?;
-    c.send(payload)?;
-    Ok(c.recv()?.map(|b| b.to_vec()).unwrap_or_default())
+    c.write_frame(payload)?;
+    Ok(c.read_frame()?.map(|b| b.to_vec()).unwrap_or_default())
 }
 
 const CLIENTS: usize = 200;
@@ -62,7 +62,7 @@ fn two_hundred_clients_each_echo_1000_frames_in_order() {
                     }
                     s.flush()?;
                     for i in 0..BATCH {
-                        let f = s.recv()?.expect("echo ended early");
+                        let f = s.read_frame()?.expect("echo ended early");
                         let want = format!("client {c} frame {}", batch * BATCH + i);
                         assert_eq!(f, want.as_bytes(), "lost or reordered");
                     }

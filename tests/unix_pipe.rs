@@ -68,12 +68,65 @@ fn run_child(role: &str) -> io::Result<()> {
             }
             w.finish().map(drop)
         }
+        // Writes 3 frames to PIPEFRAME_OUT, drops the writer, then goes on running until its
+        // stdin ends (the parent kills it first).
+        "linger" => {
+            let mut w =
+                ClientHandle::from_env("PIPEFRAME_OUT")?.frame_writer(LengthPrefixed::u32_le())?;
+            for i in 0..3 {
+                w.write_frame(format!("linger {i}").as_bytes())?;
+            }
+            drop(w.finish()?);
+            io::copy(&mut io::stdin(), &mut io::sink())?;
+            Ok(())
+        }
+        // The adoption rules on inherited ends: PIPEFRAME_IN is taken once, a second open is
+        // refused naming it; PIPEFRAME_OUT, once closed, is a number that is not open.
+        "adopt-rules" => {
+            let h_in = ClientHandle::from_env("PIPEFRAME_IN")?;
+            let h_out = ClientHandle::from_env("PIPEFRAME_OUT")?;
+            let first = h_in.open_reader()?;
+            expect_err(
+                h_in.open_reader().map(drop),
+                io::ErrorKind::AlreadyExists,
+                &format!("pipe handle {h_in} was adopted already"),
+            )?;
+            expect_err(
+                h_in.open_writer().map(drop),
+                io::ErrorKind::InvalidInput,
+                "is the read end of a pipe; expected a write end",
+            )?;
+            drop(first);
+            let mut w = h_out.frame_writer(LengthPrefixed::u32_le())?;
+            w.write_frame(b"adopted")?;
+            drop(w.finish()?);
+            expect_err(
+                h_out.open_writer().map(drop),
+                io::ErrorKind::NotFound,
+                &format!("pipe handle {h_out} is not an open descriptor"),
+            )?;
+            Ok(())
+        }
         // Opens its first argument's handle the wrong way round.
         "wrong-direction" => {
             let arg = std::env::var("PIPEFRAME_ARG").unwrap_or_default();
             ClientHandle::parse(&arg)?.open_writer().map(drop)
         }
         other => Err(io::Error::other(format!("unknown role {other}"))),
+    }
+}
+
+/// `Ok` if `res` is the error of `kind` whose message contains `text`.
+fn expect_err(res: io::Result<()>, kind: io::ErrorKind, text: &str) -> io::Result<()> {
+    match res {
+        Err(e) if e.kind() == kind && e.to_string().contains(text) => Ok(()),
+        Err(e) => Err(io::Error::other(format!(
+            "want a {kind:?} error containing {text:?}, got {:?}: {e}",
+            e.kind()
+        ))),
+        Ok(()) => Err(io::Error::other(format!(
+            "want a {kind:?} error containing {text:?}, got Ok"
+        ))),
     }
 }
 
@@ -186,19 +239,6 @@ fn spawn_closes_the_parents_copy_even_when_spawn_fails() {
 }
 
 #[test]
-fn handle_opened_in_process_reads_the_pipe() {
-    let (r, mut w) = io::pipe().unwrap();
-    let h = ClientHandle::parse(&r.as_raw_fd().to_string()).unwrap();
-    let mut fr = h.frame_reader(LengthPrefixed::u32_le()).unwrap();
-    w.write_all(b"\x02\x00\x00\x00hi").unwrap();
-    drop(w);
-    assert_eq!(fr.read_frame().unwrap().as_deref(), Some(&b"hi"[..]));
-    // The original `r` is still open here, but it holds no write end: end of stream.
-    assert_eq!(fr.read_frame().unwrap(), None);
-    drop(r);
-}
-
-#[test]
 fn bad_handles_are_clear_errors() {
     let e = ClientHandle::parse("abc").unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
@@ -239,18 +279,19 @@ fn bad_handles_are_clear_errors() {
 
     // The reading side gone: opening the write end says so. A child being spawned by another
     // test at this moment holds a copy of every descriptor until its exec has closed them all
-    // (which can finish just after `spawn` returned), so the last reader may linger a moment.
+    // (which can finish just after `spawn` returned), so the last reader may linger a moment;
+    // meanwhile the open fails for another reason (`w` is close-on-exec: this process's own).
     drop(r);
     let e = (0..500)
         .find_map(|_| match wh.open_writer() {
-            Ok(_) => {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Some(e),
+            Ok(_) => panic!("adopted a descriptor this process owns"),
+            Err(_) => {
                 std::thread::sleep(Duration::from_millis(10));
                 None
             }
-            Err(e) => Some(e),
         })
         .expect("the pipe still had a reader after 5 s");
-    assert_eq!(e.kind(), io::ErrorKind::BrokenPipe, "{e}");
     assert!(
         e.to_string().contains("the read end of the pipe is closed"),
         "{e}"
@@ -343,44 +384,127 @@ fn smol_parent_reads_a_child_until_eof() {
     assert!(child.wait().unwrap().success());
 }
 
-/// A socket handle (the duplex channel a parent hands over as a socketpair end) is adopted by
-/// number and carries frames both ways; a pipe handle is refused by `open_socket` with a
-/// message that says what it is.
-#[cfg(target_os = "linux")]
+/// The issue this adoption fixes: the child holds the only copy of its end, so the parent
+/// reads end of stream as soon as the child drops its writer, while the child still runs.
 #[test]
-fn socket_handle_is_adopted_by_number() {
-    use pipeframe::codec::LengthPrefixed;
-    use pipeframe::pipe::ClientHandle;
-    use pipeframe::sync::FrameStream;
-    use std::os::fd::AsRawFd;
+fn parent_sees_eof_as_soon_as_the_child_drops_its_end() {
+    let (rx, child_out) = pipe::from_child().unwrap();
+    let mut cmd = child_command("linger");
+    cmd.env("PIPEFRAME_OUT", child_out.handle_string())
+        .stdin(Stdio::piped());
+    let mut child = child_out.spawn(&mut cmd).unwrap();
+    let stdin = child.stdin.take().unwrap(); // held open: the child cannot finish on its own
+    let frames = within(Duration::from_secs(60), move || {
+        FrameReader::new(rx, LengthPrefixed::u32_le()).collect::<io::Result<Vec<_>>>()
+    })
+    .unwrap();
+    let alive = child.try_wait().unwrap();
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(
+        alive, None,
+        "the child had exited before EOF; stderr: {err}"
+    );
+    assert_eq!(frames, [&b"linger 0"[..], b"linger 1", b"linger 2"]);
+    assert!(!status.success(), "killed, yet {status}");
+}
+
+/// In a child: a handle is adopted once (a second open names it), the wrong direction is
+/// refused, and a closed number is not open.
+#[test]
+fn child_adopts_each_handle_once() {
+    let (tx, child_in) = pipe::to_child().unwrap();
+    let (rx, child_out) = pipe::from_child().unwrap();
+    let mut cmd = child_command("adopt-rules");
+    cmd.env("PIPEFRAME_IN", child_in.handle_string())
+        .env("PIPEFRAME_OUT", child_out.handle_string());
+    let child = pipe::spawn(&mut cmd, [child_in, child_out]).unwrap();
+    let frames = within(Duration::from_secs(60), move || {
+        FrameReader::new(rx, LengthPrefixed::u32_le()).collect::<io::Result<Vec<_>>>()
+    })
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(tx);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "child failed: {}, stderr: {err}",
+        out.status
+    );
+    assert_eq!(frames, [&b"adopted"[..]]);
+}
+
+/// In this process: a descriptor whose ownership was given up (`into_raw_fd`) and made
+/// inheritable is adopted, pipe or socket, once; a second open names the number, and a
+/// close-on-exec descriptor (this process's own) is refused. Every adopted number stays open
+/// until the end, so no other test here can be handed one of them.
+#[test]
+fn in_process_adoption_takes_ownership_once() {
+    use rustix::io::{FdFlags, fcntl_setfd};
+    use std::os::fd::IntoRawFd;
     use std::os::unix::net::UnixStream;
 
-    let (ours, theirs) = UnixStream::pair().unwrap();
-    let handle = ClientHandle::parse(&theirs.as_raw_fd().to_string()).unwrap();
-    let adopted = handle.open_socket().unwrap();
-    drop(theirs); // the adopted descriptor keeps the socket open on its own
-    let mut a = FrameStream::new(ours, LengthPrefixed::u32_be()).unwrap();
-    let mut b = FrameStream::new(adopted, LengthPrefixed::u32_be()).unwrap();
-    a.send(b"ping").unwrap();
-    assert_eq!(b.recv().unwrap().as_deref(), Some(&b"ping"[..]));
-    b.send(b"pong").unwrap();
-    assert_eq!(a.recv().unwrap().as_deref(), Some(&b"pong"[..]));
-    drop(b);
-    assert_eq!(
-        a.recv().unwrap(),
-        None,
-        "closing the adopted end is EOF for the peer"
+    // A pipe read end.
+    let (r, mut w) = io::pipe().unwrap();
+    fcntl_setfd(&r, FdFlags::empty()).unwrap();
+    let n = r.into_raw_fd();
+    let h = ClientHandle::parse(&n.to_string()).unwrap();
+    let mut fr = h.frame_reader(LengthPrefixed::u32_le()).unwrap();
+    let e = h.open_reader().unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::AlreadyExists, "{e}");
+    assert!(
+        e.to_string()
+            .contains(&format!("pipe handle {n} was adopted already")),
+        "{e}"
     );
+    w.write_all(b"\x02\x00\x00\x00hi").unwrap();
+    drop(w);
+    assert_eq!(fr.read_frame().unwrap().as_deref(), Some(&b"hi"[..]));
+    assert_eq!(fr.read_frame().unwrap(), None);
 
-    let (rx, _tx) = std::io::pipe().unwrap();
-    let err = ClientHandle::parse(&rx.as_raw_fd().to_string())
+    // A socket: the adopted descriptor is the socket's only one, so dropping it is EOF.
+    let (mut ours, theirs) = UnixStream::pair().unwrap();
+    fcntl_setfd(&theirs, FdFlags::empty()).unwrap();
+    let m = theirs.into_raw_fd();
+    let hs = ClientHandle::parse(&m.to_string()).unwrap();
+    let e = hs.open_reader().unwrap_err();
+    assert!(e.to_string().contains("is a socket, not a pipe"), "{e}");
+    let mut adopted = hs.open_socket().unwrap();
+    adopted.write_all(b"ping").unwrap();
+    let mut buf = [0u8; 4];
+    ours.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"ping");
+    let e = hs.open_socket().unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::AlreadyExists, "{e}");
+    let (rx, _tx) = io::pipe().unwrap();
+    let e = ClientHandle::parse(&rx.as_raw_fd().to_string())
         .unwrap()
         .open_socket()
         .unwrap_err();
-    assert!(err.to_string().contains("not a socket"), "{err}");
-    let err = ClientHandle::parse("987654")
+    assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("is a pipe, not a socket"), "{e}");
+
+    // Close-on-exec: opened by this process, owned by `own`, never adopted.
+    let (own, _own_w) = io::pipe().unwrap();
+    let e = ClientHandle::parse(&own.as_raw_fd().to_string())
         .unwrap()
-        .open_socket()
+        .open_reader()
         .unwrap_err();
-    assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
+    assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("is close-on-exec"), "{e}");
+
+    // `adopted` keeps the socket's number; the pipe's number `n` is held by `fr` until here.
+    drop(adopted);
+    let mut rest = Vec::new();
+    ours.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    drop(fr);
 }

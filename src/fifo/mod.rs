@@ -84,7 +84,8 @@ impl Wait {
 }
 
 /// Creates a FIFO at `path` with permission bits `mode` (less the umask).
-/// [`io::ErrorKind::AlreadyExists`] if the path exists.
+/// [`io::ErrorKind::AlreadyExists`] if the path exists. On macOS and the other Apple systems
+/// this is [`io::ErrorKind::Unsupported`] (make the FIFO with `mkfifo(1)`; opening works).
 pub fn create(path: impl AsRef<Path>, mode: u32) -> io::Result<()> {
     sys::create(path.as_ref(), mode)
 }

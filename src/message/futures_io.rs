@@ -1,5 +1,5 @@
 //! Message mode on smol / async-io (feature `futures-io`, Linux): seqpacket sockets and packet
-//! pipes as [`Stream`]`<Item = io::Result<Bytes>>` + [`Sink`]`<Bytes>`, the same shape as the
+//! pipes as [`Stream`](futures_core::Stream)`<Item = io::Result<Bytes>>` + [`Sink`](futures_sink::Sink)`<Bytes>`, the same shape as the
 //! codec flavour's framed streams, so async code does not change when the framing does. No
 //! tokio involved.
 //!

@@ -5,7 +5,7 @@
 //!
 //! | transport | a message is | size limit (default, how to raise) | empty message |
 //! | --- | --- | --- | --- |
-//! | [`SeqpacketStream`] (`AF_UNIX`, `SOCK_SEQPACKET`) | one `send` | `SO_SNDBUF - 32` = 212,960 bytes by default; [`SeqpacketStream::set_max_frame_len`] grows `SO_SNDBUF` up to `net.core.wmem_max` | refused (reads as end of stream) |
+//! | [`SeqpacketStream`] (`AF_UNIX`, `SOCK_SEQPACKET`) | one `send` | `SO_SNDBUF - 32` = 212,960 bytes by default; [`SeqpacketStream::with_max_frame_len`] grows `SO_SNDBUF` up to `net.core.wmem_max` | refused (reads as end of stream) |
 //! | [`packet_pipe`] (`pipe2(O_DIRECT)`, Linux 3.4+) | one `write` of at most [`PIPE_BUF`] bytes | 4096 bytes, fixed; the pipe holds 16 packets, [`PacketWriter::set_capacity`] | refused (makes no packet) |
 //!
 //! Both kinds keep boundaries in the kernel: a read returns exactly one message, whole. What
@@ -15,15 +15,16 @@
 //!
 //! The blocking types here implement [`ReadFrame`](crate::frame_io::ReadFrame) and
 //! [`WriteFrame`](crate::frame_io::WriteFrame), like the codec flavour's readers and
-//! writers. The async types (`tokio` and `futures_io` submodules, Linux) are
+//! writers. The async types (`tokio` and `futures_io` submodules) are
 //! `Stream<Item = io::Result<Bytes>>` + `Sink<Bytes>`, like a codec-framed stream.
 //!
 //! # Platforms
 //!
-//! Linux only. Elsewhere (macOS has no `AF_UNIX` `SOCK_SEQPACKET`, and no platform but Linux
-//! has packet pipes) the blocking types exist but every constructor returns
-//! [`io::ErrorKind::Unsupported`](std::io::ErrorKind::Unsupported) with a message saying so,
-//! and the async submodules are not compiled.
+//! Seqpacket sockets and packet pipes are Unix concepts, so these types exist on every Unix
+//! and on nothing else. They work on Linux; on other Unixes (macOS has no `AF_UNIX`
+//! `SOCK_SEQPACKET`, and no platform but Linux has packet pipes) every constructor, and the
+//! `TryFrom<OwnedFd>` adoptions, return [`io::ErrorKind::Unsupported`](std::io::ErrorKind::Unsupported)
+//! with a message saying so. The async submodules follow the blocking types.
 //!
 //! # Example
 //!
@@ -50,34 +51,39 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#[cfg(unix)]
 mod packet_pipe;
+#[cfg(unix)]
 mod seqpacket;
-#[cfg_attr(target_os = "linux", path = "sys.rs")]
-#[cfg_attr(not(target_os = "linux"), path = "sys_unsupported.rs")]
-mod sys;
+// The OS layer these types call; it lives with every other system call, under `crate::sys`.
+#[cfg(unix)]
+pub(crate) use crate::sys::unix::message as sys;
 
-#[cfg(all(feature = "futures-io", target_os = "linux"))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "futures-io", target_os = "linux"))))]
+#[cfg(all(feature = "futures-io", unix))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "futures-io", unix))))]
 pub mod futures_io;
-#[cfg(all(feature = "tokio", target_os = "linux"))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", target_os = "linux"))))]
+#[cfg(all(feature = "tokio", unix))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", unix))))]
 pub mod tokio;
 
-#[cfg(all(any(feature = "tokio", feature = "futures-io"), target_os = "linux"))]
+#[cfg(all(any(feature = "tokio", feature = "futures-io"), unix))]
 mod runtime;
-#[cfg(all(any(feature = "tokio", feature = "futures-io"), target_os = "linux"))]
+#[cfg(all(any(feature = "tokio", feature = "futures-io"), unix))]
 #[cfg_attr(
     docsrs,
-    doc(cfg(all(any(feature = "tokio", feature = "futures-io"), target_os = "linux")))
+    doc(cfg(all(any(feature = "tokio", feature = "futures-io"), unix)))
 )]
 pub use runtime::{
     AsyncPacketReader, AsyncPacketWriter, AsyncSeqpacketListener, AsyncSeqpacketStream,
     async_packet_pipe,
 };
 
+#[cfg(unix)]
 pub use packet_pipe::{PacketReader, PacketWriter, packet_pipe};
+#[cfg(unix)]
 pub use seqpacket::{SeqpacketListener, SeqpacketStream};
 
+#[cfg(unix)]
 /// The most a packet pipe carries in one packet: Linux's `PIPE_BUF`, 4096 bytes. Writes of at
 /// most this many bytes are atomic.
 pub const PIPE_BUF: usize = 4096;

@@ -1,9 +1,10 @@
 use std::io;
+use std::os::fd::{AsFd, OwnedFd};
 
 use bytes::Bytes;
 
 use super::PIPE_BUF;
-use super::sys::{self, Fd};
+use super::sys;
 
 /// Creates a packet pipe: `pipe2(O_DIRECT | O_CLOEXEC)` (Linux 3.4 and later).
 ///
@@ -26,8 +27,6 @@ use super::sys::{self, Fd};
 ///
 /// The descriptors are close-on-exec. End of stream: once every write end is closed, the
 /// reader returns the queued packets, then `Ok(None)`.
-// Elsewhere the descriptor type is uninhabited and `sys::packet_pipe` always fails.
-#[cfg_attr(not(target_os = "linux"), allow(unreachable_code, unused_variables))]
 pub fn packet_pipe() -> io::Result<(PacketReader, PacketWriter)> {
     let (r, w) = sys::packet_pipe()?;
     Ok((PacketReader::from_fd(r), PacketWriter { fd: w }))
@@ -36,13 +35,13 @@ pub fn packet_pipe() -> io::Result<(PacketReader, PacketWriter)> {
 /// The read end of a [packet pipe](packet_pipe).
 #[derive(Debug)]
 pub struct PacketReader {
-    fd: Fd,
+    fd: OwnedFd,
     buf: Box<[u8]>,
     eof: bool,
 }
 
 impl PacketReader {
-    fn from_fd(fd: Fd) -> Self {
+    fn from_fd(fd: OwnedFd) -> Self {
         PacketReader {
             fd,
             buf: vec![0; PIPE_BUF].into_boxed_slice(),
@@ -56,29 +55,29 @@ impl PacketReader {
         if self.eof {
             return Ok(None);
         }
-        let pkt = sys::read_packet(sys::borrow(&self.fd), &mut self.buf)?;
+        let pkt = sys::read_packet(self.fd.as_fd(), &mut self.buf)?;
         self.eof = pkt.is_none();
         Ok(pkt)
     }
 
     /// The pipe's capacity in packets (16 by default).
     pub fn capacity(&self) -> io::Result<usize> {
-        sys::pipe_capacity(sys::borrow(&self.fd))
+        sys::pipe_capacity(self.fd.as_fd())
     }
 
     /// Sets the pipe's capacity to at least `packets` packets (`F_SETPIPE_SZ`, rounded up to a
     /// power of two); returns the capacity set.
     pub fn set_capacity(&self, packets: usize) -> io::Result<usize> {
-        sys::set_pipe_capacity(sys::borrow(&self.fd), packets)
+        sys::set_pipe_capacity(self.fd.as_fd(), packets)
     }
 
     /// Sets or clears non-blocking mode.
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        sys::set_nonblocking(sys::borrow(&self.fd), nonblocking)
+        sys::set_nonblocking(self.fd.as_fd(), nonblocking)
     }
 
-    #[cfg(all(target_os = "linux", any(feature = "tokio", feature = "futures-io")))]
-    pub(crate) fn into_fd(self) -> Fd {
+    #[cfg(any(feature = "tokio", feature = "futures-io"))]
+    pub(crate) fn into_fd(self) -> OwnedFd {
         self.fd
     }
 }
@@ -96,7 +95,7 @@ impl Iterator for PacketReader {
 /// to give several threads their own writer: packets never interleave.
 #[derive(Debug)]
 pub struct PacketWriter {
-    fd: Fd,
+    fd: OwnedFd,
 }
 
 impl PacketWriter {
@@ -105,40 +104,39 @@ impl PacketWriter {
     /// the pipe is full. With no reader left: [`io::ErrorKind::BrokenPipe`] (Rust programs
     /// ignore `SIGPIPE` by default).
     pub fn write_frame(&self, payload: &[u8]) -> io::Result<()> {
-        sys::write_packet(sys::borrow(&self.fd), payload)
+        sys::write_packet(self.fd.as_fd(), payload)
     }
 
     /// The pipe's capacity in packets (16 by default).
     pub fn capacity(&self) -> io::Result<usize> {
-        sys::pipe_capacity(sys::borrow(&self.fd))
+        sys::pipe_capacity(self.fd.as_fd())
     }
 
     /// Sets the pipe's capacity to at least `packets` packets (`F_SETPIPE_SZ`, rounded up to a
     /// power of two); returns the capacity set.
     pub fn set_capacity(&self, packets: usize) -> io::Result<usize> {
-        sys::set_pipe_capacity(sys::borrow(&self.fd), packets)
+        sys::set_pipe_capacity(self.fd.as_fd(), packets)
     }
 
     /// A second write end of the same pipe.
     pub fn try_clone(&self) -> io::Result<Self> {
         Ok(PacketWriter {
-            fd: sys::try_clone(&self.fd)?,
+            fd: self.fd.try_clone()?,
         })
     }
 
     /// Sets or clears non-blocking mode (a full pipe then fails with `WouldBlock`, nothing
     /// written).
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        sys::set_nonblocking(sys::borrow(&self.fd), nonblocking)
+        sys::set_nonblocking(self.fd.as_fd(), nonblocking)
     }
 
-    #[cfg(all(target_os = "linux", any(feature = "tokio", feature = "futures-io")))]
-    pub(crate) fn into_fd(self) -> Fd {
+    #[cfg(any(feature = "tokio", feature = "futures-io"))]
+    pub(crate) fn into_fd(self) -> OwnedFd {
         self.fd
     }
 }
 
-#[cfg(target_os = "linux")]
 mod fd_impls {
     use std::io;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};

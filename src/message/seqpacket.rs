@@ -1,9 +1,10 @@
 use std::io;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
 use bytes::Bytes;
 
-use super::sys::{self, Fd, Name, RecvBuf};
+use super::sys::{self, Name, RecvBuf};
 
 /// A listening `SOCK_SEQPACKET` Unix socket, bound to a filesystem path or an abstract name.
 ///
@@ -11,10 +12,11 @@ use super::sys::{self, Fd, Name, RecvBuf};
 /// not removed when the listener is dropped (as with [`std::os::unix::net::UnixListener`]);
 /// abstract names vanish with the last descriptor.
 ///
-/// Not supported outside Linux: the constructors return [`io::ErrorKind::Unsupported`].
+/// Linux only: on other Unixes the constructors (and `TryFrom<OwnedFd>`) return
+/// [`io::ErrorKind::Unsupported`].
 #[derive(Debug)]
 pub struct SeqpacketListener {
-    fd: Fd,
+    fd: OwnedFd,
 }
 
 impl SeqpacketListener {
@@ -35,12 +37,12 @@ impl SeqpacketListener {
 
     /// Waits for a connection.
     pub fn accept(&self) -> io::Result<SeqpacketStream> {
-        SeqpacketStream::from_fd(sys::accept(sys::borrow(&self.fd))?)
+        SeqpacketStream::from_fd(sys::accept(self.fd.as_fd())?)
     }
 
     /// Sets or clears non-blocking mode (`accept` then fails with `WouldBlock`).
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        sys::set_nonblocking(sys::borrow(&self.fd), nonblocking)
+        sys::set_nonblocking(self.fd.as_fd(), nonblocking)
     }
 }
 
@@ -52,7 +54,7 @@ impl SeqpacketListener {
 /// The maximum message size ([`max_frame_len`](Self::max_frame_len)) starts at what the
 /// socket's send buffer lets it send: `SO_SNDBUF - 32` bytes, 212,960 bytes with Linux's
 /// default `SO_SNDBUF` of 212,992 (`net.core.wmem_default`). The same value bounds what is
-/// received. [`set_max_frame_len`](Self::set_max_frame_len) raises both, growing `SO_SNDBUF` up
+/// received. [`with_max_frame_len`](Self::with_max_frame_len) raises both, growing `SO_SNDBUF` up
 /// to what `net.core.wmem_max` allows; both ends must raise it (the sender to send, the
 /// receiver to accept).
 ///
@@ -82,10 +84,11 @@ impl SeqpacketListener {
 /// another, [`try_clone`](Self::try_clone) the stream. Do not read one connection from two
 /// threads at once.
 ///
-/// Not supported outside Linux: the constructors return [`io::ErrorKind::Unsupported`].
+/// Linux only: on other Unixes the constructors (and `TryFrom<OwnedFd>`) return
+/// [`io::ErrorKind::Unsupported`].
 #[derive(Debug)]
 pub struct SeqpacketStream {
-    fd: Fd,
+    fd: OwnedFd,
     max: usize,
     eof: bool,
     rbuf: RecvBuf,
@@ -110,8 +113,8 @@ impl SeqpacketStream {
         Ok((Self::from_fd(a)?, Self::from_fd(b)?))
     }
 
-    fn from_fd(fd: Fd) -> io::Result<Self> {
-        let max = sys::default_max(sys::borrow(&fd))?;
+    fn from_fd(fd: OwnedFd) -> io::Result<Self> {
+        let max = sys::default_max(fd.as_fd())?;
         Ok(SeqpacketStream {
             fd,
             max,
@@ -128,7 +131,7 @@ impl SeqpacketStream {
         if self.eof {
             return Ok(None);
         }
-        let msg = self.rbuf.recv(sys::borrow(&self.fd), self.max)?;
+        let msg = self.rbuf.recv(self.fd.as_fd(), self.max)?;
         self.eof = msg.is_none();
         Ok(msg)
     }
@@ -138,7 +141,7 @@ impl SeqpacketStream {
     /// before anything is sent. Blocks while the peer's queue is full. A closed peer is
     /// [`io::ErrorKind::BrokenPipe`] (no `SIGPIPE`).
     pub fn write_frame(&self, payload: &[u8]) -> io::Result<()> {
-        sys::send_message(sys::borrow(&self.fd), payload, self.max)
+        sys::send_message(self.fd.as_fd(), payload, self.max)
     }
 
     /// The largest message sent or accepted, in bytes.
@@ -146,32 +149,41 @@ impl SeqpacketStream {
         self.max
     }
 
-    /// Sets the largest message sent or accepted. Raising it grows `SO_SNDBUF` so the socket
-    /// can send messages that large; if the kernel caps `SO_SNDBUF` below that
-    /// (`net.core.wmem_max`), this fails naming the cap and the limit is unchanged (`SO_SNDBUF`
-    /// may have grown to the cap). The peer must raise its own limit to accept such messages.
+    /// The stream with `max` as the largest message sent or accepted. Raising it grows
+    /// `SO_SNDBUF` so the socket can send messages that large; if the kernel caps `SO_SNDBUF`
+    /// below that (`net.core.wmem_max`), this fails naming the cap (`SO_SNDBUF` may have grown
+    /// to the cap, and the stream is dropped). The peer must raise its own limit to accept
+    /// such messages.
+    pub fn with_max_frame_len(mut self, max: usize) -> io::Result<Self> {
+        self.set_max_frame_len(max)?;
+        Ok(self)
+    }
+
+    /// [`with_max_frame_len`](Self::with_max_frame_len) in place: on failure the limit is
+    /// unchanged and the stream stays usable. (The crate's builders are `with_*`; this stays
+    /// until its callers have moved.)
     pub fn set_max_frame_len(&mut self, max: usize) -> io::Result<()> {
-        sys::ensure_send_capacity(sys::borrow(&self.fd), max)?;
+        sys::ensure_send_capacity(self.fd.as_fd(), max)?;
         self.max = max;
         Ok(())
     }
 
     /// `SO_SNDBUF` as the kernel reports it (Linux reports twice the value set).
     pub fn send_buffer_size(&self) -> io::Result<usize> {
-        sys::send_buffer_size(sys::borrow(&self.fd))
+        sys::send_buffer_size(self.fd.as_fd())
     }
 
     /// Shuts down the writing direction: the peer reads the queued messages, then end of
     /// stream.
     pub fn shutdown_write(&self) -> io::Result<()> {
-        sys::shutdown_write(sys::borrow(&self.fd))
+        sys::shutdown_write(self.fd.as_fd())
     }
 
     /// A second handle to the same connection (for a reader and a writer thread), with the
     /// same limit.
     pub fn try_clone(&self) -> io::Result<Self> {
         Ok(SeqpacketStream {
-            fd: sys::try_clone(&self.fd)?,
+            fd: self.fd.try_clone()?,
             max: self.max,
             eof: false,
             rbuf: RecvBuf::default(),
@@ -181,11 +193,11 @@ impl SeqpacketStream {
     /// Sets or clears non-blocking mode (reads and writes then fail with `WouldBlock`
     /// without having consumed or sent anything).
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        sys::set_nonblocking(sys::borrow(&self.fd), nonblocking)
+        sys::set_nonblocking(self.fd.as_fd(), nonblocking)
     }
 
-    #[cfg(all(target_os = "linux", any(feature = "tokio", feature = "futures-io")))]
-    pub(crate) fn into_parts(self) -> (Fd, usize) {
+    #[cfg(any(feature = "tokio", feature = "futures-io"))]
+    pub(crate) fn into_parts(self) -> (OwnedFd, usize) {
         (self.fd, self.max)
     }
 }
@@ -200,7 +212,6 @@ impl Iterator for SeqpacketStream {
     }
 }
 
-#[cfg(target_os = "linux")]
 mod fd_impls {
     use std::io;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};

@@ -1,5 +1,5 @@
 //! Message mode on tokio (feature `tokio`, Linux): seqpacket sockets and packet pipes as
-//! [`Stream`]`<Item = io::Result<Bytes>>` + [`Sink`]`<Bytes>`, the same shape as tokio-util's
+//! [`Stream`](futures_core::Stream)`<Item = io::Result<Bytes>>` + [`Sink`](futures_sink::Sink)`<Bytes>`, the same shape as tokio-util's
 //! `Framed` over a byte codec, so async code does not change when the framing does.
 //!
 //! Built on [`tokio::io::unix::AsyncFd`]: the descriptors are set non-blocking and registered

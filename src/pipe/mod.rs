@@ -13,13 +13,13 @@
 //! then waiting forever for an end of stream that the parent's own copy holds back) cannot
 //! happen. A duplex channel is two pipes, one each way.
 //!
-//! How the child inherits the end without `unsafe` (no `pre_exec`): every descriptor is made
-//! close-on-exec; right before `spawn` the child's ends have that flag cleared, and right after
-//! they are closed in the parent. Our spawns hold one process-wide lock for that moment, so
-//! they never leak ends into each other. A child started at that same moment by code that does
-//! not take the lock (another thread calling `Command::spawn` directly) can inherit the end
-//! too, and then the pipe only ends when that child exits too; code that spawns children from
-//! several threads can take [`spawn_lock`] around its own spawns to rule it out.
+//! How the child inherits the end: every descriptor is made close-on-exec; right before
+//! `spawn` the child's ends have that flag cleared, and right after they are closed in the
+//! parent. Our spawns hold one process-wide lock for that moment, so they never leak ends into
+//! each other. A child started at that same moment by code that does not take the lock
+//! (another thread calling `Command::spawn` directly) can inherit the end too, and then the
+//! pipe only ends when that child exits too; code that spawns children from several threads
+//! can take [`spawn_lock`] around its own spawns to rule it out.
 //!
 //! # Child
 //!
@@ -30,17 +30,21 @@
 //! a clear error naming the handle (`pipe handle 5 is the write end of a pipe; expected a read
 //! end`).
 //!
-//! Safe Rust cannot take ownership of a descriptor by number, so the child *opens the pipe
-//! again* through `/proc/self/fd/N` (Linux; `/dev/fd/N` elsewhere). The inherited descriptor
-//! `N` itself stays open until the child exits (or execs another program, which inherits it).
-//! What that means:
+//! The child *adopts* the inherited descriptor: it takes ownership of descriptor `N` itself,
+//! after checking that `N` is open, is a pipe of the wanted direction (or a socket, for
+//! [`open_socket`](ClientHandle::open_socket)), was inherited (not close-on-exec: every
+//! descriptor a Rust program opens through std is close-on-exec, so one without the flag
+//! came from the parent), and was not adopted before in this process. What that means:
 //!
-//! * The parent sees end of stream from a child writer when the child **exits**, not when the
-//!   child drops its writer. A child that goes on running after it is done writing should say
-//!   so in the protocol (a last frame), which framing makes easy.
-//! * A child reading sees end of stream when the parent drops its writer, as usual.
-//! * Sockets cannot be opened again this way (Linux refuses), which is one more reason a
-//!   duplex child channel here is two pipes.
+//! * The child holds the only copy of its end. When it drops the reader or writer, the end is
+//!   closed: the parent sees end of stream **at once**, while the child goes on running.
+//! * A handle is opened **once** per process. A second `open_*` of the same number is an
+//!   [`io::ErrorKind::AlreadyExists`] error naming it (after the first one is closed, the
+//!   number may name some other file).
+//! * A number this process opened itself is refused: adopting it would give one descriptor
+//!   two owners.
+//! * The adopted descriptor is made blocking and close-on-exec, so the child's own children
+//!   do not inherit it.
 //!
 //! # Example
 //!
@@ -80,7 +84,7 @@ use std::process::{Child, Command};
 
 use crate::codec::{FrameDecoder, FrameEncoder};
 use crate::sync::{FrameReader, FrameWriter};
-use crate::sys::unix::handoff::{self, End};
+use crate::sys::unix::handoff::{self, End, Expect};
 
 /// The child's end of an anonymous pipe, held by the parent until the child is spawned.
 ///
@@ -203,23 +207,26 @@ impl ClientHandle {
         }
     }
 
-    /// Opens the read end this handle names. Fails if the handle is not open, not a pipe, or
-    /// a write end.
+    /// Takes over the read end this handle names (see [Child](self#child)). Fails if the
+    /// handle is not open ([`io::ErrorKind::NotFound`]), not a pipe or a write end
+    /// ([`io::ErrorKind::InvalidInput`]), not inherited, or opened before
+    /// ([`io::ErrorKind::AlreadyExists`]).
     pub fn open_reader(&self) -> io::Result<PipeReader> {
-        handoff::open_inherited(self.fd, End::Read).map(PipeReader::from)
+        handoff::adopt_inherited(self.fd, Expect::Pipe(End::Read)).map(PipeReader::from)
     }
 
-    /// Opens the write end this handle names. Fails if the handle is not open, not a pipe, a
-    /// read end, or if the reading side is already closed ([`io::ErrorKind::BrokenPipe`]).
+    /// Takes over the write end this handle names (see [Child](self#child)). Fails like
+    /// [`open_reader`](Self::open_reader), and if the reading side is already closed
+    /// ([`io::ErrorKind::BrokenPipe`]).
     pub fn open_writer(&self) -> io::Result<PipeWriter> {
-        handoff::open_inherited(self.fd, End::Write).map(PipeWriter::from)
+        handoff::adopt_inherited(self.fd, Expect::Pipe(End::Write)).map(PipeWriter::from)
     }
 
-    /// Opens the Unix stream socket this handle names (a duplex channel a parent made with a
-    /// socket pair). Linux 5.6+ (`pidfd_getfd`); [`io::ErrorKind::Unsupported`] elsewhere.
-    /// Fails if the handle is not open or not a socket.
+    /// Takes over the Unix stream socket this handle names (a duplex channel a parent made
+    /// with a socket pair). Fails like [`open_reader`](Self::open_reader), with
+    /// [`io::ErrorKind::InvalidInput`] if the handle is not a socket.
     pub fn open_socket(&self) -> io::Result<std::os::unix::net::UnixStream> {
-        handoff::dup_inherited_socket(self.fd).map(std::os::unix::net::UnixStream::from)
+        handoff::adopt_inherited(self.fd, Expect::Socket).map(std::os::unix::net::UnixStream::from)
     }
 
     /// A framed reader over the read end (see [`open_reader`](Self::open_reader)).

@@ -18,10 +18,8 @@ impl Runtime for AsyncIo {
         Ok(())
     }
 
-    fn sleep(d: Duration) -> impl std::future::Future<Output = ()> + Send {
-        async move {
-            async_io::Timer::after(d).await;
-        }
+    async fn sleep(d: Duration) {
+        async_io::Timer::after(d).await;
     }
 }
 

@@ -89,6 +89,11 @@ pub trait WriteIo<W: ?Sized>: Runtime {
 
 #[cfg(unix)]
 pub use self::reactor::{Reactor, Source};
+/// A descriptor owner registered with tokio's reactor ([`Tokio`]'s [`Reactor::Io`]). It
+/// derefs to `&tokio::io::unix::AsyncFd<T>` and never hands out `&mut`, so the registered
+/// descriptor cannot be swapped while registered.
+#[cfg(all(unix, feature = "tokio"))]
+pub use crate::sys::unix::async_fd::RegisteredFd;
 
 #[cfg(unix)]
 mod reactor {

@@ -53,12 +53,12 @@ impl<W: AsyncWrite + ?Sized> WriteIo<W> for Tokio {
 
 #[cfg(unix)]
 impl super::Reactor for Tokio {
-    type Io<T: super::Source> = tokio::io::unix::AsyncFd<T>;
+    type Io<T: super::Source> = crate::sys::unix::async_fd::RegisteredFd<T>;
     type UnixStream = tokio::net::UnixStream;
 
     fn register<T: super::Source>(source: T) -> io::Result<Self::Io<T>> {
         Self::check_context()?;
-        crate::sys::unix::reactor::tokio_register(source)
+        crate::sys::unix::async_fd::tokio_async_fd(source)
     }
 
     fn get_ref<T: super::Source>(io: &Self::Io<T>) -> &T {

@@ -7,21 +7,41 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags};
-use rustix::fs::{CWD, FileType, Mode, OFlags};
+use rustix::fs::{FileType, Mode, OFlags};
 use rustix::io::Errno;
 
 use super::{err, os_err, type_name};
 
+#[cfg(not(target_vendor = "apple"))]
 pub(crate) fn create(path: &Path, mode: u32) -> io::Result<()> {
-    rustix::fs::mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(mode as _), 0).map_err(|e| {
-        match e {
-            Errno::EXIST => err(
-                io::ErrorKind::AlreadyExists,
-                format!("cannot create fifo {}: the path exists", path.display()),
-            ),
-            e => os_err(e, format_args!("cannot create fifo {}", path.display())),
-        }
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        FileType::Fifo,
+        Mode::from_raw_mode(mode as _),
+        0,
+    )
+    .map_err(|e| match e {
+        Errno::EXIST => err(
+            io::ErrorKind::AlreadyExists,
+            format!("cannot create fifo {}: the path exists", path.display()),
+        ),
+        e => os_err(e, format_args!("cannot create fifo {}", path.display())),
     })
+}
+
+/// rustix has no `mkfifo`/`mknodat` for Apple systems, so a FIFO cannot be made here; opening
+/// one made by `mkfifo(1)` works.
+#[cfg(target_vendor = "apple")]
+pub(crate) fn create(path: &Path, _mode: u32) -> io::Result<()> {
+    Err(err(
+        io::ErrorKind::Unsupported,
+        format!(
+            "cannot create fifo {}: creating fifos is not supported on this platform \
+             (make it with mkfifo(1), then open it)",
+            path.display()
+        ),
+    ))
 }
 
 /// How an open waits for the other side.

@@ -7,20 +7,21 @@
 //! A `fork`/`posix_spawn` made at that moment by code that does not take the lock can inherit
 //! the end too (see `crate::pipe::spawn_lock`).
 //!
-//! Child: safe Rust cannot adopt a raw descriptor number (`OwnedFd::from_raw_fd` is unsafe, and
-//! rightly: nothing proves the number is unowned). On Linux, opening `/proc/self/fd/N` opens the
-//! *pipe* again (a new open file description on the same pipe), safely. Elsewhere `/dev/fd/N`
-//! is used, which duplicates the descriptor.
+//! Child: the inherited descriptor is *adopted* by number as an `OwnedFd` ([`adopt_inherited`]),
+//! after checking that it is open, of the expected kind, inherited (not close-on-exec), and not
+//! adopted before. The child then holds the one and only descriptor for its end, so dropping it
+//! closes the end: the parent sees end of stream at once, although the child goes on running.
 
+use std::collections::BTreeSet;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::process::{Child, Command};
 use std::sync::{Mutex, MutexGuard};
 
-use rustix::fs::{FileType, Mode, OFlags};
+use rustix::fs::{FileType, OFlags};
 use rustix::io::{Errno, FdFlags};
 
-use super::{FileId, err, type_name};
+use super::{err, os_err, type_name};
 
 static SPAWN_LOCK: Mutex<()> = Mutex::new(());
 
@@ -69,140 +70,173 @@ impl End {
     }
 }
 
-/// Opens the pipe end inherited as descriptor `n`, checking that it is an open pipe (or FIFO)
-/// end of the wanted direction. The result is in blocking mode and close-on-exec.
-pub(crate) fn open_inherited(n: i32, want: End) -> io::Result<OwnedFd> {
+/// What an inherited descriptor must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// One end of a pipe (or FIFO).
+    Pipe(End),
+    /// A socket.
+    Socket,
+}
+
+impl Expect {
+    fn what(self) -> &'static str {
+        match self {
+            Expect::Pipe(_) => "pipe",
+            Expect::Socket => "socket",
+        }
+    }
+}
+
+/// Every descriptor number this process has adopted, for its whole life: a number is adopted
+/// at most once, because after the first adoption's `OwnedFd` is closed the number may be
+/// reused for a file someone else owns.
+static ADOPTED: Mutex<BTreeSet<RawFd>> = Mutex::new(BTreeSet::new());
+
+/// Takes ownership of descriptor `n`, inherited from the parent process, as an `OwnedFd`:
+/// the handle a parent passed (as .NET's `GetClientHandleAsString()` does) names it.
+///
+/// Refused, with an error naming `n`, unless the number is:
+///
+/// 1. open (`fcntl(F_GETFD)`; otherwise [`io::ErrorKind::NotFound`]);
+/// 2. of the expected kind (`fstat`: a FIFO for a pipe, a socket for a socket) and, for a pipe,
+///    opened in the expected direction (`F_GETFL`) ([`io::ErrorKind::InvalidInput`]); a write
+///    end whose readers are all gone is [`io::ErrorKind::BrokenPipe`];
+/// 3. not adopted before in this process ([`io::ErrorKind::AlreadyExists`]);
+/// 4. inherited: not close-on-exec. Every descriptor this process opens through std, rustix,
+///    tokio or async-io is close-on-exec, and one that came in through `exec` cannot be (exec
+///    would have closed it), so a close-on-exec number belongs to this process's own code
+///    ([`io::ErrorKind::InvalidInput`]).
+///
+/// The result is blocking and close-on-exec (our own children do not inherit it).
+pub(crate) fn adopt_inherited(n: RawFd, want: Expect) -> io::Result<OwnedFd> {
+    let what = want.what();
     if n < 0 {
         return Err(err(
             io::ErrorKind::InvalidInput,
-            format!("pipe handle {n} is negative"),
+            format!("{what} handle {n} is negative"),
         ));
     }
-    let link = link_path(n);
-    let st = rustix::fs::stat(&link).map_err(|e| match e {
-        Errno::NOENT | Errno::BADF => err(
-            io::ErrorKind::NotFound,
+    let mut adopted = ADOPTED.lock().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: `borrow_raw` asks that `n` stay open while the borrow lives, so that nothing is
+    // done to a file the number stops naming. The borrow is used only by `check_inherited`
+    // and the checks after it, which make read-only queries through it (F_GETFD, F_GETFL, fstat, a zero-timeout poll)
+    // and never reads, writes or closes; if `n` is not open, or is closed meanwhile by its
+    // owner, those calls fail with EBADF or describe the new file, and the checks refuse it.
+    // No ownership is assumed here.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(n) };
+    let fd_flags = check_inherited(borrowed, n, want)?;
+    if adopted.contains(&n) {
+        return Err(err(
+            io::ErrorKind::AlreadyExists,
             format!(
-                "pipe handle {n} is not an open descriptor in this process \
-                 (not inherited, or already closed)"
+                "{what} handle {n} was adopted already: an inherited descriptor is taken over \
+                 once per process (open the handle once and share what it gave)"
             ),
-        ),
-        e => super::os_err(e, format_args!("pipe handle {n}: cannot inspect {link}")),
-    })?;
-    let ty = FileType::from_raw_mode(st.st_mode as _);
-    if ty != FileType::Fifo {
+        ));
+    }
+    if fd_flags.contains(FdFlags::CLOEXEC) {
         return Err(err(
             io::ErrorKind::InvalidInput,
             format!(
-                "pipe handle {n} is {}, not a pipe",
-                type_name(st.st_mode as u32)
+                "{what} handle {n} is close-on-exec, so it was not inherited from a parent: \
+                 this process opened it and it stays with the code that owns it"
             ),
         ));
     }
-    if let Some(have) = access_mode(n)?
-        && have != want
+    adopted.insert(n);
+    // SAFETY: `OwnedFd::from_raw_fd` needs `n` to be open and owned by nobody else, since the
+    // `OwnedFd` will close it. Open: `check_inherited` has just seen it open (F_GETFD), and
+    // the only code that would close it is its owner. Owned by nobody else in this process: it
+    // is not close-on-exec, so no std, rustix, tokio or async-io object of this process opened
+    // it (they all open close-on-exec); it came in through `exec` from the parent, which handed
+    // its number to us (the handle string) for us to own, as .NET's
+    // `AnonymousPipeClientStream(handle)` owns it; and `ADOPTED`, checked and updated under
+    // the lock held here, shows no earlier adoption made an `OwnedFd` for it.
+    let fd = unsafe { OwnedFd::from_raw_fd(n) };
+    drop(adopted);
+    rustix::io::fcntl_setfd(&fd, FdFlags::CLOEXEC)
+        .map_err(|e| os_err(e, format_args!("{what} handle {n}: fcntl(F_SETFD)")))?;
+    let flags = rustix::fs::fcntl_getfl(&fd)?;
+    if flags.contains(OFlags::NONBLOCK) {
+        rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK)
+            .map_err(|e| os_err(e, format_args!("{what} handle {n}: fcntl(F_SETFL)")))?;
+    }
+    Ok(fd)
+}
+
+/// Checks that `fd` (number `n`) is open and what `want` says it must be; returns its
+/// descriptor flags.
+fn check_inherited(fd: BorrowedFd<'_>, n: RawFd, want: Expect) -> io::Result<FdFlags> {
+    let what = want.what();
+    let fd_flags = rustix::io::fcntl_getfd(fd).map_err(|e| match e {
+        Errno::BADF => err(
+            io::ErrorKind::NotFound,
+            format!(
+                "{what} handle {n} is not an open descriptor in this process \
+                 (not inherited, or already closed)"
+            ),
+        ),
+        e => os_err(e, format_args!("{what} handle {n}: fcntl(F_GETFD)")),
+    })?;
+    let st = rustix::fs::fstat(fd).map_err(|e| os_err(e, format_args!("{what} handle {n}")))?;
+    let ty = FileType::from_raw_mode(st.st_mode as _);
+    let end = match want {
+        Expect::Socket if ty == FileType::Socket => return Ok(fd_flags),
+        Expect::Pipe(end) if ty == FileType::Fifo => end,
+        _ => {
+            return Err(err(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{what} handle {n} is {}, not a {what}",
+                    type_name(st.st_mode as u32)
+                ),
+            ));
+        }
+    };
+    let access = rustix::fs::fcntl_getfl(fd)? & OFlags::ACCMODE;
+    let have = if access == OFlags::RDONLY {
+        Some(End::Read)
+    } else if access == OFlags::WRONLY {
+        Some(End::Write)
+    } else {
+        None // O_RDWR (a FIFO can be opened so): either way works
+    };
+    if let Some(have) = have
+        && have != end
     {
         return Err(err(
             io::ErrorKind::InvalidInput,
             format!(
                 "pipe handle {n} is the {} of a pipe; expected a {}",
                 have.name(),
-                want.name()
+                end.name()
             ),
         ));
     }
-    // O_NONBLOCK: a FIFO passed as a handle follows FIFO open rules, and a blocking open would
-    // wait for a partner that may be gone (an anonymous pipe never waits). A write end whose
-    // readers are all gone is reported below, with `poll`.
-    let access = match want {
-        End::Read => OFlags::RDONLY,
-        End::Write => OFlags::WRONLY,
-    };
-    let fd = rustix::fs::open(
-        &link,
-        access | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
-        Mode::empty(),
-    )
-    .map_err(|e| match e {
-        Errno::NXIO => closed(n, want),
-        e => super::os_err(e, format_args!("pipe handle {n}: cannot open {link}")),
-    })?;
-    let now = rustix::fs::fstat(&fd)?;
-    if FileId::of_stat(&now) != FileId::of_stat(&st) {
+    if end == End::Write && no_readers(fd) {
         return Err(err(
-            io::ErrorKind::Other,
-            format!("pipe handle {n} changed while it was being opened"),
+            io::ErrorKind::BrokenPipe,
+            format!(
+                "pipe handle {n}: the {} of the pipe is closed (the other process is gone)",
+                end.other().name()
+            ),
         ));
     }
-    if want == End::Write && no_readers(&fd) {
-        return Err(closed(n, want));
-    }
-    let flags = rustix::fs::fcntl_getfl(&fd)?;
-    rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK)?;
-    Ok(fd)
+    Ok(fd_flags)
 }
 
-fn closed(n: i32, want: End) -> io::Error {
-    err(
-        io::ErrorKind::BrokenPipe,
-        format!(
-            "pipe handle {n}: the {} of the pipe is closed (the other process is gone)",
-            want.other().name()
-        ),
-    )
-}
-
-/// Whether a pipe write end has no reader left: `poll` reports `POLLERR` then.
-fn no_readers(fd: &OwnedFd) -> bool {
+/// Whether a pipe write end has no reader left: `poll` reports `POLLERR` (Linux) or `POLLHUP`
+/// (the BSDs) then.
+fn no_readers(fd: BorrowedFd<'_>) -> bool {
     use rustix::event::{PollFd, PollFlags, Timespec};
-    let mut fds = [PollFd::new(fd, PollFlags::OUT)];
+    let mut fds = [PollFd::new(&fd, PollFlags::OUT)];
     let zero = Timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     matches!(rustix::event::poll(&mut fds, Some(&zero)), Ok(1..))
-        && fds[0].revents().contains(PollFlags::ERR)
-}
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn link_path(n: i32) -> String {
-    format!("/proc/self/fd/{n}")
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn link_path(n: i32) -> String {
-    format!("/dev/fd/{n}")
-}
-
-/// The access mode of descriptor `n` (from `/proc/self/fdinfo`), `None` if it can be used
-/// both ways (`O_RDWR`) or the OS does not say.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn access_mode(n: i32) -> io::Result<Option<End>> {
-    let info = match std::fs::read_to_string(format!("/proc/self/fdinfo/{n}")) {
-        Ok(s) => s,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(err(
-                io::ErrorKind::NotFound,
-                format!("pipe handle {n} is not an open descriptor in this process"),
-            ));
-        }
-        Err(e) => return Err(e),
-    };
-    let flags = info
-        .lines()
-        .find_map(|l| l.strip_prefix("flags:"))
-        .and_then(|v| u32::from_str_radix(v.trim(), 8).ok());
-    Ok(match flags.map(|f| f & 0o3) {
-        Some(0) => Some(End::Read),
-        Some(1) => Some(End::Write),
-        _ => None,
-    })
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn access_mode(_n: i32) -> io::Result<Option<End>> {
-    // /dev/fd/N refuses an access mode the descriptor does not have.
-    Ok(None)
+        && fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP)
 }
 
 /// Parses a handle string: the decimal descriptor number .NET's `GetClientHandleAsString`
@@ -218,56 +252,5 @@ pub(crate) fn parse_handle(s: &str) -> io::Result<i32> {
     Err(err(
         io::ErrorKind::InvalidInput,
         format!("invalid pipe handle {s:?}: expected a decimal descriptor number"),
-    ))
-}
-
-/// Duplicates inherited socket descriptor `n` (Linux 5.6+): `pidfd_getfd` on our own pidfd
-/// gives a new descriptor for the same socket, safely. The original number stays open until
-/// exit or exec, which does not matter for a socket: `shutdown` acts on the socket itself.
-#[cfg(target_os = "linux")]
-pub(crate) fn dup_inherited_socket(n: i32) -> io::Result<OwnedFd> {
-    use rustix::process::{PidfdFlags, PidfdGetfdFlags, getpid, pidfd_getfd, pidfd_open};
-    if n < 0 {
-        return Err(err(
-            io::ErrorKind::InvalidInput,
-            format!("socket handle {n} is negative"),
-        ));
-    }
-    let pidfd = pidfd_open(getpid(), PidfdFlags::empty())
-        .map_err(|e| super::os_err(e, format_args!("socket handle {n}: pidfd_open")))?;
-    let fd = pidfd_getfd(&pidfd, n, PidfdGetfdFlags::empty()).map_err(|e| match e {
-        Errno::BADF => err(
-            io::ErrorKind::NotFound,
-            format!(
-                "socket handle {n} is not an open descriptor in this process \
-                 (not inherited, or already closed)"
-            ),
-        ),
-        Errno::NOSYS => err(
-            io::ErrorKind::Unsupported,
-            format!("socket handle {n}: this kernel has no pidfd_getfd (Linux 5.6+)"),
-        ),
-        e => super::os_err(e, format_args!("socket handle {n}: pidfd_getfd")),
-    })?;
-    let st = rustix::fs::fstat(&fd)?;
-    if FileType::from_raw_mode(st.st_mode as _) != FileType::Socket {
-        return Err(err(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "socket handle {n} is {}, not a socket",
-                type_name(st.st_mode as u32)
-            ),
-        ));
-    }
-    rustix::io::fcntl_setfd(&fd, FdFlags::CLOEXEC)?;
-    Ok(fd)
-}
-
-/// Without `pidfd_getfd`, a socket descriptor cannot be adopted by number in safe code.
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn dup_inherited_socket(n: i32) -> io::Result<OwnedFd> {
-    Err(err(
-        io::ErrorKind::Unsupported,
-        format!("socket handle {n}: adopting an inherited socket needs Linux's pidfd_getfd"),
     ))
 }

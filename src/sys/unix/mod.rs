@@ -1,11 +1,27 @@
 //! Unix implementations: anonymous-pipe handoff, Unix domain socket listeners and clients,
-//! FIFOs. Everything goes through rustix; there is no `unsafe` here.
+//! FIFOs, message mode (seqpacket sockets, packet pipes), reactor registration. Every system
+//! call goes through rustix.
+//!
+//! This is the crate's one module allowed to use `unsafe` on Unix (`crate::sys` allows
+//! `unsafe_code` here and nowhere else). There are three blocks, each with a `// SAFETY:`
+//! comment, which clippy enforces:
+//!
+//! * `handoff`: borrowing and then adopting an inherited descriptor by number
+//!   (`BorrowedFd::borrow_raw`, `OwnedFd::from_raw_fd`), where the safe alternatives (reopening
+//!   `/proc/self/fd/N`, `pidfd_getfd`) leave the inherited number open until exit, so a parent
+//!   would not see end of stream when the child drops its end;
+//! * `async_fd`: registering a descriptor owner with tokio (`AsyncFd::register`, whose safe
+//!   predecessor `AsyncFd::new` is deprecated).
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
+#[cfg(feature = "tokio")]
+pub(crate) mod async_fd;
 pub(crate) mod fifo;
 pub(crate) mod handoff;
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
-pub(crate) mod reactor;
+pub(crate) mod message;
 pub(crate) mod socket;
+pub(crate) mod thread;
 
 use std::io;
 

@@ -77,6 +77,7 @@ impl std::fmt::Display for Addr {
     }
 }
 
+#[cfg(not(target_vendor = "apple"))]
 fn new_socket(nonblocking: bool) -> io::Result<OwnedFd> {
     let mut flags = SocketFlags::CLOEXEC;
     if nonblocking {
@@ -88,6 +89,23 @@ fn new_socket(nonblocking: bool) -> io::Result<OwnedFd> {
         flags,
         None,
     )?)
+}
+
+/// Apple systems have no `SOCK_CLOEXEC`/`SOCK_NONBLOCK`: the flags are set right after (as
+/// std does there).
+#[cfg(target_vendor = "apple")]
+fn new_socket(nonblocking: bool) -> io::Result<OwnedFd> {
+    let fd = rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::empty(),
+        None,
+    )?;
+    rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)?;
+    if nonblocking {
+        rustix::io::ioctl_fionbio(&fd, true)?;
+    }
+    Ok(fd)
 }
 
 /// Removes the socket file when dropped, if the path still names the file bound.
@@ -377,6 +395,13 @@ pub(crate) fn set_blocking(fd: impl AsFd) -> io::Result<()> {
     let flags = rustix::fs::fcntl_getfl(&fd)?;
     rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK)?;
     Ok(())
+}
+
+/// Shuts down the writing direction of any socket (stream, seqpacket, TCP): the peer reads
+/// end of stream once the queued bytes are read.
+#[allow(dead_code)] // until src/bench calls it instead of rustix
+pub(crate) fn shutdown_write(fd: impl AsFd) -> io::Result<()> {
+    Ok(rustix::net::shutdown(fd, rustix::net::Shutdown::Write)?)
 }
 
 /// The delay before retry number `attempt` (1 ms doubling up to 50 ms), cut to `deadline`.

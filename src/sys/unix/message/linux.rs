@@ -1,12 +1,8 @@
-//! The system calls behind message mode (Linux). Every flavour (blocking, tokio, smol) calls
-//! these: the checks, the sizing and the error messages live here once.
-//!
-//! The functions work on blocking and non-blocking descriptors alike: on a non-blocking one
-//! they return [`io::ErrorKind::WouldBlock`] without having consumed or sent anything.
+//! Message mode on Linux: `AF_UNIX` `SOCK_SEQPACKET` sockets sized with `MSG_TRUNC`, and
+//! packet pipes (`pipe2(O_DIRECT)`).
 
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::path::Path;
+use std::os::fd::{BorrowedFd, OwnedFd};
 
 use bytes::Bytes;
 use rustix::io::Errno;
@@ -15,30 +11,12 @@ use rustix::net::{
 };
 use rustix::pipe::PipeFlags;
 
-use super::PIPE_BUF;
-
-/// The descriptor a message endpoint owns.
-pub(crate) type Fd = OwnedFd;
+use super::{Name, check_message, check_packet};
+use crate::message::PIPE_BUF;
 
 /// What Linux subtracts from `SO_SNDBUF` before comparing a message's length with it
 /// (`unix_dgram_sendmsg`: `len > sk_sndbuf - 32` is `EMSGSIZE`).
 pub(crate) const SNDBUF_OVERHEAD: usize = 32;
-
-/// Where a seqpacket socket is bound or connected, for error messages.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Name<'a> {
-    Path(&'a Path),
-    Abstract(&'a [u8]),
-}
-
-impl std::fmt::Display for Name<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Name::Path(p) => write!(f, "{}", p.display()),
-            Name::Abstract(n) => write!(f, "@{}", n.escape_ascii()),
-        }
-    }
-}
 
 impl Name<'_> {
     fn addr(&self) -> io::Result<SocketAddrUnix> {
@@ -250,7 +228,7 @@ fn oversize(len: usize, max: usize) -> io::Error {
         io::ErrorKind::InvalidData,
         format!(
             "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded \
-             (raise the limit with set_max_frame_len)"
+             (raise the limit with with_max_frame_len)"
         ),
     )
 }
@@ -299,23 +277,6 @@ fn recv_sized(fd: BorrowedFd<'_>, max: usize) -> io::Result<Option<Bytes>> {
     Ok(Some(Bytes::from(buf)))
 }
 
-/// Checks a message before anything is sent: not empty, at most `max` bytes.
-pub(crate) fn check_message(len: usize, max: usize) -> io::Result<()> {
-    if len == 0 {
-        return Err(crate::codec::EncodeError::EmptyFrame.into());
-    }
-    if len > max {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "message of {len} bytes exceeds the maximum of {max} bytes; nothing was sent \
-                 (raise the limit with set_max_frame_len)"
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Sends one message whole (a seqpacket send is all or nothing), after [`check_message`].
 pub(crate) fn send_message(fd: BorrowedFd<'_>, payload: &[u8], max: usize) -> io::Result<()> {
     check_message(payload.len(), max)?;
@@ -335,7 +296,7 @@ pub(crate) fn send_message(fd: BorrowedFd<'_>, payload: &[u8], max: usize) -> io
                 io::ErrorKind::InvalidInput,
                 format!(
                     "message of {} bytes exceeds what SO_SNDBUF ({sndbuf} bytes) lets the socket \
-                     send ({} bytes); nothing was sent (raise it with set_max_frame_len)",
+                     send ({} bytes); nothing was sent (raise it with with_max_frame_len)",
                     payload.len(),
                     sndbuf.saturating_sub(SNDBUF_OVERHEAD)
                 ),
@@ -402,23 +363,6 @@ pub(crate) fn read_packet(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<Opti
     Ok((n > 0).then(|| Bytes::copy_from_slice(&buf[..n])))
 }
 
-/// Checks a packet before anything is written: not empty, at most [`PIPE_BUF`] bytes.
-pub(crate) fn check_packet(len: usize) -> io::Result<()> {
-    if len == 0 {
-        return Err(crate::codec::EncodeError::EmptyFrame.into());
-    }
-    if len > PIPE_BUF {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "packet of {len} bytes exceeds PIPE_BUF ({PIPE_BUF} bytes), the most a packet \
-                 pipe carries in one message; nothing was written"
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Writes one packet: one `write` of at most [`PIPE_BUF`] bytes, which the kernel makes atomic.
 pub(crate) fn write_packet(fd: BorrowedFd<'_>, payload: &[u8]) -> io::Result<()> {
     check_packet(payload.len())?;
@@ -464,14 +408,4 @@ fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> io::Result<T> {
             res => return Ok(res?),
         }
     }
-}
-
-/// Borrows the descriptor (the non-Linux stand-in has none).
-pub(crate) fn borrow(fd: &Fd) -> BorrowedFd<'_> {
-    fd.as_fd()
-}
-
-/// Duplicates the descriptor.
-pub(crate) fn try_clone(fd: &Fd) -> io::Result<Fd> {
-    fd.try_clone()
 }
