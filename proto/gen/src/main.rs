@@ -20,6 +20,16 @@ fn main() {
          // Regenerate: cargo run --manifest-path proto/gen/Cargo.toml\n\
          #![allow(unreachable_pub, missing_docs, missing_debug_implementations)]\n{generated}"
     );
+    // What `cargo fmt` makes of it, so that formatting the examples leaves it unchanged.
+    let staged = out.join("formatted.rs");
+    std::fs::write(&staged, &text).expect("write");
+    let status = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .arg(&staged)
+        .status()
+        .expect("rustfmt");
+    assert!(status.success(), "rustfmt failed");
+    let text = std::fs::read_to_string(&staged).expect("read");
     std::fs::remove_dir_all(&out).ok();
     if check {
         let committed = std::fs::read_to_string(&target).unwrap_or_default();

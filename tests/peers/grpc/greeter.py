@@ -29,7 +29,11 @@ def main():
         print("listening", flush=True)
         server.wait_for_termination()
     else:
-        with grpc.insecure_channel(target) as channel:
+        # grpcio (C core >= 1.57) sends the URL-encoded socket path as :authority on unix:
+        # targets, which h2 (tonic's HTTP/2) and Kestrel reject with RST_STREAM(PROTOCOL_ERROR);
+        # name a host instead, as grpc-go does for Unix sockets.
+        options = [("grpc.default_authority", "localhost")]
+        with grpc.insecure_channel(target, options=options) as channel:
             stub = helloworld_pb2_grpc.GreeterStub(channel)
             reply = stub.SayHello(helloworld_pb2.HelloRequest(name=sys.argv[3]), timeout=20)
             print(reply.message, flush=True)
