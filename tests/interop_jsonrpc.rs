@@ -127,12 +127,12 @@ fn header_delimited_message_handler_vectors() {
     // pipeframe's lsp codec writes: the same bytes.
     let mut c = ContentLength::new();
     assert_eq!(encode(&mut c, b"{}"), b"Content-Length: 2\r\n\r\n{}");
-    // With a non-default encoding it adds Content-Type; pipeframe reads past it.
+    // With a non-default encoding it adds Content-Type; pipeframe reads past it and hands
+    // over the bytes (UTF-16LE here) for the application to decode.
     let mut wire = BytesMut::from(
-        &b"Content-Length: 2\r\nContent-Type: application/vscode-jsonrpc; charset=utf-16\r\n\r\n{}"
-            [..],
+        &b"Content-Length: 4\r\nContent-Type: application/jsonrpc; charset=utf-16\r\n\r\n{\0}\0"[..],
     );
-    assert_eq!(c.decode_frame(&mut wire).unwrap().unwrap(), &b"{}"[..]);
+    assert_eq!(c.decode_frame(&mut wire).unwrap().unwrap(), &b"{\0}\0"[..]);
     // pipeframe matches header names case-insensitively (StreamJsonRpc does not).
     let mut wire = BytesMut::from(&b"content-length: 2\r\n\r\n{}"[..]);
     assert_eq!(c.decode_frame(&mut wire).unwrap().unwrap(), &b"{}"[..]);
