@@ -22,6 +22,10 @@ use helloworld::greeter_server::GreeterServer;
 use pipeframe::transport::Incoming;
 use tonic::transport::Server;
 
+async fn ctrl_c() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (addr, _) = Address::from_args("grpc_greeter_server ADDRESS");
@@ -31,13 +35,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Address::Pipe(name) => {
             let incoming = Incoming::bind(&name)?;
             println!("listening on {name}");
-            server.serve_with_incoming(incoming).await?;
+            // Ctrl-C ends the server and drops the listener, which removes the socket file.
+            server
+                .serve_with_incoming_shutdown(incoming, ctrl_c())
+                .await?;
         }
         Address::Tcp(host_port) => {
             let listener = tokio::net::TcpListener::bind(&host_port).await?;
             println!("listening on tcp:{}", listener.local_addr()?);
             let incoming = tonic::transport::server::TcpIncoming::from(listener);
-            server.serve_with_incoming(incoming).await?;
+            server
+                .serve_with_incoming_shutdown(incoming, ctrl_c())
+                .await?;
         }
     }
     Ok(())

@@ -25,11 +25,15 @@ async fn main() -> std::io::Result<()> {
             let mut incoming = Incoming::bind(&name)?;
             println!("listening on {name}");
             loop {
-                match incoming.accept().await {
-                    Ok(conn) => {
-                        tokio::spawn(hello_http::serve_connection(conn));
-                    }
-                    Err(e) => eprintln!("accept: {e}"),
+                tokio::select! {
+                    accepted = incoming.accept() => match accepted {
+                        Ok(conn) => {
+                            tokio::spawn(hello_http::serve_connection(conn));
+                        }
+                        Err(e) => eprintln!("accept: {e}"),
+                    },
+                    // Ctrl-C: return, dropping the listener, which removes the socket file.
+                    _ = tokio::signal::ctrl_c() => return Ok(()),
                 }
             }
         }

@@ -30,9 +30,13 @@ async fn main() -> std::io::Result<()> {
         Address::Pipe(name) => {
             let listener = Listener::bind(&name)?;
             println!("listening on {name}");
-            listener
-                .serve(move |conn| async move { report(calculator::serve_connection(conn).await) })
-                .await
+            let serve = listener
+                .serve(move |conn| async move { report(calculator::serve_connection(conn).await) });
+            // Ctrl-C: return, dropping the listener, which removes the socket file.
+            tokio::select! {
+                r = serve => r,
+                _ = tokio::signal::ctrl_c() => Ok(()),
+            }
         }
         Address::Tcp(host_port) => {
             let listener = tokio::net::TcpListener::bind(&host_port).await?;
