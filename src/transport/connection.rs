@@ -68,16 +68,19 @@ impl PipeConnection {
     }
 
     /// The OS stream (a `tokio::net::UnixStream` on Unix).
+    #[cfg(unix)]
     pub fn get_ref(&self) -> &tokio::net::UnixStream {
         &self.io
     }
 
     /// The OS stream, mutably.
+    #[cfg(unix)]
     pub fn get_mut(&mut self) -> &mut tokio::net::UnixStream {
         &mut self.io
     }
 
     /// Gives the OS stream back.
+    #[cfg(unix)]
     pub fn into_inner(self) -> tokio::net::UnixStream {
         self.io
     }

@@ -6,12 +6,17 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use futures_core::Stream;
 
 use crate::named::tokio::Listener;
 
 use super::PipeConnection;
+
+/// How long [`Incoming`] waits before accepting again after an error that is not about one
+/// client.
+pub const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
 type Accepting = Pin<Box<dyn Future<Output = io::Result<PipeConnection>> + Send>>;
 
@@ -20,7 +25,9 @@ type Accepting = Pin<Box<dyn Future<Output = io::Result<PipeConnection>> + Send>
 /// takes (feature `tonic`), and what a hyper-util serve loop pulls from.
 ///
 /// It never ends on its own. An error is about one attempt (the stream goes on after it);
-/// tonic logs it and accepts the next one.
+/// tonic logs it and accepts the next one. After an error that is not about one client
+/// (out of descriptors: `EMFILE`, `ENFILE`) the next accept waits [`ACCEPT_ERROR_PAUSE`]
+/// first, so a serve loop that retries at once does not spin.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -53,6 +60,7 @@ type Accepting = Pin<Box<dyn Future<Output = io::Result<PipeConnection>> + Send>
 pub struct Incoming {
     listener: Arc<Listener>,
     pending: Option<Accepting>,
+    pause: bool,
 }
 
 impl fmt::Debug for Incoming {
@@ -60,6 +68,7 @@ impl fmt::Debug for Incoming {
         f.debug_struct("Incoming")
             .field("listener", &self.listener)
             .field("pending", &self.pending.is_some())
+            .field("pause", &self.pause)
             .finish()
     }
 }
@@ -76,6 +85,7 @@ impl Incoming {
         Incoming {
             listener: Arc::new(listener),
             pending: None,
+            pause: false,
         }
     }
 
@@ -91,17 +101,35 @@ impl Incoming {
 
     /// Polls for the next connection.
     pub fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<PipeConnection>> {
+        let pause = self.pause;
         let pending = self.pending.get_or_insert_with(|| {
             let listener = Arc::clone(&self.listener);
             Box::pin(async move {
+                if pause {
+                    tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
+                }
                 let stream = listener.accept().await?;
                 Ok(PipeConnection::new(stream, listener.name().clone()))
             })
         });
         let result = ready!(pending.as_mut().poll(cx));
         self.pending = None;
+        self.pause = result.as_ref().is_err_and(|e| !about_one_client(e));
         Poll::Ready(result)
     }
+}
+
+/// Errors that concern one connection attempt only: accepting again at once is right.
+fn about_one_client(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::WouldBlock
+            | io::ErrorKind::PermissionDenied
+    )
 }
 
 impl From<Listener> for Incoming {

@@ -43,4 +43,4 @@ mod incoming;
 
 pub use connection::{PipeConnectInfo, PipeConnection};
 pub use connector::{Connecting, DEFAULT_CONNECT_TIMEOUT, PipeConnector};
-pub use incoming::Incoming;
+pub use incoming::{ACCEPT_ERROR_PAUSE, Incoming};
