@@ -22,6 +22,8 @@
 //! * `futures_io` (feature `futures-io`): `AsyncFrameReader` (a `Stream`) and
 //!   `AsyncFrameWriter` (a `Sink`) over futures-io, for smol and `async_io::Async<T>`; no
 //!   tokio in its dependency tree.
+//! * `transport` (feature `tower`): named pipes for hyper, hyper-util and tonic (an accept
+//!   `Stream` and a `Service<Uri>` connector), as Kestrel and `ConnectCallback` do in .NET.
 //!
 //! All flavours call one private buffering engine: the framing, batching, limits and EOF rules
 //! are the same in each.
@@ -84,6 +86,9 @@ mod sys;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
+#[cfg(all(feature = "tower", unix))]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod transport;
 
 /// The README's examples, compiled and run as doc tests so they cannot rot.
 #[cfg(doctest)]

@@ -155,6 +155,15 @@ impl LengthPrefixed {
             signed: true,
         })
     }
+    /// StreamJsonRpc's `LengthHeaderMessageHandler`: signed i32 big-endian, then the bytes
+    /// (SPEC.md, "StreamJsonRpc framings").
+    pub const fn stream_json_rpc() -> Self {
+        Self::new(Prefix::Fixed {
+            width: Width::W4,
+            endian: Endian::Big,
+            signed: true,
+        })
+    }
     /// Python `multiprocessing.connection` (`Connection.send_bytes` / `recv_bytes`).
     pub const fn python() -> Self {
         Self::new(Prefix::Python)

@@ -34,4 +34,8 @@ if ! command -v escript >/dev/null; then
     $sudo apt-get install -y -qq --no-install-recommends erlang-base >/dev/null
 fi
 
+# --- issue 15 (http helper): grpcio, curl, the gRPC stubs ---
+bash "$here/setup_grpc.sh"
+# --- end issue 15 ---
+
 echo "setup.sh: interop peers ready (python3 $(python3 -c 'import sys; print(sys.version.split()[0])'), node $(node --version), vscode-jsonrpc, python-lsp-jsonrpc, erlang $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'))"
