@@ -30,8 +30,7 @@
 //!     let mut writer = mode.writer(write)?;
 //!     writer.write_frame(b"hello")?;
 //!     writer.write_frame(b"world")?;
-//!     writer.flush()?;
-//!     drop(writer); // closes the transport: the reader sees the end
+//!     writer.close()?; // flushes, then ends the stream: the reader sees the end
 //!     let mut reader = mode.reader(read)?;
 //!     std::iter::from_fn(|| reader.read_frame().transpose()).collect()
 //! }
@@ -45,6 +44,9 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
 use std::str::FromStr;
 
 use bytes::Bytes;
@@ -68,6 +70,50 @@ pub trait WriteFrame {
     /// Sends queued frames (codec framing batches small frames; message mode sends each frame
     /// at once, so this does nothing there).
     fn flush(&mut self) -> io::Result<()>;
+
+    /// Flushes, then ends the stream for the peer, which reads a clean end of stream once it
+    /// has read every frame: a socket is shut down for writing (it stays open for reading, so
+    /// a duplex connection's other direction goes on), a pipe or FIFO end is closed. After
+    /// `close`, [`write_frame`](Self::write_frame) fails with [`io::ErrorKind::BrokenPipe`] on
+    /// the writers [`Mode::writer`] builds; `close` again does nothing there.
+    ///
+    /// What each implementor can do from `&mut self`:
+    /// - the writers of [`Mode::writer`]: everything above, whatever the transport;
+    /// - [`SeqpacketStream`]: shuts the socket down for writing;
+    /// - [`FrameWriter`] and [`FrameStream`] only flush (frames and the inner writer): a
+    ///   generic inner writer cannot be ended through a reference. End it yourself after
+    ///   [`FrameWriter::finish`] (drop a pipe end, shut a socket down), or build the writer
+    ///   with [`Mode::writer`];
+    /// - [`PacketWriter`] sends every frame at once, so there is nothing to flush, and its pipe
+    ///   end closes only when it is dropped: drop it, or use [`Mode::writer`].
+    fn close(&mut self) -> io::Result<()>;
+}
+
+/// A byte stream whose writing direction can be ended while it stays open for reading: a
+/// socket (`shutdown(SHUT_WR)`). [`WriteTransport::socket`] takes one, so that
+/// [`WriteFrame::close`] ends the stream for the peer even while another handle to the same
+/// socket (the reading half of a duplex connection) is still open.
+pub trait ShutdownWrite: Write {
+    /// Shuts the writing direction down; the peer reads end of stream after the last byte.
+    fn shutdown_write(&self) -> io::Result<()>;
+}
+
+impl ShutdownWrite for TcpStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        self.shutdown(Shutdown::Write)
+    }
+}
+#[cfg(unix)]
+impl ShutdownWrite for UnixStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        self.shutdown(Shutdown::Write)
+    }
+}
+#[cfg(unix)]
+impl ShutdownWrite for crate::named::PipeStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        crate::named::PipeStream::shutdown_write(self)
+    }
 }
 
 impl<T: ReadFrame + ?Sized> ReadFrame for &mut T {
@@ -87,6 +133,9 @@ impl<T: WriteFrame + ?Sized> WriteFrame for &mut T {
     fn flush(&mut self) -> io::Result<()> {
         (**self).flush()
     }
+    fn close(&mut self) -> io::Result<()> {
+        (**self).close()
+    }
 }
 impl<T: WriteFrame + ?Sized> WriteFrame for Box<T> {
     fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
@@ -94,6 +143,9 @@ impl<T: WriteFrame + ?Sized> WriteFrame for Box<T> {
     }
     fn flush(&mut self) -> io::Result<()> {
         (**self).flush()
+    }
+    fn close(&mut self) -> io::Result<()> {
+        (**self).close()
     }
 }
 
@@ -107,6 +159,10 @@ impl<W: Write, E: FrameEncoder> WriteFrame for FrameWriter<W, E> {
         FrameWriter::write_frame(self, payload)
     }
     fn flush(&mut self) -> io::Result<()> {
+        FrameWriter::flush(self)
+    }
+    /// Only flushes: see [`WriteFrame::close`].
+    fn close(&mut self) -> io::Result<()> {
         FrameWriter::flush(self)
     }
 }
@@ -125,6 +181,10 @@ impl<R: Read, W: Write, C: FrameDecoder + FrameEncoder + Clone> WriteFrame
     fn flush(&mut self) -> io::Result<()> {
         FrameStream::flush(self)
     }
+    /// Only flushes: see [`WriteFrame::close`].
+    fn close(&mut self) -> io::Result<()> {
+        FrameStream::flush(self)
+    }
 }
 
 impl ReadFrame for SeqpacketStream {
@@ -139,6 +199,10 @@ impl WriteFrame for SeqpacketStream {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+    /// Shuts the socket down for writing.
+    fn close(&mut self) -> io::Result<()> {
+        self.shutdown_write()
+    }
 }
 impl ReadFrame for PacketReader {
     fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
@@ -151,6 +215,45 @@ impl WriteFrame for PacketWriter {
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+    /// Does nothing: every frame is already sent, and the pipe end closes when dropped (see
+    /// [`WriteFrame::close`]).
+    fn close(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A writer that owns its transport, so that [`WriteFrame::close`] can end it: `end` flushes
+/// and ends the stream, consuming the writer.
+struct Closing<W> {
+    inner: Option<W>,
+    end: fn(W) -> io::Result<()>,
+}
+
+impl<W: WriteFrame> Closing<W> {
+    fn boxed(inner: W, end: fn(W) -> io::Result<()>) -> Box<Closing<W>> {
+        Box::new(Closing {
+            inner: Some(inner),
+            end,
+        })
+    }
+}
+
+impl<W: WriteFrame> WriteFrame for Closing<W> {
+    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        match &mut self.inner {
+            Some(w) => w.write_frame(payload),
+            None => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the writer is closed",
+            )),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.as_mut().map_or(Ok(()), WriteFrame::flush)
+    }
+    fn close(&mut self) -> io::Result<()> {
+        self.inner.take().map_or(Ok(()), self.end)
     }
 }
 
@@ -195,13 +298,30 @@ impl Mode {
 
     /// A frame writer for `transport` in this mode. A codec on a message transport, or
     /// `message` on a byte stream, is an [`io::ErrorKind::InvalidInput`] error naming both.
+    ///
+    /// The writer owns the transport, and its [`close`](WriteFrame::close) ends the stream
+    /// for the peer: it closes a [`bytes`](WriteTransport::bytes) stream's writer (a pipe end
+    /// or FIFO closes; stdout stays open), shuts a [`socket`](WriteTransport::socket) or a
+    /// seqpacket socket down for writing, and closes a packet pipe's write end.
     pub fn writer(&self, transport: WriteTransport) -> io::Result<Box<dyn WriteFrame + Send>> {
         match (self, transport) {
             (Mode::Codec(f), WriteTransport::Bytes(w)) => {
-                Ok(Box::new(FrameWriter::new(w, f.clone())))
+                Ok(Closing::boxed(FrameWriter::new(w, f.clone()), |w| {
+                    w.finish().map(drop)
+                }))
             }
-            (Mode::Message, WriteTransport::Seqpacket(s)) => Ok(Box::new(s)),
-            (Mode::Message, WriteTransport::PacketPipe(p)) => Ok(Box::new(p)),
+            (Mode::Codec(f), WriteTransport::Socket(s)) => {
+                Ok(Closing::boxed(FrameWriter::new(s, f.clone()), |w| {
+                    w.finish()?.shutdown_write()
+                }))
+            }
+            (Mode::Message, WriteTransport::Seqpacket(s)) => {
+                Ok(Closing::boxed(s, |s| s.shutdown_write()))
+            }
+            (Mode::Message, WriteTransport::PacketPipe(p)) => Ok(Closing::boxed(p, |p| {
+                drop(p);
+                Ok(())
+            })),
             (mode, t) => Err(mismatch(mode, t.kind())),
         }
     }
@@ -306,8 +426,11 @@ impl ReadTransport {
 
 /// What a frame writer writes to: a byte stream (needs a codec) or a message transport.
 pub enum WriteTransport {
-    /// A byte stream: pipe end, FIFO, stream socket, TCP, stdout.
+    /// A byte stream that ends when its writer is dropped: pipe end, FIFO, file, stdout.
     Bytes(Box<dyn Write + Send>),
+    /// A byte stream socket, shut down for writing to end the stream: a stream socket, TCP,
+    /// a named pipe connection (see [`ShutdownWrite`]).
+    Socket(Box<dyn ShutdownWrite + Send>),
     /// A seqpacket socket (message mode).
     Seqpacket(SeqpacketStream),
     /// The write end of a packet pipe (message mode).
@@ -320,9 +443,14 @@ impl WriteTransport {
         WriteTransport::Bytes(Box::new(w))
     }
 
+    /// A byte stream socket: [`WriteFrame::close`] shuts it down for writing.
+    pub fn socket(s: impl ShutdownWrite + Send + 'static) -> Self {
+        WriteTransport::Socket(Box::new(s))
+    }
+
     fn kind(&self) -> Kind {
         match self {
-            WriteTransport::Bytes(_) => Kind::Bytes,
+            WriteTransport::Bytes(_) | WriteTransport::Socket(_) => Kind::Bytes,
             WriteTransport::Seqpacket(_) => Kind::Seqpacket,
             WriteTransport::PacketPipe(_) => Kind::PacketPipe,
         }
@@ -363,6 +491,7 @@ impl fmt::Debug for WriteTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WriteTransport::Bytes(_) => f.write_str("Bytes(..)"),
+            WriteTransport::Socket(_) => f.write_str("Socket(..)"),
             WriteTransport::Seqpacket(s) => f.debug_tuple("Seqpacket").field(s).finish(),
             WriteTransport::PacketPipe(p) => f.debug_tuple("PacketPipe").field(p).finish(),
         }

@@ -8,11 +8,12 @@ use std::thread;
 use std::time::Duration;
 
 use clap::Args;
-use pipeframe::codec::Delimited;
+use pipeframe::codec::{DEFAULT_MAX_FRAME_LEN, Delimited};
+use pipeframe::frame_io::{Mode, WriteFrame};
 use pipeframe::sync::FrameReader;
 
 use crate::addr::Address;
-use crate::endpoint::{self, Conn, FrameOut, Framer, Listener};
+use crate::endpoint::{self, Conn, Listener};
 use crate::escape::write_frame_line;
 use crate::{Failure, FramingOpts};
 
@@ -128,6 +129,15 @@ impl Printer {
     }
 }
 
+/// Sends one frame now: written and flushed.
+fn send(tx: &mut dyn WriteFrame, frame: &[u8]) -> io::Result<()> {
+    tx.write_frame(frame)?;
+    tx.flush()
+}
+
+/// The sending side of a connection, shared by the stdin thread and the echo.
+type SharedTx = Arc<Mutex<Option<Box<dyn WriteFrame + Send>>>>;
+
 fn warn(msg: std::fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr(), "pipeframe: {msg}");
 }
@@ -143,7 +153,7 @@ pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
     if args.count == Some(0) {
         return Ok(());
     }
-    let mut listener = Listener::bind(&args.addr, &framer)?;
+    let mut listener = Listener::bind(&args.addr, &framer, args.framing.max_frame)?;
     let printer = Printer::new(args.escape, args.count);
     printer
         .cleanup
@@ -187,13 +197,13 @@ fn serve(conn: Conn, printer: &Printer, echo: bool) {
     let Conn { peer, rx, mut tx } = conn;
     let Some(mut rx) = rx else { return };
     loop {
-        match rx.recv() {
+        match rx.read_frame() {
             Ok(Some(frame)) => {
                 if printer.print(&frame) {
                     printer.done();
                 }
                 if let (true, Some(tx)) = (echo, tx.as_mut())
-                    && let Err(e) = tx.send(&frame)
+                    && let Err(e) = send(tx.as_mut(), &frame)
                 {
                     warn(format_args!("{peer}: echo failed: {e}"));
                     return;
@@ -214,17 +224,22 @@ pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
     if args.count == Some(0) {
         return Ok(());
     }
-    let conn = endpoint::connect(&args.addr, &framer, Duration::from_secs_f64(args.timeout))?;
+    let conn = endpoint::connect(
+        &args.addr,
+        &framer,
+        args.framing.max_frame,
+        Duration::from_secs_f64(args.timeout),
+    )?;
     let Conn { peer, rx, tx } = conn;
-    let tx: Arc<Mutex<Option<Box<dyn FrameOut>>>> = Arc::new(Mutex::new(tx));
+    let tx: SharedTx = Arc::new(Mutex::new(tx));
     let stdio = matches!(args.addr, Address::Stdio);
 
     // Stdin lines go out as frames (unless stdin is the connection itself).
     let sender = (!stdio).then(|| {
         let tx = Arc::clone(&tx);
         let max = match &framer {
-            Framer::Codec(f) => f.get_max_frame_len(),
-            Framer::Message { max } => max.unwrap_or(pipeframe::codec::DEFAULT_MAX_FRAME_LEN),
+            Mode::Codec(f) => f.get_max_frame_len(),
+            Mode::Message => args.framing.max_frame.unwrap_or(DEFAULT_MAX_FRAME_LEN),
         };
         let keep_open = args.echo;
         thread::spawn(move || send_stdin(&tx, max, keep_open))
@@ -238,7 +253,7 @@ pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
         };
     };
     loop {
-        match rx.recv() {
+        match rx.read_frame() {
             Ok(Some(frame)) => {
                 if printer.print(&frame) {
                     printer.done();
@@ -246,7 +261,7 @@ pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
                 if args.echo {
                     let mut tx = tx.lock().unwrap_or_else(|e| e.into_inner());
                     if let Some(t) = tx.as_mut() {
-                        t.send(&frame)
+                        send(t.as_mut(), &frame)
                             .map_err(|e| Failure::Runtime(format!("{peer}: sending: {e}")))?;
                     }
                 }
@@ -264,7 +279,7 @@ pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
 /// Sends each stdin line as one frame; at the end of stdin, closes the sending direction
 /// (unless echoing, which still needs it).
 fn send_stdin(
-    tx: &Mutex<Option<Box<dyn FrameOut>>>,
+    tx: &Mutex<Option<Box<dyn WriteFrame + Send>>>,
     max: usize,
     keep_open: bool,
 ) -> Result<(), Failure> {
@@ -285,7 +300,7 @@ fn send_stdin(
         };
         let mut guard = tx.lock().unwrap_or_else(|e| e.into_inner());
         let Some(t) = guard.as_mut() else { break };
-        if let Err(e) = t.send(&line) {
+        if let Err(e) = send(t.as_mut(), &line) {
             warn(format_args!("sending: {e}"));
             process::exit(1);
         }
