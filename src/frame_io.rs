@@ -116,38 +116,28 @@ impl ShutdownWrite for crate::named::PipeStream {
     }
 }
 
-impl<T: ReadFrame + ?Sized> ReadFrame for &mut T {
-    fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
-        (**self).read_frame()
-    }
+/// `&mut T` and `Box<T>` read and write frames like the `T` they point to.
+macro_rules! forward {
+    ($($ptr:ty),*) => {$(
+        impl<T: ReadFrame + ?Sized> ReadFrame for $ptr {
+            fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
+                (**self).read_frame()
+            }
+        }
+        impl<T: WriteFrame + ?Sized> WriteFrame for $ptr {
+            fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+                (**self).write_frame(payload)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                (**self).flush()
+            }
+            fn close(&mut self) -> io::Result<()> {
+                (**self).close()
+            }
+        }
+    )*};
 }
-impl<T: ReadFrame + ?Sized> ReadFrame for Box<T> {
-    fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
-        (**self).read_frame()
-    }
-}
-impl<T: WriteFrame + ?Sized> WriteFrame for &mut T {
-    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
-        (**self).write_frame(payload)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        (**self).flush()
-    }
-    fn close(&mut self) -> io::Result<()> {
-        (**self).close()
-    }
-}
-impl<T: WriteFrame + ?Sized> WriteFrame for Box<T> {
-    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
-        (**self).write_frame(payload)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        (**self).flush()
-    }
-    fn close(&mut self) -> io::Result<()> {
-        (**self).close()
-    }
-}
+forward!(&mut T, Box<T>);
 
 impl<R: Read, D: FrameDecoder> ReadFrame for FrameReader<R, D> {
     fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
@@ -495,5 +485,91 @@ impl fmt::Debug for WriteTransport {
             WriteTransport::Seqpacket(s) => f.debug_tuple("Seqpacket").field(s).finish(),
             WriteTransport::PacketPipe(p) => f.debug_tuple("PacketPipe").field(p).finish(),
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn lp32() -> Mode {
+        "lp32le".parse().unwrap()
+    }
+
+    /// Reads every frame until the end of stream.
+    fn all(r: &mut dyn ReadFrame) -> Vec<Bytes> {
+        std::iter::from_fn(|| r.read_frame().transpose())
+            .collect::<io::Result<_>>()
+            .unwrap()
+    }
+
+    /// Closing a socket's writer ends the stream even though another handle to the socket
+    /// (the reading half of a duplex connection) stays open; later writes fail.
+    #[test]
+    fn close_shuts_a_socket_down_while_its_reading_half_stays_open() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let a_read = a.try_clone().unwrap();
+        let mut w = lp32().writer(WriteTransport::socket(a)).unwrap();
+        w.write_frame(b"one").unwrap();
+        w.write_frame(b"two").unwrap();
+        w.close().unwrap();
+        // Non-blocking: a stream that did not end fails with WouldBlock instead of hanging.
+        b.set_nonblocking(true).unwrap();
+        let mut r = lp32().reader(ReadTransport::bytes(b)).unwrap();
+        assert_eq!(all(&mut r), ["one", "two"]);
+        let e = w.write_frame(b"three").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+        w.flush().unwrap();
+        w.close().unwrap();
+        drop(a_read);
+    }
+
+    /// Closing a pipe's writer closes the pipe end before the writer is dropped.
+    #[test]
+    fn close_closes_a_pipe_end() {
+        let (r, w) = io::pipe().unwrap();
+        let mut w = lp32().writer(WriteTransport::bytes(w)).unwrap();
+        w.write_frame(b"last").unwrap();
+        w.close().unwrap();
+        let mut r = lp32().reader(ReadTransport::bytes(r)).unwrap();
+        assert_eq!(all(&mut r), ["last"]);
+        drop(w);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn close_ends_message_transports() {
+        let (a, b) = SeqpacketStream::pair().unwrap();
+        let a_read = a.try_clone().unwrap();
+        let mut w = Mode::Message.writer(a.into()).unwrap();
+        w.write_frame(b"seq").unwrap();
+        w.close().unwrap();
+        b.set_nonblocking(true).unwrap();
+        let mut r = Mode::Message.reader(b.into()).unwrap();
+        assert_eq!(all(&mut r), ["seq"]);
+        drop(a_read);
+
+        let (r, w) = crate::message::packet_pipe().unwrap();
+        let mut w = Mode::Message.writer(w.into()).unwrap();
+        w.write_frame(b"pkt").unwrap();
+        w.close().unwrap();
+        r.set_nonblocking(true).unwrap();
+        let mut r = Mode::Message.reader(r.into()).unwrap();
+        assert_eq!(all(&mut r), ["pkt"]);
+        assert_eq!(
+            w.write_frame(b"x").unwrap_err().kind(),
+            io::ErrorKind::BrokenPipe
+        );
+    }
+
+    /// A seqpacket socket's own `close` shuts it down for writing.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn seqpacket_close_shuts_down() {
+        let (mut a, mut b) = SeqpacketStream::pair().unwrap();
+        WriteFrame::write_frame(&mut a, b"x").unwrap();
+        WriteFrame::close(&mut a).unwrap();
+        b.set_nonblocking(true).unwrap();
+        assert_eq!(all(&mut b), ["x"]);
     }
 }
