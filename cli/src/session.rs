@@ -17,13 +17,23 @@ use crate::endpoint::{self, Conn, Listener};
 use crate::escape::write_frame_line;
 use crate::{Failure, FramingOpts};
 
+// What `listen` and `connect` share: the address, its framing, how frames print.
 #[derive(Debug, Args)]
-pub(crate) struct ListenArgs {
+struct EndpointArgs {
     /// pipe:NAME, unix:PATH, abstract:NAME, seqpacket:PATH, fifo:PATH, tcp:HOST:PORT, fd:N or -.
     #[arg(value_parser = parse_addr)]
     addr: Address,
     #[command(flatten)]
     framing: FramingOpts,
+    /// Print non-printable bytes (and '\') as \xNN.
+    #[arg(long)]
+    escape: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListenArgs {
+    #[command(flatten)]
+    end: EndpointArgs,
     /// Send each frame back to its sender.
     #[arg(long)]
     echo: bool,
@@ -33,18 +43,12 @@ pub(crate) struct ListenArgs {
     /// Exit after N frames in total.
     #[arg(long, value_name = "N")]
     count: Option<u64>,
-    /// Print non-printable bytes (and '\') as \xNN.
-    #[arg(long)]
-    escape: bool,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ConnectArgs {
-    /// pipe:NAME, unix:PATH, abstract:NAME, seqpacket:PATH, fifo:PATH, tcp:HOST:PORT, fd:N or -.
-    #[arg(value_parser = parse_addr)]
-    addr: Address,
     #[command(flatten)]
-    framing: FramingOpts,
+    end: EndpointArgs,
     /// Send each received frame back.
     #[arg(long)]
     echo: bool,
@@ -54,9 +58,6 @@ pub(crate) struct ConnectArgs {
     /// Seconds to wait for the server to appear.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_secs)]
     timeout: f64,
-    /// Print non-printable bytes (and '\') as \xNN.
-    #[arg(long)]
-    escape: bool,
 }
 
 fn parse_addr(s: &str) -> Result<Address, String> {
@@ -143,18 +144,18 @@ fn warn(msg: std::fmt::Arguments<'_>) {
 }
 
 pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
-    let framer = args.framing.framer(&args.addr)?;
-    if args.echo && matches!(args.addr, Address::Fifo(_) | Address::Stdio) {
+    let framer = args.end.framing.framer(&args.end.addr)?;
+    if args.echo && matches!(args.end.addr, Address::Fifo(_) | Address::Stdio) {
         return Err(Failure::Usage(format!(
             "--echo needs a duplex endpoint; {} is one-way",
-            args.addr
+            args.end.addr
         )));
     }
     if args.count == Some(0) {
         return Ok(());
     }
-    let mut listener = Listener::bind(&args.addr, &framer, args.framing.max_frame)?;
-    let printer = Printer::new(args.escape, args.count);
+    let mut listener = Listener::bind(&args.end.addr, &framer, args.end.framing.max_frame)?;
+    let printer = Printer::new(args.end.escape, args.count);
     printer
         .cleanup
         .lock()
@@ -176,7 +177,7 @@ pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
             Err(e) => {
                 // A failed accept (a peer rejected by access control, a reset) ends only that
                 // client.
-                warn(format_args!("accepting on {}: {e}", args.addr));
+                warn(format_args!("accepting on {}: {e}", args.end.addr));
                 thread::sleep(Duration::from_millis(10));
                 continue;
             }
@@ -219,27 +220,27 @@ fn serve(conn: Conn, printer: &Printer, echo: bool) {
 }
 
 pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
-    let framer = args.framing.framer(&args.addr)?;
-    let printer = Printer::new(args.escape, args.count);
+    let framer = args.end.framing.framer(&args.end.addr)?;
+    let printer = Printer::new(args.end.escape, args.count);
     if args.count == Some(0) {
         return Ok(());
     }
     let conn = endpoint::connect(
-        &args.addr,
+        &args.end.addr,
         &framer,
-        args.framing.max_frame,
+        args.end.framing.max_frame,
         Duration::from_secs_f64(args.timeout),
     )?;
     let Conn { peer, rx, tx } = conn;
     let tx: SharedTx = Arc::new(Mutex::new(tx));
-    let stdio = matches!(args.addr, Address::Stdio);
+    let stdio = matches!(args.end.addr, Address::Stdio);
 
     // Stdin lines go out as frames (unless stdin is the connection itself).
     let sender = (!stdio).then(|| {
         let tx = Arc::clone(&tx);
         let max = match &framer {
             Mode::Codec(f) => f.get_max_frame_len(),
-            Mode::Message => args.framing.max_frame.unwrap_or(DEFAULT_MAX_FRAME_LEN),
+            Mode::Message => args.end.framing.max_frame.unwrap_or(DEFAULT_MAX_FRAME_LEN),
         };
         let keep_open = args.echo;
         thread::spawn(move || send_stdin(&tx, max, keep_open))
