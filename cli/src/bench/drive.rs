@@ -98,7 +98,7 @@ impl<R: Runtime> Rx<R> {
 
     /// The next frame's length, `None` at the end. Raw: one read (a message), or exactly
     /// `size` bytes on stream transports.
-    async fn frame(&mut self, size: usize) -> io::Result<Option<usize>> {
+    async fn read_frame(&mut self, size: usize) -> io::Result<Option<usize>> {
         match self {
             Rx::Raw { io, message, buf } => {
                 if *message {
@@ -136,7 +136,7 @@ impl<R: Runtime> Rx<R> {
                 }
             }
         }
-        while let Some(len) = self.frame(size).await? {
+        while let Some(len) = self.read_frame(size).await? {
             if len != size {
                 return Err(io::Error::other(format!(
                     "frame of {len} bytes, expected {size}"
@@ -169,7 +169,7 @@ impl<R: Runtime> Tx<R> {
     }
 
     /// One frame (raw: one `write` of the payload).
-    async fn send(&mut self, payload: &[u8]) -> io::Result<()> {
+    async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         match self {
             Tx::Raw(io, _) => io.write_all(payload).await,
             Tx::Codec(w) => w.write_frame(payload).await,
@@ -248,7 +248,7 @@ pub(crate) fn throughput<R: Runtime>(
     R::block_on(&exec, async {
         let mut w = Tx::<R>::open(t, framing, tx)?;
         for _ in 0..frames {
-            w.send(&payload).await?;
+            w.write_frame(&payload).await?;
         }
         w.close().await
     })?;
@@ -285,8 +285,8 @@ pub(crate) fn round_trip<R: Runtime>(
             let mut r = Rx::<R>::open(t, echo_framing.as_ref(), rx, size)?;
             let mut w = Tx::<R>::open(t, echo_framing.as_ref(), tx)?;
             let reply = vec![0xa5u8; size];
-            while let Some(n) = r.frame(size).await? {
-                w.send(&reply[..n.min(size)]).await?;
+            while let Some(n) = r.read_frame(size).await? {
+                w.write_frame(&reply[..n.min(size)]).await?;
                 w.flush().await?;
             }
             w.close().await
@@ -300,14 +300,14 @@ pub(crate) fn round_trip<R: Runtime>(
         let mut r = Rx::<R>::open(t, framing, rx, size)?;
         let mut w = Tx::<R>::open(t, framing, tx)?;
         // One warm-up exchange outside the timing.
-        w.send(&payload).await?;
+        w.write_frame(&payload).await?;
         w.flush().await?;
-        r.frame(size).await?;
+        r.read_frame(size).await?;
         let start = Instant::now();
         for _ in 0..iters {
-            w.send(&payload).await?;
+            w.write_frame(&payload).await?;
             w.flush().await?;
-            match r.frame(size).await? {
+            match r.read_frame(size).await? {
                 Some(n) if n == size => {}
                 _ => return Err(io::Error::other("echo lost a frame")),
             }
