@@ -30,8 +30,7 @@
 //!     let mut writer = mode.writer(write)?;
 //!     writer.write_frame(b"hello")?;
 //!     writer.write_frame(b"world")?;
-//!     writer.flush()?;
-//!     drop(writer); // closes the transport: the reader sees the end
+//!     writer.close()?; // flushes, then ends the stream: the reader sees the end
 //!     let mut reader = mode.reader(read)?;
 //!     std::iter::from_fn(|| reader.read_frame().transpose()).collect()
 //! }
@@ -45,6 +44,9 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
 use std::str::FromStr;
 
 use bytes::Bytes;
@@ -69,34 +71,74 @@ pub trait WriteFrame {
     /// Sends queued frames (codec framing batches small frames; message mode sends each frame
     /// at once, so this does nothing there).
     fn flush(&mut self) -> io::Result<()>;
+
+    /// Flushes, then ends the stream for the peer, which reads a clean end of stream once it
+    /// has read every frame: a socket is shut down for writing (it stays open for reading, so
+    /// a duplex connection's other direction goes on), a pipe or FIFO end is closed. After
+    /// `close`, [`write_frame`](Self::write_frame) fails with [`io::ErrorKind::BrokenPipe`] on
+    /// the writers [`Mode::writer`] builds; `close` again does nothing there.
+    ///
+    /// What each implementor can do from `&mut self`:
+    /// - the writers of [`Mode::writer`]: everything above, whatever the transport;
+    /// - [`SeqpacketStream`]: shuts the socket down for writing;
+    /// - [`FrameWriter`] and [`FrameStream`] only flush (frames and the inner writer): a
+    ///   generic inner writer cannot be ended through a reference. End it yourself after
+    ///   [`FrameWriter::finish`] (drop a pipe end, shut a socket down), or build the writer
+    ///   with [`Mode::writer`];
+    /// - [`PacketWriter`] sends every frame at once, so there is nothing to flush, and its pipe
+    ///   end closes only when it is dropped: drop it, or use [`Mode::writer`].
+    fn close(&mut self) -> io::Result<()>;
 }
 
-impl<T: ReadFrame + ?Sized> ReadFrame for &mut T {
-    fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
-        (**self).read_frame()
+/// A byte stream whose writing direction can be ended while it stays open for reading: a
+/// socket (`shutdown(SHUT_WR)`). [`WriteTransport::socket`] takes one, so that
+/// [`WriteFrame::close`] ends the stream for the peer even while another handle to the same
+/// socket (the reading half of a duplex connection) is still open.
+pub trait ShutdownWrite: Write {
+    /// Shuts the writing direction down; the peer reads end of stream after the last byte.
+    fn shutdown_write(&self) -> io::Result<()>;
+}
+
+impl ShutdownWrite for TcpStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        self.shutdown(Shutdown::Write)
     }
 }
-impl<T: ReadFrame + ?Sized> ReadFrame for Box<T> {
-    fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
-        (**self).read_frame()
+#[cfg(unix)]
+impl ShutdownWrite for UnixStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        self.shutdown(Shutdown::Write)
     }
 }
-impl<T: WriteFrame + ?Sized> WriteFrame for &mut T {
-    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
-        (**self).write_frame(payload)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        (**self).flush()
+#[cfg(unix)]
+impl ShutdownWrite for crate::named::PipeStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        crate::named::PipeStream::shutdown_write(self)
     }
 }
-impl<T: WriteFrame + ?Sized> WriteFrame for Box<T> {
-    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
-        (**self).write_frame(payload)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        (**self).flush()
-    }
+
+/// `&mut T` and `Box<T>` read and write frames like the `T` they point to.
+macro_rules! forward {
+    ($($ptr:ty),*) => {$(
+        impl<T: ReadFrame + ?Sized> ReadFrame for $ptr {
+            fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
+                (**self).read_frame()
+            }
+        }
+        impl<T: WriteFrame + ?Sized> WriteFrame for $ptr {
+            fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+                (**self).write_frame(payload)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                (**self).flush()
+            }
+            fn close(&mut self) -> io::Result<()> {
+                (**self).close()
+            }
+        }
+    )*};
 }
+forward!(&mut T, Box<T>);
 
 impl<R: Read, D: FrameDecoder> ReadFrame for FrameReader<R, D> {
     fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
@@ -108,6 +150,10 @@ impl<W: Write, E: FrameEncoder> WriteFrame for FrameWriter<W, E> {
         FrameWriter::write_frame(self, payload)
     }
     fn flush(&mut self) -> io::Result<()> {
+        FrameWriter::flush(self)
+    }
+    /// Only flushes: see [`WriteFrame::close`].
+    fn close(&mut self) -> io::Result<()> {
         FrameWriter::flush(self)
     }
 }
@@ -126,6 +172,10 @@ impl<R: Read, W: Write, C: FrameDecoder + FrameEncoder + Clone> WriteFrame
     fn flush(&mut self) -> io::Result<()> {
         FrameStream::flush(self)
     }
+    /// Only flushes: see [`WriteFrame::close`].
+    fn close(&mut self) -> io::Result<()> {
+        FrameStream::flush(self)
+    }
 }
 
 #[cfg(unix)]
@@ -142,6 +192,10 @@ impl WriteFrame for SeqpacketStream {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+    /// Shuts the socket down for writing.
+    fn close(&mut self) -> io::Result<()> {
+        self.shutdown_write()
+    }
 }
 #[cfg(unix)]
 impl ReadFrame for PacketReader {
@@ -156,6 +210,45 @@ impl WriteFrame for PacketWriter {
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+    /// Does nothing: every frame is already sent, and the pipe end closes when dropped (see
+    /// [`WriteFrame::close`]).
+    fn close(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A writer that owns its transport, so that [`WriteFrame::close`] can end it: `end` flushes
+/// and ends the stream, consuming the writer.
+struct Closing<W> {
+    inner: Option<W>,
+    end: fn(W) -> io::Result<()>,
+}
+
+impl<W: WriteFrame> Closing<W> {
+    fn boxed(inner: W, end: fn(W) -> io::Result<()>) -> Box<Closing<W>> {
+        Box::new(Closing {
+            inner: Some(inner),
+            end,
+        })
+    }
+}
+
+impl<W: WriteFrame> WriteFrame for Closing<W> {
+    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        match &mut self.inner {
+            Some(w) => w.write_frame(payload),
+            None => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the writer is closed",
+            )),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.as_mut().map_or(Ok(()), WriteFrame::flush)
+    }
+    fn close(&mut self) -> io::Result<()> {
+        self.inner.take().map_or(Ok(()), self.end)
     }
 }
 
@@ -202,15 +295,32 @@ impl Mode {
 
     /// A frame writer for `transport` in this mode. A codec on a message transport, or
     /// `message` on a byte stream, is an [`io::ErrorKind::InvalidInput`] error naming both.
+    ///
+    /// The writer owns the transport, and its [`close`](WriteFrame::close) ends the stream
+    /// for the peer: it closes a [`bytes`](WriteTransport::bytes) stream's writer (a pipe end
+    /// or FIFO closes; stdout stays open), shuts a [`socket`](WriteTransport::socket) or a
+    /// seqpacket socket down for writing, and closes a packet pipe's write end.
     pub fn writer(&self, transport: WriteTransport) -> io::Result<Box<dyn WriteFrame + Send>> {
         match (self, transport) {
             (Mode::Codec(f), WriteTransport::Bytes(w)) => {
-                Ok(Box::new(FrameWriter::new(w, f.clone())))
+                Ok(Closing::boxed(FrameWriter::new(w, f.clone()), |w| {
+                    w.finish().map(drop)
+                }))
+            }
+            (Mode::Codec(f), WriteTransport::Socket(s)) => {
+                Ok(Closing::boxed(FrameWriter::new(s, f.clone()), |w| {
+                    w.finish()?.shutdown_write()
+                }))
             }
             #[cfg(unix)]
-            (Mode::Message, WriteTransport::Seqpacket(s)) => Ok(Box::new(s)),
+            (Mode::Message, WriteTransport::Seqpacket(s)) => {
+                Ok(Closing::boxed(s, |s| s.shutdown_write()))
+            }
             #[cfg(unix)]
-            (Mode::Message, WriteTransport::PacketPipe(p)) => Ok(Box::new(p)),
+            (Mode::Message, WriteTransport::PacketPipe(p)) => Ok(Closing::boxed(p, |p| {
+                drop(p);
+                Ok(())
+            })),
             (mode, t) => Err(mismatch(mode, t.kind())),
         }
     }
@@ -322,8 +432,11 @@ impl ReadTransport {
 
 /// What a frame writer writes to: a byte stream (needs a codec) or a message transport.
 pub enum WriteTransport {
-    /// A byte stream: pipe end, FIFO, stream socket, TCP, stdout.
+    /// A byte stream that ends when its writer is dropped: pipe end, FIFO, file, stdout.
     Bytes(Box<dyn Write + Send>),
+    /// A byte stream socket, shut down for writing to end the stream: a stream socket, TCP,
+    /// a named pipe connection (see [`ShutdownWrite`]).
+    Socket(Box<dyn ShutdownWrite + Send>),
     #[cfg(unix)]
     /// A seqpacket socket (message mode).
     Seqpacket(SeqpacketStream),
@@ -338,9 +451,14 @@ impl WriteTransport {
         WriteTransport::Bytes(Box::new(w))
     }
 
+    /// A byte stream socket: [`WriteFrame::close`] shuts it down for writing.
+    pub fn socket(s: impl ShutdownWrite + Send + 'static) -> Self {
+        WriteTransport::Socket(Box::new(s))
+    }
+
     fn kind(&self) -> Kind {
         match self {
-            WriteTransport::Bytes(_) => Kind::Bytes,
+            WriteTransport::Bytes(_) | WriteTransport::Socket(_) => Kind::Bytes,
             #[cfg(unix)]
             WriteTransport::Seqpacket(_) => Kind::Seqpacket,
             #[cfg(unix)]
@@ -389,10 +507,97 @@ impl fmt::Debug for WriteTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WriteTransport::Bytes(_) => f.write_str("Bytes(..)"),
+            WriteTransport::Socket(_) => f.write_str("Socket(..)"),
             #[cfg(unix)]
             WriteTransport::Seqpacket(s) => f.debug_tuple("Seqpacket").field(s).finish(),
             #[cfg(unix)]
             WriteTransport::PacketPipe(p) => f.debug_tuple("PacketPipe").field(p).finish(),
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn lp32() -> Mode {
+        "lp32le".parse().unwrap()
+    }
+
+    /// Reads every frame until the end of stream.
+    fn all(r: &mut dyn ReadFrame) -> Vec<Bytes> {
+        std::iter::from_fn(|| r.read_frame().transpose())
+            .collect::<io::Result<_>>()
+            .unwrap()
+    }
+
+    /// Closing a socket's writer ends the stream even though another handle to the socket
+    /// (the reading half of a duplex connection) stays open; later writes fail.
+    #[test]
+    fn close_shuts_a_socket_down_while_its_reading_half_stays_open() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let a_read = a.try_clone().unwrap();
+        let mut w = lp32().writer(WriteTransport::socket(a)).unwrap();
+        w.write_frame(b"one").unwrap();
+        w.write_frame(b"two").unwrap();
+        w.close().unwrap();
+        // Non-blocking: a stream that did not end fails with WouldBlock instead of hanging.
+        b.set_nonblocking(true).unwrap();
+        let mut r = lp32().reader(ReadTransport::bytes(b)).unwrap();
+        assert_eq!(all(&mut r), ["one", "two"]);
+        let e = w.write_frame(b"three").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+        w.flush().unwrap();
+        w.close().unwrap();
+        drop(a_read);
+    }
+
+    /// Closing a pipe's writer closes the pipe end before the writer is dropped.
+    #[test]
+    fn close_closes_a_pipe_end() {
+        let (r, w) = io::pipe().unwrap();
+        let mut w = lp32().writer(WriteTransport::bytes(w)).unwrap();
+        w.write_frame(b"last").unwrap();
+        w.close().unwrap();
+        let mut r = lp32().reader(ReadTransport::bytes(r)).unwrap();
+        assert_eq!(all(&mut r), ["last"]);
+        drop(w);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn close_ends_message_transports() {
+        let (a, b) = SeqpacketStream::pair().unwrap();
+        let a_read = a.try_clone().unwrap();
+        let mut w = Mode::Message.writer(a.into()).unwrap();
+        w.write_frame(b"seq").unwrap();
+        w.close().unwrap();
+        b.set_nonblocking(true).unwrap();
+        let mut r = Mode::Message.reader(b.into()).unwrap();
+        assert_eq!(all(&mut r), ["seq"]);
+        drop(a_read);
+
+        let (r, w) = crate::message::packet_pipe().unwrap();
+        let mut w = Mode::Message.writer(w.into()).unwrap();
+        w.write_frame(b"pkt").unwrap();
+        w.close().unwrap();
+        r.set_nonblocking(true).unwrap();
+        let mut r = Mode::Message.reader(r.into()).unwrap();
+        assert_eq!(all(&mut r), ["pkt"]);
+        assert_eq!(
+            w.write_frame(b"x").unwrap_err().kind(),
+            io::ErrorKind::BrokenPipe
+        );
+    }
+
+    /// A seqpacket socket's own `close` shuts it down for writing.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn seqpacket_close_shuts_down() {
+        let (mut a, mut b) = SeqpacketStream::pair().unwrap();
+        WriteFrame::write_frame(&mut a, b"x").unwrap();
+        WriteFrame::close(&mut a).unwrap();
+        b.set_nonblocking(true).unwrap();
+        assert_eq!(all(&mut b), ["x"]);
     }
 }

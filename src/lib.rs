@@ -62,9 +62,6 @@
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(all(feature = "bench", unix))]
-#[cfg_attr(docsrs, doc(cfg(feature = "bench")))]
-pub mod bench;
 pub mod codec;
 mod engine;
 #[cfg(unix)]

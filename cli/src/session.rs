@@ -8,21 +8,32 @@ use std::thread;
 use std::time::Duration;
 
 use clap::Args;
-use pipeframe::codec::Delimited;
+use pipeframe::codec::{DEFAULT_MAX_FRAME_LEN, Delimited};
+use pipeframe::frame_io::{Mode, WriteFrame};
 use pipeframe::sync::FrameReader;
 
 use crate::addr::Address;
-use crate::endpoint::{self, Conn, FrameOut, Framer, Listener};
+use crate::endpoint::{self, Conn, Listener};
 use crate::escape::write_frame_line;
 use crate::{Failure, FramingOpts};
 
+// What `listen` and `connect` share: the address, its framing, how frames print.
 #[derive(Debug, Args)]
-pub(crate) struct ListenArgs {
+struct EndpointArgs {
     /// pipe:NAME, unix:PATH, abstract:NAME, seqpacket:PATH, fifo:PATH, tcp:HOST:PORT, fd:N or -.
     #[arg(value_parser = parse_addr)]
     addr: Address,
     #[command(flatten)]
     framing: FramingOpts,
+    /// Print non-printable bytes (and '\') as \xNN.
+    #[arg(long)]
+    escape: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListenArgs {
+    #[command(flatten)]
+    end: EndpointArgs,
     /// Send each frame back to its sender.
     #[arg(long)]
     echo: bool,
@@ -32,18 +43,12 @@ pub(crate) struct ListenArgs {
     /// Exit after N frames in total.
     #[arg(long, value_name = "N")]
     count: Option<u64>,
-    /// Print non-printable bytes (and '\') as \xNN.
-    #[arg(long)]
-    escape: bool,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ConnectArgs {
-    /// pipe:NAME, unix:PATH, abstract:NAME, seqpacket:PATH, fifo:PATH, tcp:HOST:PORT, fd:N or -.
-    #[arg(value_parser = parse_addr)]
-    addr: Address,
     #[command(flatten)]
-    framing: FramingOpts,
+    end: EndpointArgs,
     /// Send each received frame back.
     #[arg(long)]
     echo: bool,
@@ -53,9 +58,6 @@ pub(crate) struct ConnectArgs {
     /// Seconds to wait for the server to appear.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_secs)]
     timeout: f64,
-    /// Print non-printable bytes (and '\') as \xNN.
-    #[arg(long)]
-    escape: bool,
 }
 
 fn parse_addr(s: &str) -> Result<Address, String> {
@@ -128,23 +130,32 @@ impl Printer {
     }
 }
 
+/// Sends one frame now: written and flushed.
+fn send(tx: &mut dyn WriteFrame, frame: &[u8]) -> io::Result<()> {
+    tx.write_frame(frame)?;
+    tx.flush()
+}
+
+/// The sending side of a connection, shared by the stdin thread and the echo.
+type SharedTx = Arc<Mutex<Option<Box<dyn WriteFrame + Send>>>>;
+
 fn warn(msg: std::fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr(), "pipeframe: {msg}");
 }
 
 pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
-    let framer = args.framing.framer(&args.addr)?;
-    if args.echo && matches!(args.addr, Address::Fifo(_) | Address::Stdio) {
+    let framer = args.end.framing.framer(&args.end.addr)?;
+    if args.echo && matches!(args.end.addr, Address::Fifo(_) | Address::Stdio) {
         return Err(Failure::Usage(format!(
             "--echo needs a duplex endpoint; {} is one-way",
-            args.addr
+            args.end.addr
         )));
     }
     if args.count == Some(0) {
         return Ok(());
     }
-    let mut listener = Listener::bind(&args.addr, &framer)?;
-    let printer = Printer::new(args.escape, args.count);
+    let mut listener = Listener::bind(&args.end.addr, &framer, args.end.framing.max_frame)?;
+    let printer = Printer::new(args.end.escape, args.count);
     printer
         .cleanup
         .lock()
@@ -166,7 +177,7 @@ pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
             Err(e) => {
                 // A failed accept (a peer rejected by access control, a reset) ends only that
                 // client.
-                warn(format_args!("accepting on {}: {e}", args.addr));
+                warn(format_args!("accepting on {}: {e}", args.end.addr));
                 thread::sleep(Duration::from_millis(10));
                 continue;
             }
@@ -187,13 +198,13 @@ fn serve(conn: Conn, printer: &Printer, echo: bool) {
     let Conn { peer, rx, mut tx } = conn;
     let Some(mut rx) = rx else { return };
     loop {
-        match rx.recv() {
+        match rx.read_frame() {
             Ok(Some(frame)) => {
                 if printer.print(&frame) {
                     printer.done();
                 }
                 if let (true, Some(tx)) = (echo, tx.as_mut())
-                    && let Err(e) = tx.send(&frame)
+                    && let Err(e) = send(tx.as_mut(), &frame)
                 {
                     warn(format_args!("{peer}: echo failed: {e}"));
                     return;
@@ -209,22 +220,27 @@ fn serve(conn: Conn, printer: &Printer, echo: bool) {
 }
 
 pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
-    let framer = args.framing.framer(&args.addr)?;
-    let printer = Printer::new(args.escape, args.count);
+    let framer = args.end.framing.framer(&args.end.addr)?;
+    let printer = Printer::new(args.end.escape, args.count);
     if args.count == Some(0) {
         return Ok(());
     }
-    let conn = endpoint::connect(&args.addr, &framer, Duration::from_secs_f64(args.timeout))?;
+    let conn = endpoint::connect(
+        &args.end.addr,
+        &framer,
+        args.end.framing.max_frame,
+        Duration::from_secs_f64(args.timeout),
+    )?;
     let Conn { peer, rx, tx } = conn;
-    let tx: Arc<Mutex<Option<Box<dyn FrameOut>>>> = Arc::new(Mutex::new(tx));
-    let stdio = matches!(args.addr, Address::Stdio);
+    let tx: SharedTx = Arc::new(Mutex::new(tx));
+    let stdio = matches!(args.end.addr, Address::Stdio);
 
     // Stdin lines go out as frames (unless stdin is the connection itself).
     let sender = (!stdio).then(|| {
         let tx = Arc::clone(&tx);
         let max = match &framer {
-            Framer::Codec(f) => f.get_max_frame_len(),
-            Framer::Message { max } => max.unwrap_or(pipeframe::codec::DEFAULT_MAX_FRAME_LEN),
+            Mode::Codec(f) => f.get_max_frame_len(),
+            Mode::Message => args.end.framing.max_frame.unwrap_or(DEFAULT_MAX_FRAME_LEN),
         };
         let keep_open = args.echo;
         thread::spawn(move || send_stdin(&tx, max, keep_open))
@@ -238,7 +254,7 @@ pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
         };
     };
     loop {
-        match rx.recv() {
+        match rx.read_frame() {
             Ok(Some(frame)) => {
                 if printer.print(&frame) {
                     printer.done();
@@ -246,7 +262,7 @@ pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
                 if args.echo {
                     let mut tx = tx.lock().unwrap_or_else(|e| e.into_inner());
                     if let Some(t) = tx.as_mut() {
-                        t.send(&frame)
+                        send(t.as_mut(), &frame)
                             .map_err(|e| Failure::Runtime(format!("{peer}: sending: {e}")))?;
                     }
                 }
@@ -264,7 +280,7 @@ pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
 /// Sends each stdin line as one frame; at the end of stdin, closes the sending direction
 /// (unless echoing, which still needs it).
 fn send_stdin(
-    tx: &Mutex<Option<Box<dyn FrameOut>>>,
+    tx: &Mutex<Option<Box<dyn WriteFrame + Send>>>,
     max: usize,
     keep_open: bool,
 ) -> Result<(), Failure> {
@@ -285,7 +301,7 @@ fn send_stdin(
         };
         let mut guard = tx.lock().unwrap_or_else(|e| e.into_inner());
         let Some(t) = guard.as_mut() else { break };
-        if let Err(e) = t.send(&line) {
+        if let Err(e) = send(t.as_mut(), &line) {
             warn(format_args!("sending: {e}"));
             process::exit(1);
         }

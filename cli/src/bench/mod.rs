@@ -3,9 +3,20 @@
 //!
 //! Every measurement sets up its endpoints and threads first, then times only the transfer:
 //! `frames` frames of `size` bytes from a writer thread to a reader thread (throughput), or
-//! `iters` round trips of one frame through an echoing thread (latency). The raw baseline makes
-//! the same syscalls without framing: one `write` per frame, reads into a 64 KiB buffer (stream
-//! transports) or one `recv` per message (message transports).
+//! `iters` round trips of one frame through an echoing thread (latency).
+//!
+//! "Raw" means the same in every flavour: plain `read`/`write` system calls on the same
+//! transport, through no pipeframe type. The writer makes one `write` of `size` bytes per
+//! frame; the reader reads into a 64 KiB buffer (at least `size`) and counts bytes on stream
+//! transports, or makes one `read` per message on message transports; a round trip reads
+//! exactly `size` bytes (stream) or one message. Each flavour reaches the descriptor its own
+//! way: `std::fs::File` (blocking), tokio's pipe and socket types (readiness, then a plain
+//! `read`), `async_io::Async<File>` (smol).
+//!
+//! "Framed" goes through the library: on stream transports the flavour's codec reader and
+//! writer; on message transports message mode (blocking: [`pipeframe::frame_io`]; async: the
+//! `pipeframe::message` types of the runtime). The measuring loops exist once, in `drive`,
+//! generic over the flavour.
 //!
 //! The writer thread is pinned to CPU 0 and the reader to CPU 1 when the machine has two or
 //! more CPUs, so runs compare like with like.
@@ -15,17 +26,15 @@ use std::io;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::codec::Framing;
+use pipeframe::codec::Framing;
 
 mod blocking;
+mod drive;
 mod pair;
 mod smol;
 mod tokio;
 
-pub use blocking::{round_trip as blocking_round_trip, throughput as blocking_throughput};
 pub use pair::{DuplexPair, OneWayPair};
-pub use smol::{round_trip as smol_round_trip, throughput as smol_throughput};
-pub use tokio::{round_trip as tokio_round_trip, throughput as tokio_throughput};
 
 /// A transport measured by the benches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,17 +169,10 @@ impl Row {
 /// Pins the calling thread to one CPU, if the machine has it; errors are ignored (pinning
 /// only reduces noise).
 pub fn pin_to_cpu(cpu: usize) {
-    #[cfg(target_os = "linux")]
-    {
-        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if n >= 2 {
-            let mut set = rustix::thread::CpuSet::new();
-            set.set(cpu % n);
-            let _ = rustix::thread::sched_setaffinity(None, &set);
-        }
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if n >= 2 {
+        let _ = core_affinity::set_for_current(core_affinity::CoreId { id: cpu % n });
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = cpu;
 }
 
 /// Throughput figures from a transfer: (bytes per second, frames per second).
@@ -209,7 +211,9 @@ impl Flavour {
         }
     }
 
-    /// Times `frames` frames one way (see [`blocking_throughput`]).
+    /// Sends `frames` frames of `size` bytes over a new `transport` pair and returns the time
+    /// from the first write to the reader's receipt of the last frame. `framing: None` is the
+    /// raw baseline (one `write` per frame).
     pub fn throughput(
         self,
         transport: Transport,
@@ -217,14 +221,17 @@ impl Flavour {
         size: usize,
         frames: u64,
     ) -> io::Result<Duration> {
-        match self {
-            Flavour::Blocking => blocking::throughput(transport, framing, size, frames),
-            Flavour::Tokio => tokio::throughput(transport, framing, size, frames),
-            Flavour::Smol => smol::throughput(transport, framing, size, frames),
-        }
+        let run = match self {
+            Flavour::Blocking => drive::throughput::<blocking::Blocking>,
+            Flavour::Tokio => drive::throughput::<tokio::Tokio>,
+            Flavour::Smol => drive::throughput::<smol::Smol>,
+        };
+        run(transport, framing, size, frames)
     }
 
-    /// Times `iters` round trips (see [`blocking_round_trip`]).
+    /// Times `iters` round trips of one `size`-byte frame to an echoing thread over a new
+    /// `transport` pair; returns the total time (divide by `iters` for one round trip).
+    /// `framing: None` is the raw baseline.
     pub fn round_trip(
         self,
         transport: Transport,
@@ -232,11 +239,12 @@ impl Flavour {
         size: usize,
         iters: u64,
     ) -> io::Result<Duration> {
-        match self {
-            Flavour::Blocking => blocking::round_trip(transport, framing, size, iters),
-            Flavour::Tokio => tokio::round_trip(transport, framing, size, iters),
-            Flavour::Smol => smol::round_trip(transport, framing, size, iters),
-        }
+        let run = match self {
+            Flavour::Blocking => drive::round_trip::<blocking::Blocking>,
+            Flavour::Tokio => drive::round_trip::<tokio::Tokio>,
+            Flavour::Smol => drive::round_trip::<smol::Smol>,
+        };
+        run(transport, framing, size, iters)
     }
 }
 
@@ -353,30 +361,4 @@ pub fn measure(
         (true, Some(e)) => Err(e),
         _ => Ok(rows),
     }
-}
-
-/// Checks what a throughput reader received: `frames` frames when it counted frames (framed,
-/// or one message per read), else `frames * size` bytes; then returns `elapsed`.
-fn check_received(
-    got: u64,
-    counted_frames: bool,
-    size: usize,
-    frames: u64,
-    elapsed: Duration,
-) -> io::Result<Duration> {
-    let expected = if counted_frames {
-        frames
-    } else {
-        frames * size as u64
-    };
-    if got != expected {
-        return Err(io::Error::other(format!(
-            "reader received {got} of {expected} expected units"
-        )));
-    }
-    Ok(elapsed)
-}
-
-fn unsupported(what: String) -> io::Error {
-    io::Error::new(io::ErrorKind::Unsupported, what)
 }

@@ -2,176 +2,95 @@
 //! source and/or sink of frames whatever the transport and the framing.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
+use std::io::{self, Read};
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use pipeframe::codec::Framing;
 use pipeframe::fifo::{self, Wait};
+use pipeframe::frame_io::{
+    Mode, ReadFrame, ReadTransport, ShutdownWrite, WriteFrame, WriteTransport,
+};
 use pipeframe::message::{SeqpacketListener, SeqpacketStream};
 use pipeframe::named::{self, ConnectOptions, PipeName, PipeStream};
 use pipeframe::pipe::ClientHandle;
-use pipeframe::sync::{FrameReader, FrameWriter};
 
 use crate::Failure;
 use crate::addr::Address;
 
-/// Where frames come from.
-pub(crate) trait FrameIn: Send {
-    /// The next frame; `None` when the peer has closed.
-    fn recv(&mut self) -> io::Result<Option<Bytes>>;
-}
-
-/// Where frames go.
-pub(crate) trait FrameOut: Send {
-    /// Sends one frame now (written and flushed).
-    fn send(&mut self, payload: &[u8]) -> io::Result<()>;
-    /// Ends the sending direction: flushes, then shuts the socket down for writing, or closes
-    /// the pipe end.
-    fn close(&mut self) -> io::Result<()>;
-}
-
 /// One connection: a peer description and its two directions (either may be missing on a
-/// one-way transport).
+/// one-way transport). The writer's `close` ends the sending direction the transport's way
+/// (a socket is shut down for writing, a pipe end closed).
 pub(crate) struct Conn {
     pub(crate) peer: String,
-    pub(crate) rx: Option<Box<dyn FrameIn>>,
-    pub(crate) tx: Option<Box<dyn FrameOut>>,
+    pub(crate) rx: Option<Box<dyn ReadFrame + Send>>,
+    pub(crate) tx: Option<Box<dyn WriteFrame + Send>>,
 }
 
-/// How frames are cut: a byte codec, or native messages.
-#[derive(Debug, Clone)]
-pub(crate) enum Framer {
-    Codec(Framing),
-    Message { max: Option<usize> },
-}
-
-struct CodecIn<R: Read>(FrameReader<R, Framing>);
-
-impl<R: Read + Send> FrameIn for CodecIn<R> {
-    fn recv(&mut self) -> io::Result<Option<Bytes>> {
-        self.0.read_frame()
-    }
-}
-
-struct CodecOut<W: Write> {
-    w: Option<FrameWriter<W, Framing>>,
-    shutdown: fn(&W) -> io::Result<()>,
-}
-
-impl<W: Write + Send> FrameOut for CodecOut<W> {
-    fn send(&mut self, payload: &[u8]) -> io::Result<()> {
-        let w = self
-            .w
-            .as_mut()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "sending side closed"))?;
-        w.write_frame(payload)?;
-        w.flush()
-    }
-
-    fn close(&mut self) -> io::Result<()> {
-        if let Some(w) = self.w.take() {
-            let inner = w.finish()?;
-            (self.shutdown)(&inner)?;
-        }
-        Ok(())
-    }
-}
-
-fn no_shutdown<W>(_: &W) -> io::Result<()> {
-    Ok(())
-}
-
-struct MessageIn(SeqpacketStream);
-
-impl FrameIn for MessageIn {
-    fn recv(&mut self) -> io::Result<Option<Bytes>> {
-        self.0.read_frame()
-    }
-}
-
-struct MessageOut(Option<SeqpacketStream>);
-
-impl FrameOut for MessageOut {
-    fn send(&mut self, payload: &[u8]) -> io::Result<()> {
-        match &self.0 {
-            Some(s) => s.write_frame(payload),
-            None => Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "sending side closed",
-            )),
-        }
-    }
-
-    fn close(&mut self) -> io::Result<()> {
-        match self.0.take() {
-            Some(s) => s.shutdown_write(),
-            None => Ok(()),
-        }
-    }
-}
-
-fn codec_of(framer: &Framer) -> Framing {
-    match framer {
-        Framer::Codec(f) => f.clone(),
-        Framer::Message { .. } => unreachable!("message framing is checked against the address"),
-    }
-}
-
-fn reader<R: Read + Send + 'static>(r: R, framer: &Framer) -> Box<dyn FrameIn> {
-    Box::new(CodecIn(FrameReader::new(r, codec_of(framer))))
-}
-
-fn writer<W: Write + Send + 'static>(
-    w: W,
-    framer: &Framer,
-    shutdown: fn(&W) -> io::Result<()>,
-) -> Box<dyn FrameOut> {
-    Box::new(CodecOut {
-        w: Some(FrameWriter::new(w, codec_of(framer))),
-        shutdown,
+/// A connection over `rx` and `tx` in `mode` (already checked against the address).
+fn conn(
+    peer: String,
+    rx: Option<ReadTransport>,
+    tx: Option<WriteTransport>,
+    mode: &Mode,
+) -> io::Result<Conn> {
+    Ok(Conn {
+        peer,
+        rx: rx.map(|t| mode.reader(t)).transpose()?,
+        tx: tx.map(|t| mode.writer(t)).transpose()?,
     })
 }
 
-fn duplex<S: Read + Write + Send + 'static>(
+/// A duplex byte stream socket: `read` for reading, its clone `write` for writing.
+fn socket_conn<S: Read + ShutdownWrite + Send + 'static>(
     peer: String,
     read: S,
     write: S,
-    framer: &Framer,
-    shutdown: fn(&S) -> io::Result<()>,
-) -> Conn {
-    Conn {
+    mode: &Mode,
+) -> io::Result<Conn> {
+    conn(
         peer,
-        rx: Some(reader(read, framer)),
-        tx: Some(writer(write, framer, shutdown)),
-    }
+        Some(ReadTransport::bytes(read)),
+        Some(WriteTransport::socket(write)),
+        mode,
+    )
 }
 
-fn pipe_conn(peer: String, s: PipeStream, framer: &Framer) -> io::Result<Conn> {
+fn pipe_conn(peer: String, s: PipeStream, mode: &Mode) -> io::Result<Conn> {
     let w = s.try_clone()?;
-    Ok(duplex(peer, s, w, framer, PipeStream::shutdown_write))
+    socket_conn(peer, s, w, mode)
 }
 
-fn tcp_conn(peer: String, s: TcpStream, framer: &Framer) -> io::Result<Conn> {
+fn tcp_conn(peer: String, s: TcpStream, mode: &Mode) -> io::Result<Conn> {
     s.set_nodelay(true)?;
     let w = s.try_clone()?;
-    Ok(duplex(peer, s, w, framer, |s| s.shutdown(Shutdown::Write)))
+    socket_conn(peer, s, w, mode)
 }
 
-fn seqpacket_conn(peer: String, mut s: SeqpacketStream, framer: &Framer) -> io::Result<Conn> {
-    if let Framer::Message { max: Some(max) } = framer {
-        s.set_max_frame_len(*max)?;
+/// A seqpacket connection in message mode; `max` is `--max-frame`.
+fn seqpacket_conn(
+    peer: String,
+    mut s: SeqpacketStream,
+    mode: &Mode,
+    max: Option<usize>,
+) -> io::Result<Conn> {
+    if let Some(max) = max {
+        s.set_max_frame_len(max)?;
     }
     let w = s.try_clone()?;
-    Ok(Conn {
-        peer,
-        rx: Some(Box::new(MessageIn(s))),
-        tx: Some(Box::new(MessageOut(Some(w)))),
-    })
+    conn(peer, Some(s.into()), Some(w.into()), mode)
+}
+
+/// Only one direction: frames from `r`.
+fn reading(peer: String, r: impl Read + Send + 'static, mode: &Mode) -> io::Result<Conn> {
+    conn(peer, Some(ReadTransport::bytes(r)), None, mode)
+}
+
+/// Only one direction: frames to `w`, a pipe end or FIFO (closed at the end).
+fn writing(peer: String, w: impl io::Write + Send + 'static, mode: &Mode) -> io::Result<Conn> {
+    conn(peer, None, Some(WriteTransport::bytes(w)), mode)
 }
 
 fn pipe_name(addr: &Address) -> io::Result<PipeName> {
@@ -184,29 +103,21 @@ fn pipe_name(addr: &Address) -> io::Result<PipeName> {
 }
 
 /// Adopts the inherited descriptor `n`: a socket (duplex), or a pipe end (one way).
-fn fd_conn(n: &str, framer: &Framer) -> io::Result<Conn> {
+fn fd_conn(n: &str, mode: &Mode) -> io::Result<Conn> {
     let handle = ClientHandle::parse(n)?;
     let peer = format!("fd:{n}");
     match handle.open_socket() {
         Ok(s) => {
             let w = s.try_clone()?;
-            return Ok(duplex(peer, s, w, framer, |s| s.shutdown(Shutdown::Write)));
+            return socket_conn(peer, s, w, mode);
         }
         Err(e) if e.kind() != io::ErrorKind::InvalidInput => return Err(e),
         Err(_) => {}
     }
     match handle.open_writer() {
-        Ok(w) => Ok(Conn {
-            peer,
-            rx: None,
-            tx: Some(writer(w, framer, no_shutdown)),
-        }),
+        Ok(w) => writing(peer, w, mode),
         Err(e) if e.kind() == io::ErrorKind::InvalidInput && e.to_string().contains("read end") => {
-            Ok(Conn {
-                peer,
-                rx: Some(reader(handle.open_reader()?, framer)),
-                tx: None,
-            })
+            reading(peer, handle.open_reader()?, mode)
         }
         Err(e) => Err(e),
     }
@@ -216,7 +127,8 @@ fn fd_conn(n: &str, framer: &Framer) -> io::Result<Conn> {
 pub(crate) enum Listener {
     Named(named::Listener),
     Tcp(TcpListener),
-    Seqpacket(SeqpacketListener, PathBuf),
+    /// A seqpacket listener, its path, and `--max-frame`.
+    Seqpacket(SeqpacketListener, PathBuf, Option<usize>),
     /// A FIFO path, and whether this program created it.
     Fifo(PathBuf, bool),
     /// An already connected endpoint (`fd:N`, `-`): one connection, then no more.
@@ -224,8 +136,12 @@ pub(crate) enum Listener {
 }
 
 impl Listener {
-    /// Binds `addr`.
-    pub(crate) fn bind(addr: &Address, framer: &Framer) -> Result<Listener, Failure> {
+    /// Binds `addr`; `max` is `--max-frame` (for message mode).
+    pub(crate) fn bind(
+        addr: &Address,
+        mode: &Mode,
+        max: Option<usize>,
+    ) -> Result<Listener, Failure> {
         let runtime = |e: io::Error| Failure::Runtime(format!("listening on {addr}: {e}"));
         Ok(match addr {
             Address::Pipe(_) | Address::Unix(_) | Address::Abstract(_) => {
@@ -234,7 +150,7 @@ impl Listener {
             }
             Address::Tcp(a) => Listener::Tcp(TcpListener::bind(a.as_str()).map_err(runtime)?),
             Address::Seqpacket(p) => {
-                Listener::Seqpacket(SeqpacketListener::bind(p).map_err(runtime)?, p.clone())
+                Listener::Seqpacket(SeqpacketListener::bind(p).map_err(runtime)?, p.clone(), max)
             }
             Address::Fifo(p) => {
                 let created = match fifo::create(p, 0o600) {
@@ -244,17 +160,15 @@ impl Listener {
                 };
                 Listener::Fifo(p.clone(), created)
             }
-            Address::Fd(n) => Listener::Single(Some(fd_conn(n, framer).map_err(runtime)?)),
-            Address::Stdio => Listener::Single(Some(Conn {
-                peer: "stdin".into(),
-                rx: Some(reader(io::stdin(), framer)),
-                tx: None,
-            })),
+            Address::Fd(n) => Listener::Single(Some(fd_conn(n, mode).map_err(runtime)?)),
+            Address::Stdio => Listener::Single(Some(
+                reading("stdin".into(), io::stdin(), mode).map_err(runtime)?,
+            )),
         })
     }
 
     /// The next connection; `None` when no more will come.
-    pub(crate) fn accept(&mut self, framer: &Framer) -> io::Result<Option<Conn>> {
+    pub(crate) fn accept(&mut self, mode: &Mode) -> io::Result<Option<Conn>> {
         match self {
             Listener::Named(l) => {
                 let s = l.accept()?;
@@ -265,23 +179,19 @@ impl Listener {
                     },
                     Err(_) => "client".to_string(),
                 };
-                pipe_conn(peer, s, framer).map(Some)
+                pipe_conn(peer, s, mode).map(Some)
             }
             Listener::Tcp(l) => {
                 let (s, a) = l.accept()?;
-                tcp_conn(a.to_string(), s, framer).map(Some)
+                tcp_conn(a.to_string(), s, mode).map(Some)
             }
-            Listener::Seqpacket(l, p) => {
+            Listener::Seqpacket(l, p, max) => {
                 let s = l.accept()?;
-                seqpacket_conn(format!("seqpacket:{}", p.display()), s, framer).map(Some)
+                seqpacket_conn(format!("seqpacket:{}", p.display()), s, mode, *max).map(Some)
             }
             Listener::Fifo(p, _) => {
                 let f = fifo::open_reader(&*p, Wait::Block)?;
-                Ok(Some(Conn {
-                    peer: format!("fifo:{}", p.display()),
-                    rx: Some(reader(f, framer)),
-                    tx: None,
-                }))
+                reading(format!("fifo:{}", p.display()), f, mode).map(Some)
             }
             Listener::Single(c) => Ok(c.take()),
         }
@@ -320,15 +230,21 @@ impl Listener {
     pub(crate) fn owned_path(&self) -> Option<OwnedPath> {
         match self {
             Listener::Named(l) => l.socket_path().and_then(OwnedPath::of),
-            Listener::Seqpacket(_, p) => OwnedPath::of(p),
+            Listener::Seqpacket(_, p, _) => OwnedPath::of(p),
             Listener::Fifo(p, true) => OwnedPath::of(p),
             _ => None,
         }
     }
 }
 
-/// Connects to `addr`, waiting up to `timeout` for a server that is not up yet.
-pub(crate) fn connect(addr: &Address, framer: &Framer, timeout: Duration) -> Result<Conn, Failure> {
+/// Connects to `addr`, waiting up to `timeout` for a server that is not up yet; `max` is
+/// `--max-frame` (for message mode).
+pub(crate) fn connect(
+    addr: &Address,
+    mode: &Mode,
+    max: Option<usize>,
+    timeout: Duration,
+) -> Result<Conn, Failure> {
     let runtime = |e: io::Error| Failure::Runtime(format!("connecting to {addr}: {e}"));
     let deadline = Instant::now() + timeout;
     let peer = addr.to_string();
@@ -339,7 +255,7 @@ pub(crate) fn connect(addr: &Address, framer: &Framer, timeout: Duration) -> Res
                 .timeout(timeout)
                 .connect(&name)
                 .map_err(runtime)?;
-            pipe_conn(peer, s, framer).map_err(runtime)
+            pipe_conn(peer, s, mode).map_err(runtime)
         }
         Address::Tcp(a) => {
             let s = retry(deadline, timeout, || {
@@ -354,11 +270,11 @@ pub(crate) fn connect(addr: &Address, framer: &Framer, timeout: Duration) -> Res
                 Err(last)
             })
             .map_err(runtime)?;
-            tcp_conn(peer, s, framer).map_err(runtime)
+            tcp_conn(peer, s, mode).map_err(runtime)
         }
         Address::Seqpacket(p) => {
             let s = retry(deadline, timeout, || SeqpacketStream::connect(p)).map_err(runtime)?;
-            seqpacket_conn(peer, s, framer).map_err(runtime)
+            seqpacket_conn(peer, s, mode, max).map_err(runtime)
         }
         Address::Fifo(p) => {
             // The FIFO appears when the listener creates it; then opening waits for its reader.
@@ -367,18 +283,16 @@ pub(crate) fn connect(addr: &Address, framer: &Framer, timeout: Duration) -> Res
                 fifo::open_writer(p, Wait::Timeout(left))
             })
             .map_err(runtime)?;
-            Ok(Conn {
-                peer,
-                rx: None,
-                tx: Some(writer(f, framer, no_shutdown)),
-            })
+            writing(peer, f, mode).map_err(runtime)
         }
-        Address::Fd(n) => fd_conn(n, framer).map_err(runtime),
-        Address::Stdio => Ok(Conn {
+        Address::Fd(n) => fd_conn(n, mode).map_err(runtime),
+        Address::Stdio => conn(
             peer,
-            rx: Some(reader(io::stdin(), framer)),
-            tx: Some(writer(io::stdout(), framer, no_shutdown)),
-        }),
+            Some(ReadTransport::bytes(io::stdin())),
+            Some(WriteTransport::bytes(io::stdout())),
+            mode,
+        )
+        .map_err(runtime),
     }
 }
 

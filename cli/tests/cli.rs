@@ -1,6 +1,6 @@
 //! End-to-end tests of the `pipeframe` binary: listen/connect over every address kind,
 //! `encode | dump` for every framing, and each error case of the CLI contract.
-#![cfg(all(feature = "cli", target_os = "linux"))]
+#![cfg(target_os = "linux")]
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixListener;

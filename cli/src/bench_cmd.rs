@@ -1,12 +1,12 @@
 //! `bench`: framed throughput and round trips over every transport, next to the raw
-//! transport, using the same measuring code as the criterion benches (`pipeframe::bench`).
+//! transport, using the same measuring code as the criterion benches (`pipeframe_cli::bench`).
 
 use std::io::{self, Write};
 use std::time::Duration;
 
 use clap::Args;
-use pipeframe::bench::{self, Flavour, Metric, Row, Transport};
 use pipeframe::codec::Framing;
+use pipeframe_cli::bench::{self, Flavour, Metric, Row, Transport};
 
 use crate::{Failure, parse_size};
 

@@ -18,7 +18,6 @@ mod escape;
 mod session;
 
 use addr::Address;
-use endpoint::Framer;
 
 /// Framed messages over any pipe: named pipes, Unix sockets, FIFOs, TCP, inherited descriptors.
 #[derive(Debug, Parser)]
@@ -85,15 +84,13 @@ impl FramingOpts {
         }
     }
 
-    /// The framing for an endpoint: a byte codec on byte streams, messages on message
-    /// transports (the default there); the other combinations are usage errors, refused
-    /// before anything opens.
-    pub(crate) fn framer(&self, addr: &Address) -> Result<Framer, Failure> {
+    /// The framing for an endpoint: a byte codec (with `--max-frame`) on byte streams,
+    /// messages on message transports (the default there; `--max-frame` then applies to the
+    /// socket); the other combinations are usage errors, refused before anything opens.
+    pub(crate) fn framer(&self, addr: &Address) -> Result<Mode, Failure> {
         if addr.is_message() {
             return match &self.framing {
-                None | Some(Mode::Message) => Ok(Framer::Message {
-                    max: self.max_frame,
-                }),
+                None | Some(Mode::Message) => Ok(Mode::Message),
                 Some(Mode::Codec(f)) => Err(Failure::Usage(format!(
                     "framing '{f}' does not apply to {addr}: a message transport keeps message \
                      boundaries itself (use --framing message)"
@@ -101,7 +98,7 @@ impl FramingOpts {
             };
         }
         self.codec(&addr.to_string())
-            .map(Framer::Codec)
+            .map(Mode::Codec)
             .map_err(Failure::Usage)
     }
 }

@@ -2,7 +2,7 @@
 //! Unix stream sockets, seqpacket sockets, packet pipes and TCP loopback, in the blocking,
 //! tokio and smol flavours, each next to the raw transport (the same syscalls, no framing).
 //!
-//! The measuring code is `pipeframe::bench`, the same that `pipeframe bench` runs; criterion
+//! The measuring code is `pipeframe_cli::bench`, the same that `pipeframe bench` runs; criterion
 //! supplies the iteration counts and statistics. Each measurement builds its endpoints and
 //! threads first and times only the transfer (`iter_custom`). On message transports "framed"
 //! is message mode. One group per frame size, `Throughput::Bytes` of payload per frame.
@@ -10,8 +10,8 @@
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use pipeframe::bench::{Flavour, Transport};
 use pipeframe::codec::Framing;
+use pipeframe_cli::bench::{Flavour, Transport};
 
 const SIZES: [usize; 2] = [64, 64 * 1024];
 

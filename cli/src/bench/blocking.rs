@@ -1,0 +1,123 @@
+//! The blocking flavour: `std::fs::File` for raw, the library's blocking frame reader and
+//! [`pipeframe::frame_io`] for framed ends; one thread per side.
+
+use std::fs::File;
+use std::future::Future;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use pipeframe::codec::Framing;
+use pipeframe::frame_io::{Mode, ReadFrame, ReadTransport, WriteFrame, WriteTransport};
+use pipeframe::message::{PacketReader, PacketWriter, SeqpacketStream};
+use pipeframe::sync::FrameReader;
+
+use super::Transport;
+use super::drive::{FrameRx, FrameTx, RawIo, Runtime};
+
+/// The blocking flavour.
+pub(crate) struct Blocking;
+
+impl RawIo for File {
+    async fn read(&mut self, buf: &mut [u8], _message: bool) -> io::Result<usize> {
+        loop {
+            match Read::read(self, buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                res => return res,
+            }
+        }
+    }
+
+    async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        Write::write_all(self, buf)
+    }
+}
+
+/// Codec frames are read in place, as an application that handles each frame would.
+impl FrameRx for FrameReader<File, Framing> {
+    async fn next_len(&mut self) -> io::Result<Option<usize>> {
+        Ok(self.read_frame_ref()?.map(<[u8]>::len))
+    }
+}
+
+impl FrameRx for Box<dyn ReadFrame + Send> {
+    async fn next_len(&mut self) -> io::Result<Option<usize>> {
+        Ok(self.read_frame()?.map(|f| f.len()))
+    }
+}
+
+impl FrameTx for Box<dyn WriteFrame + Send> {
+    async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        WriteFrame::write_frame(self, payload)
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        WriteFrame::flush(self)
+    }
+
+    async fn close(mut self) -> io::Result<()> {
+        WriteFrame::close(&mut self)
+    }
+}
+
+/// The transport a frame writer of [`Mode::writer`] takes for `fd`, so that its `close`
+/// ends the stream the right way (shut a socket down, close a pipe end).
+fn write_transport(t: Transport, fd: File) -> io::Result<WriteTransport> {
+    let fd = OwnedFd::from(fd);
+    Ok(match t {
+        Transport::Pipe => WriteTransport::bytes(File::from(fd)),
+        Transport::Unix => WriteTransport::socket(UnixStream::from(fd)),
+        Transport::Tcp => WriteTransport::socket(TcpStream::from(fd)),
+        Transport::Seqpacket => SeqpacketStream::try_from(fd)?.into(),
+        Transport::PacketPipe => PacketWriter::try_from(fd)?.into(),
+    })
+}
+
+impl Runtime for Blocking {
+    type Exec = ();
+    type Raw = File;
+    type CodecRx = FrameReader<File, Framing>;
+    type CodecTx = Box<dyn WriteFrame + Send>;
+    type MsgRx = Box<dyn ReadFrame + Send>;
+    type MsgTx = Box<dyn WriteFrame + Send>;
+
+    fn exec() -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Polls once: blocking calls never return `Pending`.
+    fn block_on<F: Future>(_: &(), f: F) -> F::Output {
+        match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(out) => out,
+            Poll::Pending => unreachable!("a blocking side never waits on a waker"),
+        }
+    }
+
+    fn raw(_: Transport, fd: File, _read: bool) -> io::Result<File> {
+        Ok(fd)
+    }
+
+    fn codec_rx(_: Transport, fd: File, framing: Framing) -> io::Result<Self::CodecRx> {
+        Ok(FrameReader::new(fd, framing))
+    }
+
+    fn codec_tx(t: Transport, fd: File, framing: Framing) -> io::Result<Self::CodecTx> {
+        Mode::Codec(framing).writer(write_transport(t, fd)?)
+    }
+
+    fn msg_rx(t: Transport, fd: File) -> io::Result<Self::MsgRx> {
+        let fd = OwnedFd::from(fd);
+        let transport = match t {
+            Transport::Seqpacket => ReadTransport::from(SeqpacketStream::try_from(fd)?),
+            _ => ReadTransport::from(PacketReader::try_from(fd)?),
+        };
+        Mode::Message.reader(transport)
+    }
+
+    fn msg_tx(t: Transport, fd: File) -> io::Result<Self::MsgTx> {
+        Mode::Message.writer(write_transport(t, fd)?)
+    }
+}
