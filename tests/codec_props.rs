@@ -273,7 +273,7 @@ proptest! {
             let ps: Vec<Vec<u8>> = ps.iter().map(|p| sanitize(&mut enc, p.clone())).collect();
             let wire = encode_all(&mut enc, &ps);
 
-            let mut w = FrameWriter::with_batch(16, Vec::new(), codec.clone());
+            let mut w = FrameWriter::with_high_water(16, Vec::new(), codec.clone());
             for p in &ps {
                 w.write_frame(p).unwrap();
             }

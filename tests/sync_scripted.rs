@@ -244,7 +244,8 @@ fn small_frames_are_batched() {
     assert_eq!(rec.data, lp(&vec![&payload[..]; 1000]));
 
     // A 1000-byte threshold: one write per 72 frames (1008 bytes), nothing before.
-    let mut w = FrameWriter::with_batch(1000, RecordingWriter::new(), LengthPrefixed::u32_le());
+    let mut w =
+        FrameWriter::with_high_water(1000, RecordingWriter::new(), LengthPrefixed::u32_le());
     for i in 1..=1000 {
         w.write_frame(&payload).unwrap();
         assert_eq!(w.get_ref().calls.len(), i / 72, "after frame {i}");
@@ -254,8 +255,8 @@ fn small_frames_are_batched() {
     assert!(rec.calls[..13].iter().all(|c| c.accepted == 1008));
     assert_eq!(rec.data, lp(&vec![&payload[..]; 1000]));
 
-    // Batch 0: one write per frame.
-    let mut w = FrameWriter::with_batch(0, RecordingWriter::new(), LengthPrefixed::u32_le());
+    // High water 0: one write per frame.
+    let mut w = FrameWriter::with_high_water(0, RecordingWriter::new(), LengthPrefixed::u32_le());
     for i in 1..=5 {
         w.write_frame(b"x").unwrap();
         assert_eq!(w.get_ref().calls.len(), i);
