@@ -443,7 +443,7 @@ proptest! {
                 let Framing::LengthPrefixed(c) = name.parse::<Framing>().unwrap() else {
                     unreachable!()
                 };
-                let mut c = c.length_includes_header(incl).max_frame_len(usize::MAX);
+                let mut c = c.length_includes_header(incl).with_max_frame_len(usize::MAX);
                 let got = c.step_eof(&header);
                 let payload = if incl { v.checked_sub(h) } else { Some(v) };
                 match payload {
@@ -473,7 +473,7 @@ proptest! {
             let Framing::LengthPrefixed(c) = name.parse::<Framing>().unwrap() else {
                 unreachable!()
             };
-            let mut c = c.max_frame_len(usize::MAX);
+            let mut c = c.with_max_frame_len(usize::MAX);
             match reference_header(name, len as u64) {
                 Some(want) => {
                     let parts = c.encode_parts(&payload).unwrap();

@@ -241,9 +241,9 @@ fn parse_vector(line: usize, text: &str) -> Result<Vector, String> {
             None => (opt, None),
         };
         framing = match (key, value, framing) {
-            ("max", Some(n), f) => f.max_frame_len(n),
+            ("max", Some(n), f) => f.with_max_frame_len(n),
             ("header-max", Some(n), Framing::ContentLength(c)) => {
-                Framing::ContentLength(c.max_header_len(n))
+                Framing::ContentLength(c.with_max_header_len(n))
             }
             ("includes-header", None, Framing::LengthPrefixed(c)) => {
                 Framing::LengthPrefixed(c.length_includes_header(true))
@@ -964,7 +964,7 @@ mod tokio_util_differences {
             let mut theirs = (Vec::new(), Ending::Clean);
             let mut codec = LengthDelimitedCodec::builder().max_frame_length(m).new_codec();
             let mut mine = (Vec::new(), Ending::Clean);
-            let mut ours = LengthPrefixed::u32_be().max_frame_len(m);
+            let mut ours = LengthPrefixed::u32_be().with_max_frame_len(m);
             let (mut buf_t, mut buf_m) = (BytesMut::new(), BytesMut::new());
             let (mut done_t, mut done_m) = (false, false);
             let mut rest = &input[..];
@@ -1052,7 +1052,7 @@ mod tokio_util_differences {
     }
 
     fn ours(max: usize, input: &[u8]) -> Vec<Result<Vec<u8>, DecodeError>> {
-        let mut codec = Delimited::lines().max_frame_len(max);
+        let mut codec = Delimited::lines().with_max_frame_len(max);
         let mut buf = BytesMut::from(input);
         let mut out = Vec::new();
         loop {
@@ -1160,7 +1160,7 @@ mod tokio_util_differences {
                 }
             }
             let mut mine = Vec::new();
-            let mut codec = Delimited::lines().max_frame_len(m).accept_unterminated_at_eof(true);
+            let mut codec = Delimited::lines().with_max_frame_len(m).accept_unterminated_at_eof(true);
             let mut buf = BytesMut::from(&input[..]);
             let mut eof = false;
             loop {

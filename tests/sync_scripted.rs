@@ -171,7 +171,7 @@ fn iterator_ends_after_a_fatal_error() {
     let mut wire = lp(&[b"ok"]);
     wire.extend_from_slice(&100u32.to_le_bytes());
     wire.extend_from_slice(&lp(&[b"never"]));
-    let codec = LengthPrefixed::u32_le().max_frame_len(5);
+    let codec = LengthPrefixed::u32_le().with_max_frame_len(5);
     let mut it = FrameReader::new(ScriptedReader::chunks(&wire, &[3, 5]), codec);
     assert_eq!(it.next().unwrap().unwrap(), &b"ok"[..]);
     let e = it.next().unwrap().unwrap_err();
@@ -198,7 +198,7 @@ fn iterator_ends_after_a_fatal_error() {
 #[test]
 fn overlong_line_is_recoverable_through_the_iterator() {
     let wire = b"ok\nthis line is far too long\nnext\n";
-    let codec = Delimited::lines().max_frame_len(8);
+    let codec = Delimited::lines().with_max_frame_len(8);
     let out: Vec<io::Result<bytes::Bytes>> =
         FrameReader::new(ScriptedReader::chunks(wire, &[4, 4, 4]), codec).collect();
     assert_eq!(out.len(), 3, "{out:?}");

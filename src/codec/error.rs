@@ -1,5 +1,30 @@
-//! Decode and encode errors of the codec core.
+//! The errors of the codec core and of the frame readers and writers, and how each becomes an
+//! [`io::Error`] at the `std::io` edge.
+//!
+//! Every error is a small `Copy` type. Readers and writers return `io::Error`s whose inner error
+//! ([`io::Error::get_ref`], then `downcast_ref`) is one of these types, never a string:
+//!
+//! | inner error | `io::ErrorKind` | when |
+//! | --- | --- | --- |
+//! | [`DecodeError::Truncated`] | `UnexpectedEof` | the stream ended inside a frame |
+//! | every other [`DecodeError`] | `InvalidData` | the bytes are not a valid frame |
+//! | [`StreamFailed`] | the kind of the [`DecodeError`] it holds | every read after a fatal [`DecodeError`] |
+//! | [`EncodeError`] | `InvalidInput` | the caller handed over a frame the format cannot carry |
+//! | [`WriteError::Poisoned`] | `Other` | every write after a write error |
+//! | [`WriteError::NotReady`] | `Other` | a frame pushed while a large frame is still in flight |
+//! | [`WriteError::PayloadLost`] | `Other` | a large frame's write future was leaked mid-frame |
+//!
+//! [`DecodeError::from_io`] finds the `DecodeError` in either of the first three rows.
+//!
+//! Why `Other` for a poisoned writer: the refusal is this crate's policy, not an OS condition.
+//! `WouldBlock`, `Interrupted` and `TimedOut` would invite a retry that can never succeed.
+//! `BrokenPipe` says "the reader went away", and programs often treat it as a quiet, normal end
+//! (as `yes | head` does); but the write error that poisoned the writer may have been anything
+//! (`ENOSPC`, a timeout, a write of 0 bytes), and reporting it as a broken pipe would hide it.
+//! The first error is returned as it came; later calls say it again in
+//! [`WriteError::Poisoned::cause`](WriteError::Poisoned).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io;
 
@@ -19,7 +44,24 @@ pub enum Missing {
 /// Every variant except [`DecodeError::Truncated`] maps to
 /// [`io::ErrorKind::InvalidData`]; `Truncated` maps to [`io::ErrorKind::UnexpectedEof`].
 /// Whether decoding can go on after the error is given by [`DecodeError::is_recoverable`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// After a fatal one, a reader answers every later call with a [`StreamFailed`] holding it.
+///
+/// ```
+/// use pipeframe::codec::{DecodeError, LengthPrefixed, StreamFailed};
+/// use pipeframe::sync::FrameReader;
+///
+/// let mut r = FrameReader::new(&b"\xff\xff\xff\xff"[..], LengthPrefixed::u32_le());
+/// let first = r.read_frame().unwrap_err();
+/// let e = *first.get_ref().unwrap().downcast_ref::<DecodeError>().unwrap();
+/// assert!(matches!(e, DecodeError::FrameTooLong { declared: 0xffff_ffff, .. }));
+///
+/// let again = r.read_frame().unwrap_err();
+/// assert_eq!(again.kind(), first.kind());
+/// let failed = again.get_ref().unwrap().downcast_ref::<StreamFailed>().unwrap();
+/// assert_eq!(failed.error(), e);
+/// assert_eq!(DecodeError::from_io(&again), Some(e));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DecodeError {
     /// A header declared a payload longer than the configured maximum (fatal).
@@ -72,7 +114,7 @@ pub enum DecodeError {
     /// `Content-Length` was not a decimal number, or appeared twice with different values (fatal).
     InvalidContentLength {
         /// The offending value, as text (lossy, at most 32 bytes).
-        value: String,
+        value: HeaderValue,
     },
     /// A netstring length was not `0` or a decimal number without leading zeros (fatal).
     NetstringLength {
@@ -119,6 +161,18 @@ impl DecodeError {
             Self::Truncated { .. } => io::ErrorKind::UnexpectedEof,
             _ => io::ErrorKind::InvalidData,
         }
+    }
+
+    /// The decode error inside an `io::Error` from a reader: the error itself on the first
+    /// call, or the one a [`StreamFailed`] repeats on later calls. `None` for other errors
+    /// (I/O errors of the underlying reader).
+    pub fn from_io(e: &io::Error) -> Option<DecodeError> {
+        let inner = e.get_ref()?;
+        inner.downcast_ref::<DecodeError>().copied().or_else(|| {
+            inner
+                .downcast_ref::<StreamFailed>()
+                .map(StreamFailed::error)
+        })
     }
 }
 
@@ -189,10 +243,110 @@ impl From<DecodeError> for io::Error {
     }
 }
 
+/// Up to 32 bytes of a header value, kept inline so that [`DecodeError`] stays `Copy`. Longer
+/// values are cut at 32 bytes. It prints (`Debug` and `Display`) as the bytes read as UTF-8,
+/// lossily.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HeaderValue {
+    bytes: [u8; HeaderValue::MAX_LEN],
+    len: u8,
+}
+
+impl HeaderValue {
+    /// How many bytes of a value are kept.
+    pub const MAX_LEN: usize = 32;
+
+    /// The first [`MAX_LEN`](Self::MAX_LEN) bytes of `value`.
+    pub fn new(value: &[u8]) -> Self {
+        let len = value.len().min(Self::MAX_LEN);
+        let mut bytes = [0; Self::MAX_LEN];
+        bytes[..len].copy_from_slice(&value[..len]);
+        HeaderValue {
+            bytes,
+            len: len as u8,
+        }
+    }
+
+    /// The bytes kept.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
+    /// The bytes kept, as UTF-8 text (invalid sequences become U+FFFD).
+    pub fn to_str_lossy(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(self.as_bytes())
+    }
+}
+
+impl fmt::Debug for HeaderValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.to_str_lossy(), f)
+    }
+}
+
+impl fmt::Display for HeaderValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_str_lossy())
+    }
+}
+
+impl PartialEq<str> for HeaderValue {
+    fn eq(&self, other: &str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for HeaderValue {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+/// What a reader returns on every call after a fatal [`DecodeError`]: the stream position is
+/// unknown, so nothing more can be decoded. It holds the first error, and maps to the same
+/// [`io::ErrorKind`]; its message is "stream unusable after an earlier error: " and the first
+/// error's message. [`DecodeError::from_io`] finds the held error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamFailed {
+    error: DecodeError,
+}
+
+impl StreamFailed {
+    /// The answer after `error`.
+    pub fn new(error: DecodeError) -> Self {
+        StreamFailed { error }
+    }
+
+    /// The fatal error that ended the stream.
+    pub fn error(&self) -> DecodeError {
+        self.error
+    }
+}
+
+impl fmt::Display for StreamFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "stream unusable after an earlier error: {}", self.error)
+    }
+}
+
+impl std::error::Error for StreamFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<StreamFailed> for io::Error {
+    fn from(e: StreamFailed) -> Self {
+        io::Error::new(e.error.kind(), e)
+    }
+}
+
 /// Why a payload could not be encoded as a frame. Nothing is written when encoding fails.
 ///
 /// Maps to [`io::ErrorKind::InvalidInput`]: the caller handed over a frame the format cannot carry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Native message mode uses [`FrameTooLong`](Self::FrameTooLong) and
+/// [`EmptyFrame`](Self::EmptyFrame) for messages it cannot send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EncodeError {
     /// The payload is longer than the maximum (configured, or what the prefix width can express).
@@ -240,5 +394,52 @@ impl std::error::Error for EncodeError {}
 impl From<EncodeError> for io::Error {
     fn from(e: EncodeError) -> Self {
         io::Error::new(io::ErrorKind::InvalidInput, e)
+    }
+}
+
+/// Why a frame writer refused a call, other than a refused payload ([`EncodeError`]) or an I/O
+/// error of the underlying writer (returned as it came). Every variant maps to
+/// [`io::ErrorKind::Other`]; the [module docs](self) say why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// An earlier write failed or wrote 0 bytes, so part of a frame may be on the wire and the
+    /// peer's view of the stream is unknown: the writer refuses every later call.
+    Poisoned {
+        /// The kind of the error that poisoned the writer (`WriteZero` for a write of 0 bytes).
+        cause: io::ErrorKind,
+    },
+    /// A frame was pushed while a large frame was still being written (`Sink::start_send`
+    /// without `poll_ready` first). Nothing was queued.
+    NotReady,
+    /// The future writing a large borrowed payload was leaked (`mem::forget`) before the frame
+    /// was written: the rest of the frame cannot be sent, and the writer is poisoned.
+    PayloadLost,
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Poisoned { cause } => write!(
+                f,
+                "frame writer unusable after an earlier write error ({cause})"
+            ),
+            Self::NotReady => write!(
+                f,
+                "frame pushed before the previous large frame was written (poll_ready first)"
+            ),
+            Self::PayloadLost => write!(
+                f,
+                "a large frame's write future was leaked before it finished"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+impl From<WriteError> for io::Error {
+    fn from(e: WriteError) -> Self {
+        io::Error::new(io::ErrorKind::Other, e)
     }
 }

@@ -50,7 +50,7 @@ mod text;
 
 pub use content_length::{ContentLength, DEFAULT_MAX_HEADER_LEN};
 pub use delimited::Delimited;
-pub use error::{DecodeError, EncodeError, Missing};
+pub use error::{DecodeError, EncodeError, HeaderValue, Missing, StreamFailed, WriteError};
 pub use framing::{FRAMING_NAMES, Framing, ParseFramingError};
 pub use length::{Endian, LengthPrefixed, Prefix, Width};
 pub use netstring::Netstring;

@@ -13,7 +13,7 @@ use std::task::{Poll, ready};
 
 use bytes::Bytes;
 
-use crate::codec::{FrameEncoder, Parts};
+use crate::codec::{FrameEncoder, Parts, WriteError};
 
 use super::{Push, WriteBuf};
 
@@ -53,7 +53,8 @@ pub(crate) struct Outbox<E> {
     buf: WriteBuf<E>,
     direct: Option<Direct>,
     high_water: usize,
-    poisoned: bool,
+    /// Set after a write error: the kind of that error.
+    poisoned: Option<io::ErrorKind>,
 }
 
 /// How far [`Outbox::poll_write_out`] writes.
@@ -73,14 +74,14 @@ impl<E: FrameEncoder> Outbox<E> {
             buf: WriteBuf::new(encoder, high_water),
             direct: None,
             high_water,
-            poisoned: false,
+            poisoned: None,
         }
     }
 
     /// Encodes one owned frame. Call only when [`is_ready`](Self::is_ready).
     #[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
     pub(crate) fn push(&mut self, payload: Bytes) -> io::Result<()> {
-        if self.poisoned || self.direct.is_some() {
+        if self.poisoned.is_some() || self.direct.is_some() {
             return Err(self.refusal());
         }
         if let Push::Direct(parts) = self.buf.push(&payload)? {
@@ -107,7 +108,7 @@ impl<E: FrameEncoder> Outbox<E> {
     /// [`poll_write_out`](Self::poll_write_out)).
     #[inline]
     pub(crate) fn push_slice(&mut self, payload: &[u8]) -> io::Result<Pushed> {
-        if self.poisoned || self.direct.is_some() {
+        if self.poisoned.is_some() || self.direct.is_some() {
             return Err(self.refusal());
         }
         Ok(match self.buf.push(payload)? {
@@ -170,7 +171,7 @@ impl<E> Outbox<E> {
 
     /// Whether an earlier write error made the outbox refuse everything.
     pub(crate) fn is_poisoned(&self) -> bool {
-        self.poisoned
+        self.poisoned.is_some()
     }
 
     pub(crate) fn encoder(&self) -> &E {
@@ -186,17 +187,13 @@ impl<E> Outbox<E> {
     fn refusal(&self) -> io::Error {
         match self.check() {
             Err(e) => e,
-            Ok(()) => io::Error::other(
-                "frame pushed before the previous large frame was written (poll_ready first)",
-            ),
+            Ok(()) => WriteError::NotReady.into(),
         }
     }
 
     fn check(&self) -> io::Result<()> {
-        if self.poisoned {
-            return Err(io::Error::other(
-                "frame writer unusable after an earlier write error",
-            ));
+        if let Some(cause) = self.poisoned {
+            return Err(WriteError::Poisoned { cause }.into());
         }
         Ok(())
     }
@@ -227,10 +224,8 @@ impl<E> Outbox<E> {
                     Some(d) => match (d.payload.as_deref(), borrowed) {
                         (Some(p), _) | (None, Some(p)) => d.rest(p),
                         (None, None) => {
-                            self.poisoned = true;
-                            return Poll::Ready(Err(io::Error::other(
-                                "a large frame's write future was leaked before it finished",
-                            )));
+                            self.poisoned = Some(io::ErrorKind::Other);
+                            return Poll::Ready(Err(WriteError::PayloadLost.into()));
                         }
                     },
                 };
@@ -244,7 +239,7 @@ impl<E> Outbox<E> {
             };
             match res {
                 Ok(0) => {
-                    self.poisoned = true;
+                    self.poisoned = Some(io::ErrorKind::WriteZero);
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::WriteZero,
                         "the writer accepted 0 bytes of a frame",
@@ -253,7 +248,7 @@ impl<E> Outbox<E> {
                 Ok(n) => self.advance(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.poisoned = true;
+                    self.poisoned = Some(e.kind());
                     return Poll::Ready(Err(e));
                 }
             }
