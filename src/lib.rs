@@ -23,8 +23,11 @@
 //!   `AsyncFrameWriter` (a `Sink`) over futures-io, for smol and `async_io::Async<T>`; no
 //!   tokio in its dependency tree.
 //!
-//! All flavours call one private buffering engine: the framing, batching, limits and EOF rules
-//! are the same in each.
+//! Every flavour frames with the same codec core, so framing, limits and EOF rules are the same
+//! in each. The blocking `sync` types and the `AsyncFrameReader`/`AsyncFrameWriter` of `tokio`
+//! and `futures_io` also share one private buffering engine (read-ahead, batching, vectored
+//! writes of large payloads, poisoning); tokio-util's `FramedRead`/`FramedWrite`/`Framed` run on
+//! tokio-util's own buffering instead.
 //!
 //! The wire formats, limits and error behaviour are specified byte by byte in `SPEC.md`.
 //!

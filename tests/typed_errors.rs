@@ -4,7 +4,9 @@
 //! answers with `WriteError::Poisoned` (kind `Other`) naming the first error's kind.
 
 use std::io::{self, ErrorKind};
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
 use std::pin::Pin;
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
 use std::task::{Context, Poll};
 
 use pipeframe::codec::{
@@ -123,6 +125,7 @@ fn blocking_reader_keeps_the_decode_error() {
     }
 }
 
+#[cfg(feature = "tokio")]
 #[test]
 fn tokio_reader_keeps_the_decode_error() {
     use pipeframe::tokio::AsyncFrameReader;
@@ -147,6 +150,7 @@ fn tokio_reader_keeps_the_decode_error() {
     }
 }
 
+#[cfg(feature = "futures-io")]
 #[test]
 fn futures_io_reader_keeps_the_decode_error() {
     use pipeframe::futures_io::AsyncFrameReader;
@@ -221,6 +225,7 @@ impl io::Write for Failing {
     }
 }
 
+#[cfg(feature = "tokio")]
 impl tokio::io::AsyncWrite for Failing {
     fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, _: &[u8]) -> Poll<io::Result<usize>> {
         Poll::Ready(Err(self.0.into()))
@@ -233,6 +238,7 @@ impl tokio::io::AsyncWrite for Failing {
     }
 }
 
+#[cfg(feature = "futures-io")]
 impl futures_lite::AsyncWrite for Failing {
     fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, _: &[u8]) -> Poll<io::Result<usize>> {
         Poll::Ready(Err(self.0.into()))
@@ -273,6 +279,7 @@ fn blocking_writer_poisoned_error_is_typed() {
     check_poisoned(&w.write_frame(b"x").unwrap_err(), ErrorKind::StorageFull);
 }
 
+#[cfg(feature = "tokio")]
 #[test]
 fn tokio_writer_poisoned_error_is_typed() {
     use pipeframe::tokio::AsyncFrameWriter;
@@ -290,6 +297,7 @@ fn tokio_writer_poisoned_error_is_typed() {
     });
 }
 
+#[cfg(feature = "futures-io")]
 #[test]
 fn futures_io_writer_poisoned_error_is_typed() {
     use pipeframe::futures_io::AsyncFrameWriter;

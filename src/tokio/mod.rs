@@ -62,6 +62,6 @@ mod codec;
 mod reader;
 mod writer;
 
-pub use codec::Text;
+pub use codec::{Codec, Text};
 pub use reader::AsyncFrameReader;
 pub use writer::{AsyncFrameWriter, WriteFrame};
