@@ -90,11 +90,10 @@ fn read_chunks(codec: &Framing, chunks: &[Vec<u8>]) -> Vec<Out> {
                 return out;
             }
             Err(e) => {
-                let de = e
+                let de = *e
                     .get_ref()
                     .and_then(|inner| inner.downcast_ref::<DecodeError>())
-                    .unwrap_or_else(|| panic!("not a decode error: {e}"))
-                    .clone();
+                    .unwrap_or_else(|| panic!("not a decode error: {e}"));
                 assert_eq!(e.kind(), de.kind());
                 let fatal = !de.is_recoverable();
                 out.push(Out::Error(de));

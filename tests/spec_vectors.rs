@@ -537,11 +537,10 @@ fn run_reader(v: &Vector, table: &BTreeMap<String, Row>) -> Vec<Event> {
                 return events;
             }
             Err(e) => {
-                let inner = e
+                let inner = *e
                     .get_ref()
                     .and_then(|i| i.downcast_ref::<DecodeError>())
-                    .unwrap_or_else(|| panic!("SPEC.md:{}: not a DecodeError: {e}", v.line))
-                    .clone();
+                    .unwrap_or_else(|| panic!("SPEC.md:{}: not a DecodeError: {e}", v.line));
                 assert_eq!(e.kind(), inner.kind(), "SPEC.md:{}", v.line);
                 check_row(table, &inner, v);
                 events.push(Event::Error(normalize(&format!("{inner:?}"))));

@@ -14,13 +14,11 @@ use pipeframe::codec::{
     StreamFailed, WriteError,
 };
 
-/// Inputs that end in a fatal decode error, with the error expected.
-fn fatal_cases() -> Vec<(
-    &'static str,
-    Vec<u8>,
-    Box<dyn Fn() -> Box<dyn Dec>>,
-    DecodeError,
-)> {
+/// One input that ends in a fatal decode error: a name, the input, a decoder maker, and the
+/// error expected.
+type Case = (&'static str, Vec<u8>, Box<dyn Fn() -> Box<dyn Dec>>, DecodeError);
+
+fn fatal_cases() -> Vec<Case> {
     vec![
         (
             "oversize prefix",

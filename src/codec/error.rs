@@ -420,6 +420,6 @@ impl std::error::Error for WriteError {}
 
 impl From<WriteError> for io::Error {
     fn from(e: WriteError) -> Self {
-        io::Error::new(io::ErrorKind::Other, e)
+        io::Error::other(e)
     }
 }
