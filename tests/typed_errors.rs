@@ -16,7 +16,12 @@ use pipeframe::codec::{
 
 /// One input that ends in a fatal decode error: a name, the input, a decoder maker, and the
 /// error expected.
-type Case = (&'static str, Vec<u8>, Box<dyn Fn() -> Box<dyn Dec>>, DecodeError);
+type Case = (
+    &'static str,
+    Vec<u8>,
+    Box<dyn Fn() -> Box<dyn Dec>>,
+    DecodeError,
+);
 
 fn fatal_cases() -> Vec<Case> {
     vec![
@@ -327,4 +332,20 @@ fn encode_errors_are_typed_and_do_not_poison() {
     );
     w.write_frame(b"fine").unwrap();
     assert_eq!(w.finish().unwrap(), b"\x04fine");
+}
+
+#[test]
+fn message_mode_oversize_read_is_a_recoverable_decode_error() {
+    let e = DecodeError::MessageTooLong { len: 10, max: 5 };
+    assert!(
+        e.is_recoverable(),
+        "the message was discarded; reading goes on"
+    );
+    let io = io::Error::from(e);
+    assert_eq!(io.kind(), ErrorKind::InvalidData);
+    assert_eq!(
+        io.to_string(),
+        "message of 10 bytes exceeds the maximum of 5 bytes; it was discarded"
+    );
+    assert_eq!(DecodeError::from_io(&io), Some(e));
 }

@@ -113,6 +113,15 @@ pub enum DecodeError {
         /// Byte offset within the frame of the first invalid byte.
         offset: usize,
     },
+    /// A message in native message mode (SPEC.md §9) was longer than the maximum
+    /// (recoverable: the message was discarded whole, the next read returns the next message).
+    /// No byte codec returns it.
+    MessageTooLong {
+        /// The message's length.
+        len: usize,
+        /// The configured maximum message length.
+        max: usize,
+    },
     /// The stream ended inside a frame (fatal).
     Truncated {
         /// Bytes of the unfinished frame that had arrived.
@@ -125,13 +134,14 @@ pub enum DecodeError {
 impl DecodeError {
     /// Whether decoding may go on after this error.
     ///
-    /// Only an overlong delimited frame (the decoder resyncs at the next delimiter) and invalid
-    /// UTF-8 in text mode (the frame is skipped) are recoverable; every other error leaves the
-    /// stream position unknown, and the decoder must not be called again.
+    /// Only an overlong delimited frame (the decoder resyncs at the next delimiter), invalid
+    /// UTF-8 in text mode (the frame is skipped) and an overlong native message (it was
+    /// discarded) are recoverable; every other error leaves the stream position unknown, and
+    /// the decoder must not be called again.
     pub fn is_recoverable(&self) -> bool {
         matches!(
             self,
-            Self::DelimitedTooLong { .. } | Self::InvalidUtf8 { .. }
+            Self::DelimitedTooLong { .. } | Self::InvalidUtf8 { .. } | Self::MessageTooLong { .. }
         )
     }
 
@@ -197,6 +207,10 @@ impl fmt::Display for DecodeError {
             Self::InvalidUtf8 { offset } => {
                 write!(f, "frame is not valid UTF-8 at byte offset {offset}")
             }
+            Self::MessageTooLong { len, max } => write!(
+                f,
+                "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded"
+            ),
             Self::Truncated { buffered, missing } => match missing {
                 Missing::Exactly(n) => write!(
                     f,
