@@ -8,7 +8,8 @@ use crate::engine::{DEFAULT_BUF, Outbox, Pushed, Until};
 /// (one write loop, one poisoning rule).
 ///
 /// Frames with payloads under 4 KiB are copied into a batch buffer, written out when it
-/// reaches the batch threshold (64 KiB by default) or on [`flush`](Self::flush). Larger
+/// reaches the high-water mark (64 KiB by default, [`with_high_water`](Self::with_high_water))
+/// or on [`flush`](Self::flush). Larger
 /// payloads are never copied: the batch, the header, the payload and the trailer go out
 /// together in one vectored write (`writev`).
 ///
@@ -20,9 +21,12 @@ use crate::engine::{DEFAULT_BUF, Outbox, Pushed, Until};
 ///
 /// # Errors
 ///
-/// A payload the codec refuses is an [`io::ErrorKind::InvalidInput`] error and nothing is
-/// written. After an I/O error while writing, part of a frame may have been written; the
-/// writer refuses further frames, since the peer's view of the stream is unknown.
+/// A payload the codec refuses is an [`io::ErrorKind::InvalidInput`] error (its inner error
+/// the [`EncodeError`](crate::codec::EncodeError)) and nothing is written. After an I/O error
+/// while writing (returned as it came), part of a frame may have been written; the writer
+/// refuses every later call with [`WriteError::Poisoned`](crate::codec::WriteError::Poisoned),
+/// an [`io::ErrorKind::Other`] naming the first error's kind, since the peer's view of the
+/// stream is unknown.
 #[derive(Debug)]
 pub struct FrameWriter<W: Write, E> {
     inner: Option<W>,
@@ -30,7 +34,7 @@ pub struct FrameWriter<W: Write, E> {
 }
 
 impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
-    /// A writer with a 64 KiB batch threshold.
+    /// A writer with a 64 KiB high-water mark.
     pub fn new(inner: W, encoder: E) -> Self {
         Self::with_high_water(DEFAULT_BUF, inner, encoder)
     }
@@ -94,7 +98,7 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
         self.outbox.buffered()
     }
 
-    /// The batch threshold in bytes (see [`with_high_water`](Self::with_high_water)).
+    /// The high-water mark in bytes (see [`with_high_water`](Self::with_high_water)).
     pub fn high_water(&self) -> usize {
         self.outbox.high_water()
     }
