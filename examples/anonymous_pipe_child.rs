@@ -36,7 +36,7 @@ fn parent() -> io::Result<()> {
         std::thread::spawn(move || relay(err, "[CLIENT ERR]")),
     ];
 
-    let mut w = FrameWriter::with_batch(0, tx, Delimited::lines()); // AutoFlush
+    let mut w = FrameWriter::with_high_water(0, tx, Delimited::lines()); // AutoFlush
     let mut lines = io::stdin().lock().lines();
     loop {
         let message = lines.next().transpose()?.unwrap_or_else(|| "exit".into());

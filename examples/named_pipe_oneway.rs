@@ -24,7 +24,7 @@ fn server(name: &PipeName) -> io::Result<()> {
     eprintln!("server: waiting for a client on {name}");
     let stream = listener.accept()?; // WaitForConnectionAsync
     // StreamWriter { AutoFlush = true } + WriteLine: a line frame, flushed each time.
-    let mut w = FrameWriter::with_batch(0, stream, Delimited::lines());
+    let mut w = FrameWriter::with_high_water(0, stream, Delimited::lines());
     for line in io::stdin().lock().lines() {
         w.write_frame(line?.as_bytes())?;
         w.flush()?;

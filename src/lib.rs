@@ -25,8 +25,11 @@
 //! * `transport` (feature `tower`): named pipes for hyper, hyper-util and tonic (an accept
 //!   `Stream` and a `Service<Uri>` connector), as Kestrel and `ConnectCallback` do in .NET.
 //!
-//! All flavours call one private buffering engine: the framing, batching, limits and EOF rules
-//! are the same in each.
+//! Every flavour frames with the same codec core, so framing, limits and EOF rules are the same
+//! in each. The blocking `sync` types and the `AsyncFrameReader`/`AsyncFrameWriter` of `tokio`
+//! and `futures_io` also share one private buffering engine (read-ahead, batching, vectored
+//! writes of large payloads, poisoning); tokio-util's `FramedRead`/`FramedWrite`/`Framed` run on
+//! tokio-util's own buffering instead.
 //!
 //! # Platforms
 //!

@@ -90,11 +90,10 @@ fn read_chunks(codec: &Framing, chunks: &[Vec<u8>]) -> Vec<Out> {
                 return out;
             }
             Err(e) => {
-                let de = e
+                let de = *e
                     .get_ref()
                     .and_then(|inner| inner.downcast_ref::<DecodeError>())
-                    .unwrap_or_else(|| panic!("not a decode error: {e}"))
-                    .clone();
+                    .unwrap_or_else(|| panic!("not a decode error: {e}"));
                 assert_eq!(e.kind(), de.kind());
                 let fatal = !de.is_recoverable();
                 out.push(Out::Error(de));
@@ -273,7 +272,7 @@ proptest! {
             let ps: Vec<Vec<u8>> = ps.iter().map(|p| sanitize(&mut enc, p.clone())).collect();
             let wire = encode_all(&mut enc, &ps);
 
-            let mut w = FrameWriter::with_batch(16, Vec::new(), codec.clone());
+            let mut w = FrameWriter::with_high_water(16, Vec::new(), codec.clone());
             for p in &ps {
                 w.write_frame(p).unwrap();
             }
@@ -443,7 +442,7 @@ proptest! {
                 let Framing::LengthPrefixed(c) = name.parse::<Framing>().unwrap() else {
                     unreachable!()
                 };
-                let mut c = c.length_includes_header(incl).max_frame_len(usize::MAX);
+                let mut c = c.length_includes_header(incl).with_max_frame_len(usize::MAX);
                 let got = c.step_eof(&header);
                 let payload = if incl { v.checked_sub(h) } else { Some(v) };
                 match payload {
@@ -473,7 +472,7 @@ proptest! {
             let Framing::LengthPrefixed(c) = name.parse::<Framing>().unwrap() else {
                 unreachable!()
             };
-            let mut c = c.max_frame_len(usize::MAX);
+            let mut c = c.with_max_frame_len(usize::MAX);
             match reference_header(name, len as u64) {
                 Some(want) => {
                     let parts = c.encode_parts(&payload).unwrap();

@@ -317,7 +317,7 @@ proptest! {
         // A smaller maximum on the reading side: oversize errors (fatal, or recoverable for
         // delimiters) must come out the same way too.
         let f = match max {
-            Some(m) => f.max_frame_len(m),
+            Some(m) => f.with_max_frame_len(m),
             None => f,
         };
         let want = sync_outcome(&f, &wire);

@@ -174,7 +174,7 @@ fn python_writes_the_12_byte_header_above_2_gib_and_we_read_it() {
     // rest of the payload: the stream ends 12 + 5 bytes into a frame missing n - 5 bytes.
     let mut r = FrameReader::new(
         &wire[..],
-        LengthPrefixed::python().max_frame_len(usize::MAX),
+        LengthPrefixed::python().with_max_frame_len(usize::MAX),
     );
     let err = r.read_frame().unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
@@ -210,7 +210,7 @@ fn python_writes_the_4_byte_header_up_to_2_gib_minus_1() {
     assert_eq!(wire, expected);
     let mut r = FrameReader::new(
         &wire[..],
-        LengthPrefixed::python().max_frame_len(usize::MAX),
+        LengthPrefixed::python().with_max_frame_len(usize::MAX),
     );
     let err = r.read_frame().unwrap_err();
     let inner = err.get_ref().and_then(|e| e.downcast_ref::<DecodeError>());
@@ -229,7 +229,7 @@ fn python_writes_the_4_byte_header_up_to_2_gib_minus_1() {
 /// the sizes Python then asked the stream for.
 fn python_reads_our_header(n: usize) -> String {
     let payload = vec![0u8; n];
-    let mut codec = LengthPrefixed::python().max_frame_len(usize::MAX);
+    let mut codec = LengthPrefixed::python().with_max_frame_len(usize::MAX);
     let header = codec.encode_parts(&payload).unwrap().header().to_vec();
     drop(payload);
     let (child_in, mut to_child) = std::io::pipe().unwrap();

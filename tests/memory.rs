@@ -144,7 +144,7 @@ fn huge_claim() {
     // the 4 GiB promised, and reports how much was missing at EOF.
     let src = Source::new(head, filler, GIB);
     let ((e, pos), peak) = peak_during(|| {
-        let mut r = FrameReader::new(src, LengthPrefixed::u64_le().max_frame_len(usize::MAX));
+        let mut r = FrameReader::new(src, LengthPrefixed::u64_le().with_max_frame_len(usize::MAX));
         let e = r.read_frame().unwrap_err();
         (e, r.get_ref().pos)
     });

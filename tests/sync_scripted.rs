@@ -171,7 +171,7 @@ fn iterator_ends_after_a_fatal_error() {
     let mut wire = lp(&[b"ok"]);
     wire.extend_from_slice(&100u32.to_le_bytes());
     wire.extend_from_slice(&lp(&[b"never"]));
-    let codec = LengthPrefixed::u32_le().max_frame_len(5);
+    let codec = LengthPrefixed::u32_le().with_max_frame_len(5);
     let mut it = FrameReader::new(ScriptedReader::chunks(&wire, &[3, 5]), codec);
     assert_eq!(it.next().unwrap().unwrap(), &b"ok"[..]);
     let e = it.next().unwrap().unwrap_err();
@@ -198,7 +198,7 @@ fn iterator_ends_after_a_fatal_error() {
 #[test]
 fn overlong_line_is_recoverable_through_the_iterator() {
     let wire = b"ok\nthis line is far too long\nnext\n";
-    let codec = Delimited::lines().max_frame_len(8);
+    let codec = Delimited::lines().with_max_frame_len(8);
     let out: Vec<io::Result<bytes::Bytes>> =
         FrameReader::new(ScriptedReader::chunks(wire, &[4, 4, 4]), codec).collect();
     assert_eq!(out.len(), 3, "{out:?}");
@@ -244,7 +244,8 @@ fn small_frames_are_batched() {
     assert_eq!(rec.data, lp(&vec![&payload[..]; 1000]));
 
     // A 1000-byte threshold: one write per 72 frames (1008 bytes), nothing before.
-    let mut w = FrameWriter::with_batch(1000, RecordingWriter::new(), LengthPrefixed::u32_le());
+    let mut w =
+        FrameWriter::with_high_water(1000, RecordingWriter::new(), LengthPrefixed::u32_le());
     for i in 1..=1000 {
         w.write_frame(&payload).unwrap();
         assert_eq!(w.get_ref().calls.len(), i / 72, "after frame {i}");
@@ -254,8 +255,8 @@ fn small_frames_are_batched() {
     assert!(rec.calls[..13].iter().all(|c| c.accepted == 1008));
     assert_eq!(rec.data, lp(&vec![&payload[..]; 1000]));
 
-    // Batch 0: one write per frame.
-    let mut w = FrameWriter::with_batch(0, RecordingWriter::new(), LengthPrefixed::u32_le());
+    // High water 0: one write per frame.
+    let mut w = FrameWriter::with_high_water(0, RecordingWriter::new(), LengthPrefixed::u32_le());
     for i in 1..=5 {
         w.write_frame(b"x").unwrap();
         assert_eq!(w.get_ref().calls.len(), i);

@@ -12,11 +12,11 @@ use crate::{Failure, FramingOpts};
 /// is a frame too.
 pub(crate) fn encode(opts: &FramingOpts) -> Result<(), Failure> {
     let codec = opts.codec("stdout").map_err(Failure::Usage)?;
-    let max = codec.get_max_frame_len();
+    let max = codec.max_frame_len();
     let mut lines = FrameReader::new(
         io::stdin().lock(),
         Delimited::lines()
-            .max_frame_len(max)
+            .with_max_frame_len(max)
             .accept_unterminated_at_eof(true),
     );
     let mut out = FrameWriter::new(io::stdout().lock(), codec);

@@ -75,7 +75,7 @@ impl FramingOpts {
     pub(crate) fn codec(&self, on: &str) -> Result<Framing, String> {
         match self.mode() {
             Mode::Codec(f) => Ok(match self.max_frame {
-                Some(max) => f.max_frame_len(max),
+                Some(max) => f.with_max_frame_len(max),
                 None => f,
             }),
             Mode::Message => Err(format!(

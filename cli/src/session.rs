@@ -239,7 +239,7 @@ pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
     let sender = (!stdio).then(|| {
         let tx = Arc::clone(&tx);
         let max = match &framer {
-            Mode::Codec(f) => f.get_max_frame_len(),
+            Mode::Codec(f) => f.max_frame_len(),
             Mode::Message => args.end.framing.max_frame.unwrap_or(DEFAULT_MAX_FRAME_LEN),
         };
         let keep_open = args.echo;
@@ -287,7 +287,7 @@ fn send_stdin(
     let mut lines = FrameReader::new(
         io::stdin().lock(),
         Delimited::lines()
-            .max_frame_len(max)
+            .with_max_frame_len(max)
             .accept_unterminated_at_eof(true),
     );
     loop {

@@ -160,7 +160,7 @@ pub fn check_diff_lines(data: &[u8]) {
     let unterminated = input.cfg[2] & flag::UNTERMINATED != 0;
 
     let mut ours = Delimited::lines()
-        .max_frame_len(max.unwrap_or(usize::MAX))
+        .with_max_frame_len(max.unwrap_or(usize::MAX))
         .accept_unterminated_at_eof(unterminated);
     let a = framed(
         stream,

@@ -128,14 +128,14 @@ pub fn length_prefixed_config(cfg: [u8; 4]) -> LengthPrefixed {
         })
     };
     c.length_includes_header(cfg[2] & flag::INCLUDES_HEADER != 0)
-        .max_frame_len(max_from(cfg[1]))
+        .with_max_frame_len(max_from(cfg[1]))
 }
 
 /// Python `multiprocessing.connection` configuration.
 pub fn python_config(cfg: [u8; 4]) -> LengthPrefixed {
     LengthPrefixed::python()
         .length_includes_header(cfg[2] & flag::INCLUDES_HEADER != 0)
-        .max_frame_len(max_from(cfg[1]))
+        .with_max_frame_len(max_from(cfg[1]))
 }
 
 /// Delimited configuration: lines, crlf, nul, or any delimiter byte `cfg3`.
@@ -146,15 +146,15 @@ pub fn delimited_config(cfg: [u8; 4]) -> Delimited {
         2 => Delimited::nul(),
         _ => Delimited::new(cfg[3]),
     };
-    d.max_frame_len(max_from(cfg[1]))
+    d.with_max_frame_len(max_from(cfg[1]))
         .accept_unterminated_at_eof(cfg[2] & flag::UNTERMINATED != 0)
 }
 
 /// Content-Length configuration, with an optional small header block limit.
 pub fn content_length_config(cfg: [u8; 4]) -> ContentLength {
-    let c = ContentLength::new().max_frame_len(max_from(cfg[1]));
+    let c = ContentLength::new().with_max_frame_len(max_from(cfg[1]));
     if cfg[2] & flag::HEADER_LIMIT != 0 {
-        c.max_header_len(cfg[3] as usize)
+        c.with_max_header_len(cfg[3] as usize)
     } else {
         c
     }
@@ -162,7 +162,7 @@ pub fn content_length_config(cfg: [u8; 4]) -> ContentLength {
 
 /// Netstring configuration.
 pub fn netstring_config(cfg: [u8; 4]) -> Netstring {
-    Netstring::new().max_frame_len(max_from(cfg[1]))
+    Netstring::new().with_max_frame_len(max_from(cfg[1]))
 }
 
 /// Any codec, for the engine targets: `cfg0 % 5` picks the family, `cfg0 / 5` its variant.
@@ -669,7 +669,7 @@ pub fn check_delimited(data: &[u8], probe: &dyn MemProbe) {
     let d = delimited_config(input.cfg);
     if d.strips_cr() {
         // Read `\n` or `\r\n`; written with `\r\n` so that a frame ending in `\r` survives.
-        let enc = Delimited::crlf().max_frame_len(d.get_max_frame_len());
+        let enc = Delimited::crlf().with_max_frame_len(d.max_frame_len());
         check_codec(d.clone(), enc, d, RoundTrip::Idempotent, &input, probe);
     } else {
         check_codec(d.clone(), d.clone(), d, RoundTrip::Canonical, &input, probe);
@@ -684,7 +684,7 @@ pub fn check_content_length(data: &[u8], probe: &dyn MemProbe) {
     let c = content_length_config(input.cfg);
     // The writer's header ("Content-Length: N\r\n\r\n") may be longer than the one read; the
     // re-decoder has the default header limit.
-    let redec = ContentLength::new().max_frame_len(c.get_max_frame_len());
+    let redec = ContentLength::new().with_max_frame_len(c.max_frame_len());
     check_codec(c.clone(), c, redec, RoundTrip::Idempotent, &input, probe);
 }
 

@@ -15,8 +15,8 @@
 use memchr::memmem;
 
 use super::{
-    DEFAULT_MAX_FRAME_LEN, DecodeError, EncodeError, FrameDecoder, FrameEncoder, MAX_HEADER_LEN,
-    Missing, Parts, Step,
+    DEFAULT_MAX_FRAME_LEN, DecodeError, EncodeError, FrameDecoder, FrameEncoder, HeaderValue,
+    MAX_HEADER_LEN, Missing, Parts, Step,
 };
 
 /// The default limit on the header block: 8 KiB.
@@ -54,20 +54,25 @@ impl ContentLength {
     }
 
     /// Sets the maximum payload length (default 8 MiB).
-    pub const fn max_frame_len(mut self, max: usize) -> Self {
+    pub const fn with_max_frame_len(mut self, max: usize) -> Self {
         self.max_frame_len = max;
         self
     }
 
     /// Sets the limit on the header block, including its final empty line (default 8 KiB).
-    pub const fn max_header_len(mut self, max: usize) -> Self {
+    pub const fn with_max_header_len(mut self, max: usize) -> Self {
         self.max_header_len = max;
         self
     }
 
     /// The configured maximum payload length.
-    pub const fn get_max_frame_len(&self) -> usize {
+    pub const fn max_frame_len(&self) -> usize {
         self.max_frame_len
+    }
+
+    /// The configured limit on the header block.
+    pub const fn max_header_len(&self) -> usize {
+        self.max_header_len
     }
 
     fn parse_block(&self, block: &[u8]) -> Result<usize, DecodeError> {
@@ -83,7 +88,7 @@ impl ContentLength {
             let (name, value) = (trim(&line[..colon]), trim(&line[colon + 1..]));
             if name.eq_ignore_ascii_case(b"content-length") {
                 let invalid = || DecodeError::InvalidContentLength {
-                    value: String::from_utf8_lossy(&value[..value.len().min(32)]).into_owned(),
+                    value: HeaderValue::new(value),
                 };
                 let n = parse_decimal(value).ok_or_else(invalid)?;
                 if length.is_some_and(|prev| prev != n) {
@@ -251,9 +256,9 @@ mod tests {
     #[test]
     fn header_limit_counts_the_block() {
         let block = b"Content-Length: 0\r\n\r\n";
-        let mut c = ContentLength::new().max_header_len(block.len());
+        let mut c = ContentLength::new().with_max_header_len(block.len());
         assert_eq!(c.step(block).unwrap(), Step::frame(21, 21..21));
-        let mut c = ContentLength::new().max_header_len(block.len() - 1);
+        let mut c = ContentLength::new().with_max_header_len(block.len() - 1);
         assert_eq!(
             c.step(block),
             Err(DecodeError::HeaderTooLong {

@@ -80,7 +80,7 @@ impl Delimited {
     }
 
     /// Sets the maximum payload length (default 8 MiB).
-    pub const fn max_frame_len(mut self, max: usize) -> Self {
+    pub const fn with_max_frame_len(mut self, max: usize) -> Self {
         self.max_frame_len = max;
         self
     }
@@ -99,7 +99,7 @@ impl Delimited {
     }
 
     /// The configured maximum payload length.
-    pub const fn get_max_frame_len(&self) -> usize {
+    pub const fn max_frame_len(&self) -> usize {
         self.max_frame_len
     }
 
@@ -244,7 +244,7 @@ mod tests {
 
     #[test]
     fn crlf_counts_toward_nothing() {
-        let mut d = Delimited::lines().max_frame_len(3);
+        let mut d = Delimited::lines().with_max_frame_len(3);
         assert_eq!(d.step(b"abc\r\n").unwrap(), Step::frame(5, 0..3));
         assert_eq!(d.step(b"abc\n").unwrap(), Step::frame(4, 0..3));
         assert!(d.step(b"abcd\n").is_err());
@@ -256,12 +256,12 @@ mod tests {
     #[test]
     fn too_long_reports_payload_bytes_not_a_stripped_cr() {
         // Five raw bytes without '\n', the last one '\r': only four are surely payload.
-        let mut d = Delimited::lines().max_frame_len(3);
+        let mut d = Delimited::lines().with_max_frame_len(3);
         assert_eq!(
             d.step(b"abcd\r"),
             Err(DecodeError::DelimitedTooLong { seen: 4, max: 3 })
         );
-        let mut d = Delimited::nul().max_frame_len(3);
+        let mut d = Delimited::nul().with_max_frame_len(3);
         assert_eq!(
             d.step(b"abcd"),
             Err(DecodeError::DelimitedTooLong { seen: 4, max: 3 })

@@ -1,5 +1,10 @@
-//! Decode and encode errors of the codec core.
+//! The errors of the codec core and of the frame readers and writers, and how each becomes an
+//! [`io::Error`] at the `std::io` edge.
+//!
+//! The `io::ErrorKind` of each, and why, is the table under "Errors" in the
+//! [`codec`](crate::codec#errors) module docs.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io;
 
@@ -19,7 +24,24 @@ pub enum Missing {
 /// Every variant except [`DecodeError::Truncated`] maps to
 /// [`io::ErrorKind::InvalidData`]; `Truncated` maps to [`io::ErrorKind::UnexpectedEof`].
 /// Whether decoding can go on after the error is given by [`DecodeError::is_recoverable`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// After a fatal one, a reader answers every later call with a [`StreamFailed`] holding it.
+///
+/// ```
+/// use pipeframe::codec::{DecodeError, LengthPrefixed, StreamFailed};
+/// use pipeframe::sync::FrameReader;
+///
+/// let mut r = FrameReader::new(&b"\xff\xff\xff\xff"[..], LengthPrefixed::u32_le());
+/// let first = r.read_frame().unwrap_err();
+/// let e = *first.get_ref().unwrap().downcast_ref::<DecodeError>().unwrap();
+/// assert!(matches!(e, DecodeError::FrameTooLong { declared: 0xffff_ffff, .. }));
+///
+/// let again = r.read_frame().unwrap_err();
+/// assert_eq!(again.kind(), first.kind());
+/// let failed = again.get_ref().unwrap().downcast_ref::<StreamFailed>().unwrap();
+/// assert_eq!(failed.error(), e);
+/// assert_eq!(DecodeError::from_io(&again), Some(e));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DecodeError {
     /// A header declared a payload longer than the configured maximum (fatal).
@@ -72,7 +94,7 @@ pub enum DecodeError {
     /// `Content-Length` was not a decimal number, or appeared twice with different values (fatal).
     InvalidContentLength {
         /// The offending value, as text (lossy, at most 32 bytes).
-        value: String,
+        value: HeaderValue,
     },
     /// A netstring length was not `0` or a decimal number without leading zeros (fatal).
     NetstringLength {
@@ -91,6 +113,15 @@ pub enum DecodeError {
         /// Byte offset within the frame of the first invalid byte.
         offset: usize,
     },
+    /// A message in native message mode (SPEC.md §9) was longer than the maximum
+    /// (recoverable: the message was discarded whole, the next read returns the next message).
+    /// No byte codec returns it.
+    MessageTooLong {
+        /// The message's length.
+        len: usize,
+        /// The configured maximum message length.
+        max: usize,
+    },
     /// The stream ended inside a frame (fatal).
     Truncated {
         /// Bytes of the unfinished frame that had arrived.
@@ -103,13 +134,14 @@ pub enum DecodeError {
 impl DecodeError {
     /// Whether decoding may go on after this error.
     ///
-    /// Only an overlong delimited frame (the decoder resyncs at the next delimiter) and invalid
-    /// UTF-8 in text mode (the frame is skipped) are recoverable; every other error leaves the
-    /// stream position unknown, and the decoder must not be called again.
+    /// Only an overlong delimited frame (the decoder resyncs at the next delimiter), invalid
+    /// UTF-8 in text mode (the frame is skipped) and an overlong native message (it was
+    /// discarded) are recoverable; every other error leaves the stream position unknown, and
+    /// the decoder must not be called again.
     pub fn is_recoverable(&self) -> bool {
         matches!(
             self,
-            Self::DelimitedTooLong { .. } | Self::InvalidUtf8 { .. }
+            Self::DelimitedTooLong { .. } | Self::InvalidUtf8 { .. } | Self::MessageTooLong { .. }
         )
     }
 
@@ -119,6 +151,18 @@ impl DecodeError {
             Self::Truncated { .. } => io::ErrorKind::UnexpectedEof,
             _ => io::ErrorKind::InvalidData,
         }
+    }
+
+    /// The decode error inside an `io::Error` from a reader: the error itself on the first
+    /// call, or the one a [`StreamFailed`] repeats on later calls. `None` for other errors
+    /// (I/O errors of the underlying reader).
+    pub fn from_io(e: &io::Error) -> Option<DecodeError> {
+        let inner = e.get_ref()?;
+        inner.downcast_ref::<DecodeError>().copied().or_else(|| {
+            inner
+                .downcast_ref::<StreamFailed>()
+                .map(StreamFailed::error)
+        })
     }
 }
 
@@ -163,6 +207,10 @@ impl fmt::Display for DecodeError {
             Self::InvalidUtf8 { offset } => {
                 write!(f, "frame is not valid UTF-8 at byte offset {offset}")
             }
+            Self::MessageTooLong { len, max } => write!(
+                f,
+                "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded"
+            ),
             Self::Truncated { buffered, missing } => match missing {
                 Missing::Exactly(n) => write!(
                     f,
@@ -189,10 +237,110 @@ impl From<DecodeError> for io::Error {
     }
 }
 
+/// Up to 32 bytes of a header value, kept inline so that [`DecodeError`] stays `Copy`. Longer
+/// values are cut at 32 bytes. It prints (`Debug` and `Display`) as the bytes read as UTF-8,
+/// lossily.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HeaderValue {
+    bytes: [u8; HeaderValue::MAX_LEN],
+    len: u8,
+}
+
+impl HeaderValue {
+    /// How many bytes of a value are kept.
+    pub const MAX_LEN: usize = 32;
+
+    /// The first [`MAX_LEN`](Self::MAX_LEN) bytes of `value`.
+    pub fn new(value: &[u8]) -> Self {
+        let len = value.len().min(Self::MAX_LEN);
+        let mut bytes = [0; Self::MAX_LEN];
+        bytes[..len].copy_from_slice(&value[..len]);
+        HeaderValue {
+            bytes,
+            len: len as u8,
+        }
+    }
+
+    /// The bytes kept.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
+    /// The bytes kept, as UTF-8 text (invalid sequences become U+FFFD).
+    pub fn to_str_lossy(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(self.as_bytes())
+    }
+}
+
+impl fmt::Debug for HeaderValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.to_str_lossy(), f)
+    }
+}
+
+impl fmt::Display for HeaderValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_str_lossy())
+    }
+}
+
+impl PartialEq<str> for HeaderValue {
+    fn eq(&self, other: &str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for HeaderValue {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+/// What a reader returns on every call after a fatal [`DecodeError`]: the stream position is
+/// unknown, so nothing more can be decoded. It holds the first error, and maps to the same
+/// [`io::ErrorKind`]; its message is "stream unusable after an earlier error: " and the first
+/// error's message. [`DecodeError::from_io`] finds the held error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamFailed {
+    error: DecodeError,
+}
+
+impl StreamFailed {
+    /// The answer after `error`.
+    pub fn new(error: DecodeError) -> Self {
+        StreamFailed { error }
+    }
+
+    /// The fatal error that ended the stream.
+    pub fn error(&self) -> DecodeError {
+        self.error
+    }
+}
+
+impl fmt::Display for StreamFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "stream unusable after an earlier error: {}", self.error)
+    }
+}
+
+impl std::error::Error for StreamFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<StreamFailed> for io::Error {
+    fn from(e: StreamFailed) -> Self {
+        io::Error::new(e.error.kind(), e)
+    }
+}
+
 /// Why a payload could not be encoded as a frame. Nothing is written when encoding fails.
 ///
 /// Maps to [`io::ErrorKind::InvalidInput`]: the caller handed over a frame the format cannot carry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Native message mode uses [`FrameTooLong`](Self::FrameTooLong) and
+/// [`EmptyFrame`](Self::EmptyFrame) for messages it cannot send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EncodeError {
     /// The payload is longer than the maximum (configured, or what the prefix width can express).
@@ -240,5 +388,52 @@ impl std::error::Error for EncodeError {}
 impl From<EncodeError> for io::Error {
     fn from(e: EncodeError) -> Self {
         io::Error::new(io::ErrorKind::InvalidInput, e)
+    }
+}
+
+/// Why a frame writer refused a call, other than a refused payload ([`EncodeError`]) or an I/O
+/// error of the underlying writer (returned as it came). Every variant maps to
+/// [`io::ErrorKind::Other`]; the [`codec`](crate::codec#errors) module docs say why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// An earlier write failed or wrote 0 bytes, so part of a frame may be on the wire and the
+    /// peer's view of the stream is unknown: the writer refuses every later call.
+    Poisoned {
+        /// The kind of the error that poisoned the writer (`WriteZero` for a write of 0 bytes).
+        cause: io::ErrorKind,
+    },
+    /// A frame was pushed while a large frame was still being written (`Sink::start_send`
+    /// without `poll_ready` first). Nothing was queued.
+    NotReady,
+    /// The future writing a large borrowed payload was leaked (`mem::forget`) before the frame
+    /// was written: the rest of the frame cannot be sent, and the writer is poisoned.
+    PayloadLost,
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Poisoned { cause } => write!(
+                f,
+                "frame writer unusable after an earlier write error ({cause})"
+            ),
+            Self::NotReady => write!(
+                f,
+                "frame pushed before the previous large frame was written (poll_ready first)"
+            ),
+            Self::PayloadLost => write!(
+                f,
+                "a large frame's write future was leaked before it finished"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+impl From<WriteError> for io::Error {
+    fn from(e: WriteError) -> Self {
+        io::Error::other(e)
     }
 }

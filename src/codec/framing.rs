@@ -66,22 +66,22 @@ pub const FRAMING_NAMES: &[&str] = &[
 
 impl Framing {
     /// Sets the maximum payload length of the inner codec.
-    pub fn max_frame_len(self, max: usize) -> Self {
+    pub fn with_max_frame_len(self, max: usize) -> Self {
         match self {
-            Framing::LengthPrefixed(c) => Framing::LengthPrefixed(c.max_frame_len(max)),
-            Framing::Delimited(c) => Framing::Delimited(c.max_frame_len(max)),
-            Framing::ContentLength(c) => Framing::ContentLength(c.max_frame_len(max)),
-            Framing::Netstring(c) => Framing::Netstring(c.max_frame_len(max)),
+            Framing::LengthPrefixed(c) => Framing::LengthPrefixed(c.with_max_frame_len(max)),
+            Framing::Delimited(c) => Framing::Delimited(c.with_max_frame_len(max)),
+            Framing::ContentLength(c) => Framing::ContentLength(c.with_max_frame_len(max)),
+            Framing::Netstring(c) => Framing::Netstring(c.with_max_frame_len(max)),
         }
     }
 
     /// The maximum payload length of the inner codec.
-    pub fn get_max_frame_len(&self) -> usize {
+    pub fn max_frame_len(&self) -> usize {
         match self {
-            Framing::LengthPrefixed(c) => c.get_max_frame_len(),
-            Framing::Delimited(c) => c.get_max_frame_len(),
-            Framing::ContentLength(c) => c.get_max_frame_len(),
-            Framing::Netstring(c) => c.get_max_frame_len(),
+            Framing::LengthPrefixed(c) => c.max_frame_len(),
+            Framing::Delimited(c) => c.max_frame_len(),
+            Framing::ContentLength(c) => c.max_frame_len(),
+            Framing::Netstring(c) => c.max_frame_len(),
         }
     }
 }

@@ -180,7 +180,7 @@ impl LengthPrefixed {
     }
 
     /// Sets the maximum payload length (default 8 MiB).
-    pub const fn max_frame_len(mut self, max: usize) -> Self {
+    pub const fn with_max_frame_len(mut self, max: usize) -> Self {
         self.max_frame_len = max;
         self
     }
@@ -191,7 +191,7 @@ impl LengthPrefixed {
     }
 
     /// The configured maximum payload length.
-    pub const fn get_max_frame_len(&self) -> usize {
+    pub const fn max_frame_len(&self) -> usize {
         self.max_frame_len
     }
 

@@ -20,6 +20,31 @@
 //! | [`Netstring`] | `N:` payload `,` | §6 |
 //! | [`Framing`] | any of the above, chosen at run time (`"lp32le"`, `"lines"`, ...) | §1 |
 //!
+//! # Errors
+//!
+//! Every error is a small `Copy` type. Readers and writers return `io::Error`s whose inner error
+//! ([`std::io::Error::get_ref`], then `downcast_ref`) is one of these types, never a string:
+//!
+//! | inner error | `io::ErrorKind` | when |
+//! | --- | --- | --- |
+//! | [`DecodeError::Truncated`] | `UnexpectedEof` | the stream ended inside a frame |
+//! | every other [`DecodeError`] | `InvalidData` | the bytes are not a valid frame |
+//! | [`StreamFailed`] | the kind of the [`DecodeError`] it holds | every read after a fatal [`DecodeError`] |
+//! | [`EncodeError`] | `InvalidInput` | the caller handed over a frame the format cannot carry |
+//! | [`WriteError::Poisoned`] | `Other` | every write after a write error |
+//! | [`WriteError::NotReady`] | `Other` | a frame pushed while a large frame is still in flight |
+//! | [`WriteError::PayloadLost`] | `Other` | a large frame's write future was leaked mid-frame |
+//!
+//! [`DecodeError::from_io`] finds the `DecodeError` behind any of the first three rows.
+//!
+//! Why `Other` for a poisoned writer: the refusal is this crate's policy, not an OS condition.
+//! `WouldBlock`, `Interrupted` and `TimedOut` would invite a retry that can never succeed.
+//! `BrokenPipe` says "the reader went away", and programs often treat it as a quiet, normal end
+//! (as `yes | head` does); but the write error that poisoned the writer may have been anything
+//! (`ENOSPC`, a timeout, a write of 0 bytes), and reporting it as a broken pipe would hide it.
+//! The first error is returned as it came; later calls say it again in
+//! [`WriteError::Poisoned::cause`](WriteError::Poisoned).
+//!
 //! # Example
 //!
 //! ```
@@ -50,7 +75,7 @@ mod text;
 
 pub use content_length::{ContentLength, DEFAULT_MAX_HEADER_LEN};
 pub use delimited::Delimited;
-pub use error::{DecodeError, EncodeError, Missing};
+pub use error::{DecodeError, EncodeError, HeaderValue, Missing, StreamFailed, WriteError};
 pub use framing::{FRAMING_NAMES, Framing, ParseFramingError};
 pub use length::{Endian, LengthPrefixed, Prefix, Width};
 pub use netstring::Netstring;

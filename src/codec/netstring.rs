@@ -41,13 +41,13 @@ impl Netstring {
     }
 
     /// Sets the maximum payload length (default 8 MiB).
-    pub const fn max_frame_len(mut self, max: usize) -> Self {
+    pub const fn with_max_frame_len(mut self, max: usize) -> Self {
         self.max_frame_len = max;
         self
     }
 
     /// The configured maximum payload length.
-    pub const fn get_max_frame_len(&self) -> usize {
+    pub const fn max_frame_len(&self) -> usize {
         self.max_frame_len
     }
 
@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn length_overflowing_u64_is_too_long_even_without_a_limit() {
-        let mut ns = Netstring::new().max_frame_len(usize::MAX);
+        let mut ns = Netstring::new().with_max_frame_len(usize::MAX);
         assert_eq!(
             ns.step(b"99999999999999999999:"),
             Err(DecodeError::FrameTooLong {

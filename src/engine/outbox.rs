@@ -1,19 +1,19 @@
-//! Write-side state for the async flavours: the batch buffer plus at most one large frame in
-//! flight, written by whatever `poll_write_vectored` the runtime offers.
+//! Write-side state for every writer: the batch buffer plus at most one large frame in flight,
+//! written by whatever vectored write the flavour offers.
 //!
-//! The blocking writer finishes a large frame inside one call; an async writer may be
-//! interrupted between polls (a `Pending`, a partial write, a dropped future). [`Outbox`] keeps
-//! everything needed to finish the frame later: the batch bytes before it, its [`Parts`], the
-//! payload (as [`Bytes`], never copied into the batch) and how much of header, payload and
-//! trailer is already written. No I/O happens here: the flavours pass a closure that performs
-//! one vectored write.
+//! An async writer may be interrupted between polls (a `Pending`, a partial write, a dropped
+//! future). [`Outbox`] keeps everything needed to finish the frame later: the batch bytes
+//! before it, its [`Parts`], the payload (as [`Bytes`], never copied into the batch) and how
+//! much of header, payload and trailer is already written. The blocking writer uses the same
+//! loop with a write that is always `Ready`, so it finishes a large frame inside one call.
+//! No I/O happens here: the flavours pass a closure that performs one vectored write.
 
 use std::io::{self, IoSlice};
 use std::task::{Poll, ready};
 
 use bytes::Bytes;
 
-use crate::codec::{FrameEncoder, Parts};
+use crate::codec::{FrameEncoder, Parts, WriteError};
 
 use super::{Push, WriteBuf};
 
@@ -53,13 +53,15 @@ pub(crate) struct Outbox<E> {
     buf: WriteBuf<E>,
     direct: Option<Direct>,
     high_water: usize,
-    poisoned: bool,
+    /// Set after a write error: the kind of that error.
+    poisoned: Option<io::ErrorKind>,
 }
 
 /// How far [`Outbox::poll_write_out`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Until {
     /// Until a frame may be pushed: no large frame in flight and the batch under the mark.
+    #[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
     Ready,
     /// Until nothing is buffered.
     Empty,
@@ -72,17 +74,15 @@ impl<E: FrameEncoder> Outbox<E> {
             buf: WriteBuf::new(encoder, high_water),
             direct: None,
             high_water,
-            poisoned: false,
+            poisoned: None,
         }
     }
 
     /// Encodes one owned frame. Call only when [`is_ready`](Self::is_ready).
+    #[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
     pub(crate) fn push(&mut self, payload: Bytes) -> io::Result<()> {
-        self.check()?;
-        if self.direct.is_some() {
-            return Err(io::Error::other(
-                "frame pushed before the previous large frame was written (poll_ready first)",
-            ));
+        if self.poisoned.is_some() || self.direct.is_some() {
+            return Err(self.refusal());
         }
         if let Push::Direct(parts) = self.buf.push(&payload)? {
             self.direct = Some(Direct {
@@ -98,14 +98,22 @@ impl<E: FrameEncoder> Outbox<E> {
     /// Encodes one borrowed frame. `Ok(true)`: the payload is large and was not copied; the
     /// caller must pass it to [`poll_write_out`](Self::poll_write_out) until that completes,
     /// or hand it over with [`own`](Self::own) if it gives up.
+    #[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
     pub(crate) fn push_borrowed(&mut self, payload: &[u8]) -> io::Result<bool> {
-        self.check()?;
-        if self.direct.is_some() {
-            return Err(io::Error::other(
-                "frame pushed before the previous large frame was written (poll_ready first)",
-            ));
+        Ok(matches!(self.push_slice(payload)?, Pushed::Large))
+    }
+
+    /// Encodes one borrowed frame and says what is left to do: nothing, write the full batch,
+    /// or write the large frame (whose payload, not copied, the caller passes to
+    /// [`poll_write_out`](Self::poll_write_out)).
+    #[inline]
+    pub(crate) fn push_slice(&mut self, payload: &[u8]) -> io::Result<Pushed> {
+        if self.poisoned.is_some() || self.direct.is_some() {
+            return Err(self.refusal());
         }
-        match self.buf.push(payload)? {
+        Ok(match self.buf.push(payload)? {
+            Push::Buffered => Pushed::Buffered,
+            Push::Full => Pushed::Full,
             Push::Direct(parts) => {
                 self.direct = Some(Direct {
                     parts,
@@ -113,16 +121,27 @@ impl<E: FrameEncoder> Outbox<E> {
                     payload: None,
                     sent: 0,
                 });
-                Ok(true)
+                Pushed::Large
             }
-            Push::Buffered | Push::Full => Ok(false),
-        }
+        })
     }
+}
+
+/// What [`Outbox::push_slice`] left to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    /// The frame is in the batch, which is under the high-water mark.
+    Buffered,
+    /// The frame is in the batch, which has reached the high-water mark.
+    Full,
+    /// The frame is large and was not copied: it is in flight.
+    Large,
 }
 
 impl<E> Outbox<E> {
     /// Keeps a borrowed large payload whose write future is being dropped: it is copied (only
     /// now, on cancellation) so the frame can still be finished.
+    #[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
     pub(crate) fn own(&mut self, payload: &[u8]) {
         if let Some(d) = &mut self.direct
             && d.payload.is_none()
@@ -150,6 +169,11 @@ impl<E> Outbox<E> {
         self.buf.pending().len() + self.direct.as_ref().map_or(0, |d| d.total() - d.sent)
     }
 
+    /// Whether an earlier write error made the outbox refuse everything.
+    pub(crate) fn is_poisoned(&self) -> bool {
+        self.poisoned.is_some()
+    }
+
     pub(crate) fn encoder(&self) -> &E {
         self.buf.encoder()
     }
@@ -158,11 +182,18 @@ impl<E> Outbox<E> {
         self.buf.encoder_mut()
     }
 
+    /// Why a frame cannot be pushed now: poisoned, or a large frame still in flight.
+    #[cold]
+    fn refusal(&self) -> io::Error {
+        match self.check() {
+            Err(e) => e,
+            Ok(()) => WriteError::NotReady.into(),
+        }
+    }
+
     fn check(&self) -> io::Result<()> {
-        if self.poisoned {
-            return Err(io::Error::other(
-                "frame writer unusable after an earlier write error",
-            ));
+        if let Some(cause) = self.poisoned {
+            return Err(WriteError::Poisoned { cause }.into());
         }
         Ok(())
     }
@@ -193,10 +224,8 @@ impl<E> Outbox<E> {
                     Some(d) => match (d.payload.as_deref(), borrowed) {
                         (Some(p), _) | (None, Some(p)) => d.rest(p),
                         (None, None) => {
-                            self.poisoned = true;
-                            return Poll::Ready(Err(io::Error::other(
-                                "a large frame's write future was leaked before it finished",
-                            )));
+                            self.poisoned = Some(io::ErrorKind::Other);
+                            return Poll::Ready(Err(WriteError::PayloadLost.into()));
                         }
                     },
                 };
@@ -210,7 +239,7 @@ impl<E> Outbox<E> {
             };
             match res {
                 Ok(0) => {
-                    self.poisoned = true;
+                    self.poisoned = Some(io::ErrorKind::WriteZero);
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::WriteZero,
                         "the writer accepted 0 bytes of a frame",
@@ -219,7 +248,7 @@ impl<E> Outbox<E> {
                 Ok(n) => self.advance(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.poisoned = true;
+                    self.poisoned = Some(e.kind());
                     return Poll::Ready(Err(e));
                 }
             }

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::codec::{DecodeError, FrameDecoder};
+use crate::codec::{DecodeError, FrameDecoder, StreamFailed};
 
 /// Reads smaller than this are not worth a syscall: compact or grow first.
 const MIN_READ: usize = 4 * 1024;
@@ -28,8 +28,8 @@ pub(crate) struct ReadBuf<D> {
     end: usize,
     capacity: usize,
     eof: bool,
-    /// Set after a fatal decode error: its kind and text.
-    failed: Option<(io::ErrorKind, String)>,
+    /// Set after a fatal decode error: later calls answer with a `StreamFailed` holding it.
+    failed: Option<DecodeError>,
     /// Bytes consumed since the start of the stream.
     position: u64,
 }
@@ -80,11 +80,8 @@ impl<D: FrameDecoder> ReadBuf<D> {
     /// `Ok(None)`: more bytes are needed, or (after [`set_eof`](Self::set_eof)) the stream
     /// ended cleanly. An error that is not recoverable fails the stream for good.
     pub(crate) fn next_frame(&mut self) -> io::Result<Option<Range<usize>>> {
-        if let Some((kind, msg)) = &self.failed {
-            return Err(io::Error::new(
-                *kind,
-                format!("stream unusable after an earlier error: {msg}"),
-            ));
+        if let Some(e) = self.failed {
+            return Err(StreamFailed::new(e).into());
         }
         loop {
             let data = &self.buf[self.start..self.end];
@@ -111,7 +108,7 @@ impl<D: FrameDecoder> ReadBuf<D> {
 
     fn fail(&mut self, e: DecodeError) -> io::Error {
         if !e.is_recoverable() {
-            self.failed = Some((e.kind(), e.to_string()));
+            self.failed = Some(e);
         }
         e.into()
     }

@@ -159,9 +159,8 @@ impl SeqpacketStream {
         Ok(self)
     }
 
-    /// [`with_max_frame_len`](Self::with_max_frame_len) in place: on failure the limit is
-    /// unchanged and the stream stays usable. (The crate's builders are `with_*`; this stays
-    /// until its callers have moved.)
+    /// [`with_max_frame_len`](Self::with_max_frame_len) in place, for a stream you must keep
+    /// whatever happens: on failure the limit is unchanged and the stream stays usable.
     pub fn set_max_frame_len(&mut self, max: usize) -> io::Result<()> {
         sys::ensure_send_capacity(self.fd.as_fd(), max)?;
         self.max = max;

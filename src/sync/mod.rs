@@ -5,7 +5,7 @@
 //!   split off the read buffer; [`read_frame_ref`](FrameReader::read_frame_ref) borrows the
 //!   frame instead (no refcount per frame); it is also an [`Iterator`].
 //! * [`FrameWriter`]: small frames are batched until [`flush`](FrameWriter::flush) or the
-//!   batch threshold; large payloads go out beside their header in one vectored write.
+//!   high-water mark; large payloads go out beside their header in one vectored write.
 //! * [`FrameStream`]: both over one duplex stream (a socket).
 //!
 //! ```

@@ -13,9 +13,16 @@ use crate::engine::{DEFAULT_BUF, ReadBuf};
 /// source can be retried).
 ///
 /// End of stream: `Ok(None)` when the source ends at a frame boundary;
-/// [`io::ErrorKind::UnexpectedEof`] when it ends inside a frame. After a fatal decode error
-/// (see [`DecodeError::is_recoverable`](crate::codec::DecodeError::is_recoverable)) every later
-/// call fails too.
+/// [`io::ErrorKind::UnexpectedEof`] when it ends inside a frame.
+///
+/// # Errors
+///
+/// A decode error is an `io::Error` whose inner error is the
+/// [`DecodeError`](crate::codec::DecodeError). After a fatal one (see
+/// [`DecodeError::is_recoverable`](crate::codec::DecodeError::is_recoverable)) every later call
+/// fails with the same kind, its inner error a [`StreamFailed`](crate::codec::StreamFailed)
+/// holding that `DecodeError`; [`DecodeError::from_io`](crate::codec::DecodeError::from_io)
+/// finds it either way.
 #[derive(Debug)]
 pub struct FrameReader<R, D> {
     inner: R,

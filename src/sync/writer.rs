@@ -1,12 +1,15 @@
-use std::io::{self, IoSlice, Write};
+use std::io::{self, Write};
+use std::task::Poll;
 
 use crate::codec::FrameEncoder;
-use crate::engine::{DEFAULT_BUF, Push, WriteBuf};
+use crate::engine::{DEFAULT_BUF, Outbox, Pushed, Until};
 
-/// Writes frames to a blocking [`Write`].
+/// Writes frames to a blocking [`Write`], through the same write engine as the async writers
+/// (one write loop, one poisoning rule).
 ///
 /// Frames with payloads under 4 KiB are copied into a batch buffer, written out when it
-/// reaches the batch threshold (64 KiB by default) or on [`flush`](Self::flush). Larger
+/// reaches the high-water mark (64 KiB by default, [`with_high_water`](Self::with_high_water))
+/// or on [`flush`](Self::flush). Larger
 /// payloads are never copied: the batch, the header, the payload and the trailer go out
 /// together in one vectored write (`writev`).
 ///
@@ -18,62 +21,45 @@ use crate::engine::{DEFAULT_BUF, Push, WriteBuf};
 ///
 /// # Errors
 ///
-/// A payload the codec refuses is an [`io::ErrorKind::InvalidInput`] error and nothing is
-/// written. After an I/O error while writing, part of a frame may have been written; the
-/// writer refuses further frames, since the peer's view of the stream is unknown.
+/// A payload the codec refuses is an [`io::ErrorKind::InvalidInput`] error (its inner error
+/// the [`EncodeError`](crate::codec::EncodeError)) and nothing is written. After an I/O error
+/// while writing (returned as it came), part of a frame may have been written; the writer
+/// refuses every later call with [`WriteError::Poisoned`](crate::codec::WriteError::Poisoned),
+/// an [`io::ErrorKind::Other`] naming the first error's kind, since the peer's view of the
+/// stream is unknown.
 #[derive(Debug)]
 pub struct FrameWriter<W: Write, E> {
     inner: Option<W>,
-    engine: WriteBuf<E>,
-    poisoned: bool,
+    outbox: Outbox<E>,
 }
 
 impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
-    /// A writer with a 64 KiB batch threshold.
+    /// A writer with a 64 KiB high-water mark.
     pub fn new(inner: W, encoder: E) -> Self {
-        Self::with_batch(DEFAULT_BUF, inner, encoder)
+        Self::with_high_water(DEFAULT_BUF, inner, encoder)
     }
 
-    /// A writer that writes out its batch once it holds `batch` bytes. `0` writes every frame
-    /// as it comes (one write per frame).
-    pub fn with_batch(batch: usize, inner: W, encoder: E) -> Self {
+    /// A writer that writes out its batch once it holds `high_water` bytes, the same
+    /// threshold as the async writers' high-water mark. `0` writes every frame as it comes
+    /// (one write per frame).
+    pub fn with_high_water(high_water: usize, inner: W, encoder: E) -> Self {
         FrameWriter {
             inner: Some(inner),
-            engine: WriteBuf::new(encoder, batch),
-            poisoned: false,
+            outbox: Outbox::new(encoder, high_water),
         }
-    }
-
-    #[inline]
-    fn check(&self) -> io::Result<()> {
-        if self.poisoned {
-            return Err(io::Error::other(
-                "frame writer unusable after an earlier write error",
-            ));
-        }
-        Ok(())
     }
 
     /// Queues one frame; it is written once the batch fills, or at once if the payload is
-    /// large. Call [`flush`](Self::flush) to send queued frames now.
+    /// large (before this call returns: the payload is never copied). Call
+    /// [`flush`](Self::flush) to send queued frames now.
     pub fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
-        self.check()?;
-        match self.engine.push(payload)? {
-            Push::Buffered => Ok(()),
-            Push::Full => self.write_batch(),
-            Push::Direct(parts) => {
-                let batch = self.engine.pending();
-                let mut slices = [
-                    IoSlice::new(batch),
-                    IoSlice::new(parts.header()),
-                    IoSlice::new(payload),
-                    IoSlice::new(parts.trailer()),
-                ];
-                let inner = self.inner.as_mut().expect("present until finish");
-                let res = write_all_vectored(inner, &mut slices);
-                self.engine.consume(usize::MAX);
-                self.poison_on_err(res)
-            }
+        match self.outbox.push_slice(payload)? {
+            Pushed::Buffered => Ok(()),
+            // The whole batch goes out now, as `write_all` would.
+            Pushed::Full => self.write_out(None),
+            // The batch, then the large frame beside it: the borrowed payload is written
+            // before we return, never copied.
+            Pushed::Large => self.write_out(Some(payload)),
         }
     }
 
@@ -88,26 +74,16 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
         self.flush()
     }
 
-    fn write_batch(&mut self) -> io::Result<()> {
+    /// Writes everything buffered with blocking vectored writes: the engine's write loop
+    /// (partial writes, `Interrupted`, poisoning) with a write that is always ready.
+    fn write_out(&mut self, borrowed: Option<&[u8]>) -> io::Result<()> {
         let inner = self.inner.as_mut().expect("present until finish");
-        let res = inner.write_all(self.engine.pending());
-        self.engine.consume(usize::MAX);
-        self.poison_on_err(res)
-    }
-
-    fn poison_on_err(&mut self, res: io::Result<()>) -> io::Result<()> {
-        if res.is_err() {
-            self.poisoned = true;
-        }
-        res
+        blocking_write_out(&mut self.outbox, inner, borrowed)
     }
 
     /// Writes queued frames and flushes the underlying writer.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.check()?;
-        if !self.engine.pending().is_empty() {
-            self.write_batch()?;
-        }
+        self.write_out(None)?;
         self.inner.as_mut().expect("present until finish").flush()
     }
 
@@ -119,7 +95,12 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
 
     /// Bytes queued and not yet written.
     pub fn buffered(&self) -> usize {
-        self.engine.pending().len()
+        self.outbox.buffered()
+    }
+
+    /// The high-water mark in bytes (see [`with_high_water`](Self::with_high_water)).
+    pub fn high_water(&self) -> usize {
+        self.outbox.high_water()
     }
 
     /// The underlying writer.
@@ -134,38 +115,38 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
 
     /// The encoder.
     pub fn encoder(&self) -> &E {
-        self.engine.encoder()
+        self.outbox.encoder()
     }
 
     /// The encoder, to change its configuration between frames.
     pub fn encoder_mut(&mut self) -> &mut E {
-        self.engine.encoder_mut()
+        self.outbox.encoder_mut()
     }
 }
 
 impl<W: Write, E> Drop for FrameWriter<W, E> {
     fn drop(&mut self) {
-        if let (Some(inner), false) = (self.inner.as_mut(), self.poisoned) {
+        if let Some(inner) = self.inner.as_mut()
+            && !self.outbox.is_poisoned()
+        {
             // Best effort, like BufWriter: `finish` reports errors.
-            let _ = inner.write_all(self.engine.pending());
+            let _ = blocking_write_out(&mut self.outbox, inner, None);
             let _ = inner.flush();
         }
     }
 }
 
-/// `write_all` for a list of slices, with `writev` where the writer supports it.
-pub(crate) fn write_all_vectored<W: Write + ?Sized>(
-    w: &mut W,
-    mut slices: &mut [IoSlice<'_>],
+/// [`Outbox::poll_write_out`] until empty, with blocking `write_vectored` calls.
+fn blocking_write_out<E, W: Write>(
+    outbox: &mut Outbox<E>,
+    inner: &mut W,
+    borrowed: Option<&[u8]>,
 ) -> io::Result<()> {
-    IoSlice::advance_slices(&mut slices, 0);
-    while !slices.is_empty() {
-        match w.write_vectored(slices) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => IoSlice::advance_slices(&mut slices, n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+    match outbox.poll_write_out(Until::Empty, borrowed, |slices| {
+        Poll::Ready(inner.write_vectored(slices))
+    }) {
+        Poll::Ready(res) => res,
+        // The closure above never returns `Pending`.
+        Poll::Pending => unreachable!("a blocking write is always ready"),
     }
-    Ok(())
 }

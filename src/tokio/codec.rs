@@ -18,6 +18,150 @@ fn put_frame<E: FrameEncoder>(codec: &mut E, payload: &[u8], dst: &mut BytesMut)
     Ok(())
 }
 
+/// Any [`FrameDecoder`]/[`FrameEncoder`] as a tokio-util [`Decoder`] and [`Encoder`], so a
+/// codec of your own works in `FramedRead`, `FramedWrite` and `Framed`.
+///
+/// The built-in codecs implement `Decoder`/`Encoder` themselves; `Codec` gives the same
+/// behaviour to any codec: frames are [`Bytes`] split off tokio-util's read buffer without a
+/// copy, `decode_eof` follows SPEC.md (a clean end is `None`, an end inside a frame is the
+/// codec's [`DecodeError::Truncated`](crate::codec::DecodeError::Truncated), an
+/// [`io::ErrorKind::UnexpectedEof`]), and errors are `io::Error`s whose inner error is the
+/// codec's [`DecodeError`](crate::codec::DecodeError) or
+/// [`EncodeError`](crate::codec::EncodeError). Items to encode: [`Bytes`], `&[u8]`, `Vec<u8>`.
+///
+/// `Framed` does its own buffering (tokio-util's), not pipeframe's engine: for borrowed
+/// frames and vectored writes of large payloads use [`AsyncFrameReader`](super::AsyncFrameReader)
+/// and [`AsyncFrameWriter`](super::AsyncFrameWriter), which take any codec too.
+///
+/// ```
+/// use bytes::Bytes;
+/// use futures_lite::StreamExt;
+/// use pipeframe::codec::{DecodeError, EncodeError, FrameDecoder, FrameEncoder, Missing, Parts, Step};
+/// use pipeframe::tokio::Codec;
+/// use tokio_util::codec::Framed;
+/// # use futures_sink::Sink;
+/// # /// `futures::SinkExt::send`, written out (this crate's tests do not depend on `futures`).
+/// # async fn send<S: Sink<Bytes, Error = std::io::Error> + Unpin>(s: &mut S, frame: Bytes) -> std::io::Result<()> {
+/// #     use std::{future::poll_fn, pin::Pin};
+/// #     poll_fn(|cx| Pin::new(&mut *s).poll_ready(cx)).await?;
+/// #     Pin::new(&mut *s).start_send(frame)?;
+/// #     poll_fn(|cx| Pin::new(&mut *s).poll_flush(cx)).await
+/// # }
+///
+/// /// A codec of our own: a 1-byte length, then that many bytes.
+/// #[derive(Debug, Default)]
+/// struct Tiny;
+///
+/// impl FrameDecoder for Tiny {
+///     fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+///         match buf.first() {
+///             Some(&n) if buf.len() > n as usize => Ok(Step::frame(1 + n as usize, 1..1 + n as usize)),
+///             _ => Ok(Step::NEED_MORE),
+///         }
+///     }
+///     fn step_eof(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+///         let step = self.step(buf)?;
+///         match buf.first() {
+///             Some(&n) if step == Step::NEED_MORE => Err(DecodeError::Truncated {
+///                 buffered: buf.len(),
+///                 missing: Missing::Exactly((1 + n as usize - buf.len()) as u64),
+///             }),
+///             _ => Ok(step), // a frame, or the clean end
+///         }
+///     }
+///     fn reset(&mut self) {}
+/// }
+///
+/// impl FrameEncoder for Tiny {
+///     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
+///         let len = payload.len();
+///         let n = u8::try_from(len).map_err(|_| EncodeError::FrameTooLong { len, max: 255 })?;
+///         Ok(Parts::new(&[n], &[]))
+///     }
+/// }
+///
+/// futures_lite::future::block_on(async {
+///     let (a, b) = tokio::io::duplex(64);
+///     let mut a = Framed::new(a, Codec::new(Tiny));
+///     let mut b = Framed::new(b, Codec::new(Tiny));
+///     send(&mut a, Bytes::from_static(b"hi")).await?; // futures::SinkExt::send
+///     assert_eq!(b.next().await.unwrap()?, &b"hi"[..]);
+///     send(&mut b, Bytes::from_static(b"hello")).await?;
+///     assert_eq!(a.next().await.unwrap()?, &b"hello"[..]);
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Codec<C> {
+    inner: C,
+}
+
+impl<C> Codec<C> {
+    /// `codec` as a tokio-util codec.
+    pub fn new(codec: C) -> Self {
+        Codec { inner: codec }
+    }
+
+    /// The codec.
+    pub fn get_ref(&self) -> &C {
+        &self.inner
+    }
+
+    /// The codec, to change its configuration between frames.
+    pub fn get_mut(&mut self) -> &mut C {
+        &mut self.inner
+    }
+
+    /// The codec.
+    pub fn into_inner(self) -> C {
+        self.inner
+    }
+}
+
+impl<C> From<C> for Codec<C> {
+    fn from(codec: C) -> Self {
+        Codec::new(codec)
+    }
+}
+
+impl<C: FrameDecoder> Decoder for Codec<C> {
+    type Item = Bytes;
+    type Error = io::Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<Bytes>> {
+        self.inner.decode_frame(src).map_err(Into::into)
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> io::Result<Option<Bytes>> {
+        self.inner.decode_frame_eof(src).map_err(Into::into)
+    }
+}
+
+impl<C: FrameEncoder> Encoder<Bytes> for Codec<C> {
+    type Error = io::Error;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> io::Result<()> {
+        put_frame(&mut self.inner, &item, dst)
+    }
+}
+
+impl<C: FrameEncoder> Encoder<&[u8]> for Codec<C> {
+    type Error = io::Error;
+
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> io::Result<()> {
+        put_frame(&mut self.inner, item, dst)
+    }
+}
+
+impl<C: FrameEncoder> Encoder<Vec<u8>> for Codec<C> {
+    type Error = io::Error;
+
+    fn encode(&mut self, item: Vec<u8>, dst: &mut BytesMut) -> io::Result<()> {
+        put_frame(&mut self.inner, &item, dst)
+    }
+}
+
 macro_rules! tokio_codec {
     ($($codec:ty),* $(,)?) => {$(
         /// Frames out of a tokio-util read buffer, by the codec core (SPEC.md rules). At EOF,

@@ -61,7 +61,7 @@
 
 mod codec;
 
-pub use codec::Text;
+pub use codec::{Codec, Text};
 
 /// Reads frames from a tokio [`AsyncRead`](::tokio::io::AsyncRead): the runtime-generic
 /// [`rt::AsyncFrameReader`](crate::rt::AsyncFrameReader) on tokio. See its docs.

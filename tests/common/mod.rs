@@ -183,7 +183,10 @@ pub fn all_configs() -> Vec<(String, Framing)> {
         let f: Framing = name.parse().expect("listed names parse");
         out.push((name.to_string(), f.clone()));
         for max in [0usize, 1, 5, 17] {
-            out.push((format!("{name} max {max}"), f.clone().max_frame_len(max)));
+            out.push((
+                format!("{name} max {max}"),
+                f.clone().with_max_frame_len(max),
+            ));
         }
     }
     let lps = [
@@ -201,7 +204,7 @@ pub fn all_configs() -> Vec<(String, Framing)> {
     for (name, c) in lps {
         let c = c.length_includes_header(true);
         out.push((format!("{name} incl"), c.into()));
-        out.push((format!("{name} incl max 5"), c.max_frame_len(5).into()));
+        out.push((format!("{name} incl max 5"), c.with_max_frame_len(5).into()));
     }
     out.push((
         "lines unterminated at eof".into(),
@@ -212,22 +215,22 @@ pub fn all_configs() -> Vec<(String, Framing)> {
     out.push((
         "delimiter | max 5".into(),
         pipeframe::codec::Delimited::new(b'|')
-            .max_frame_len(5)
+            .with_max_frame_len(5)
             .into(),
     ));
     out.push((
         "lsp header max 30".into(),
         pipeframe::codec::ContentLength::new()
-            .max_header_len(30)
+            .with_max_header_len(30)
             .into(),
     ));
     out.push((
         "lines unlimited".into(),
-        Framing::from(pipeframe::codec::Delimited::lines()).max_frame_len(usize::MAX),
+        Framing::from(pipeframe::codec::Delimited::lines()).with_max_frame_len(usize::MAX),
     ));
     out.push((
         "lp32le unlimited".into(),
-        Framing::from(L::u32_le()).max_frame_len(usize::MAX),
+        Framing::from(L::u32_le()).with_max_frame_len(usize::MAX),
     ));
     out
 }
