@@ -11,6 +11,9 @@
 # variables only matter to `cargo ... --target x86_64-pc-windows-gnu`, and a runner setting in a
 # config file would point every developer's Windows-target runs (including real Windows hosts)
 # at a Wine path that does not exist there.
+# Strict mode while it runs (a failure stops the caller too, which is what CI wants); the
+# caller's own shell options come back at the end.
+_pf_opts="$(set +o)"
 set -euo pipefail
 _pf_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -55,4 +58,5 @@ if [ ! -f "$_pf_dll" ] || [ "$_pf_src" -nt "$_pf_dll" ]; then
 fi
 
 echo "windows target: runner $CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER, prefix $WINEPREFIX, $("$_pf_wine" --version)"
-unset _pf_root _pf_need _pf_sudo _pf_wine _pf_dll _pf_src
+eval "$_pf_opts"
+unset _pf_root _pf_need _pf_sudo _pf_wine _pf_dll _pf_src _pf_opts

@@ -57,10 +57,7 @@ pub(crate) enum Direction {
 
 /// An anonymous pipe for one child: `(parent's end, child's end)`, both non-inheritable.
 /// `size` is the suggested buffer size (0: the system's default).
-pub(crate) fn pipe_for_child(
-    dir: Direction,
-    size: u32,
-) -> io::Result<(OwnedHandle, OwnedHandle)> {
+pub(crate) fn pipe_for_child(dir: Direction, size: u32) -> io::Result<(OwnedHandle, OwnedHandle)> {
     let (mut r, mut w): (HANDLE, HANDLE) = (ptr::null_mut(), ptr::null_mut());
     let sa = SECURITY_ATTRIBUTES {
         nLength: size_of::<SECURITY_ATTRIBUTES>() as u32,
@@ -136,12 +133,19 @@ pub(crate) fn parse_handle_str(s: &str) -> io::Result<isize> {
     let bad = || {
         io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("{s:?} is not a pipe handle (expected a decimal number, as .NET's GetClientHandleAsString() writes it)"),
+            format!(
+                "{s:?} is not a pipe handle (expected a decimal number, as .NET's GetClientHandleAsString() writes it)"
+            ),
         )
     };
     let t = s.trim();
     let digits = t.strip_prefix('+').unwrap_or(t);
-    if digits.is_empty() || !digits.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty()
+        || !digits
+            .trim_start_matches('-')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     let v: i64 = digits.parse().map_err(|_| bad())?;
@@ -174,7 +178,8 @@ fn end_of(h: HANDLE) -> Option<(bool, bool)> {
 /// wrong: not a number, not open, not a pipe, the other end, already adopted.
 pub(crate) fn adopt_handle_str(s: &str, expect_read: bool) -> io::Result<OwnedHandle> {
     let v = parse_handle_str(s)?;
-    let invalid = |why: String| io::Error::new(io::ErrorKind::InvalidInput, format!("handle {v}: {why}"));
+    let invalid =
+        |why: String| io::Error::new(io::ErrorKind::InvalidInput, format!("handle {v}: {why}"));
     let mut adopted = ADOPTED.lock().unwrap_or_else(|e| e.into_inner());
     let adopted = adopted.get_or_insert_with(HashSet::new);
     if adopted.contains(&v) {

@@ -42,7 +42,9 @@ pub(crate) fn pipe_path(name: &str) -> io::Result<String> {
     }
     let path = format!("{PREFIX}{bare}");
     if path.encode_utf16().count() > MAX_PATH_UNITS {
-        return Err(invalid("is too long (a pipe path has at most 256 characters)"));
+        return Err(invalid(
+            "is too long (a pipe path has at most 256 characters)",
+        ));
     }
     Ok(path)
 }

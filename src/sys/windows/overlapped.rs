@@ -41,15 +41,15 @@ use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
 use windows_sys::Win32::Foundation::{
-    ERROR_BROKEN_PIPE, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, ERROR_MORE_DATA,
+    ERROR_BROKEN_PIPE, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, ERROR_MORE_DATA, ERROR_NO_DATA,
     ERROR_PIPE_CONNECTED, FALSE, HANDLE, INVALID_HANDLE_VALUE, TRUE,
 };
 use windows_sys::Win32::Storage::FileSystem::{ReadFile, WriteFile};
 use windows_sys::Win32::System::IO::{CancelIoEx, GetOverlappedResult, OVERLAPPED};
 use windows_sys::Win32::System::Pipes::{ConnectNamedPipe, PeekNamedPipe};
 use windows_sys::Win32::System::Threading::{
-    CreateEventW, INFINITE, RegisterWaitForSingleObject, UnregisterWaitEx,
-    WT_EXECUTEINWAITTHREAD, WT_EXECUTEONLYONCE,
+    CreateEventW, INFINITE, RegisterWaitForSingleObject, UnregisterWaitEx, WT_EXECUTEINWAITTHREAD,
+    WT_EXECUTEONLYONCE,
 };
 
 use super::pipe::{Assembler, PipeHandle, Read, Step};
@@ -76,7 +76,11 @@ unsafe extern "system" fn on_signal(ctx: *mut c_void, _timed_out: bool) {
     // SAFETY: `ctx` is the `Shared` of the slot that registered this wait; the slot
     // unregisters (and waits for this callback to finish) before the `Shared` is freed.
     let shared = unsafe { &*(ctx as *const Shared) };
-    let waker = shared.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let waker = shared
+        .waker
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
     if let Some(w) = waker {
         w.wake();
     }
@@ -207,9 +211,7 @@ impl Op {
         let mut n = 0u32;
         // SAFETY: `ov` belongs to the operation started on `h`; GetOverlappedResult only
         // reads it (and waits on its event when `wait`).
-        let ok = unsafe {
-            GetOverlappedResult(raw(h), self.shared.ov.get(), &mut n, wait.into())
-        };
+        let ok = unsafe { GetOverlappedResult(raw(h), self.shared.ov.get(), &mut n, wait.into()) };
         if ok != 0 {
             return Some(Ok((n as usize, false)));
         }
@@ -331,7 +333,10 @@ impl AsyncPipe {
         if !p.is_overlapped() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("{}: async use needs a handle opened with FILE_FLAG_OVERLAPPED", p.label()),
+                format!(
+                    "{}: async use needs a handle opened with FILE_FLAG_OVERLAPPED",
+                    p.label()
+                ),
             ));
         }
         let label = p.label().to_owned();
@@ -361,7 +366,9 @@ impl AsyncPipe {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok((n, false))) => Poll::Ready(Ok(Read::Done(n))),
             Poll::Ready(Ok((n, true))) => Poll::Ready(Ok(Read::More(n))),
-            Poll::Ready(Err(e)) if code(&e) == Some(ERROR_BROKEN_PIPE) => Poll::Ready(Ok(Read::Eof)),
+            Poll::Ready(Err(e)) if code(&e) == Some(ERROR_BROKEN_PIPE) => {
+                Poll::Ready(Ok(Read::Eof))
+            }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
         }
     }
@@ -375,7 +382,11 @@ impl AsyncPipe {
     }
 
     /// Reads bytes; `Ok(0)` is end of stream. Cancellation safe.
-    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>, out: &mut [u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         if out.is_empty() {
             return Poll::Ready(Ok(0));
         }
@@ -402,7 +413,14 @@ impl AsyncPipe {
         let mut left = 0u32;
         // SAFETY: no buffer is passed (length 0); `left` is a valid out pointer.
         let ok = unsafe {
-            PeekNamedPipe(raw(&self.h), ptr::null_mut(), 0, ptr::null_mut(), ptr::null_mut(), &mut left)
+            PeekNamedPipe(
+                raw(&self.h),
+                ptr::null_mut(),
+                0,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                &mut left,
+            )
         };
         (ok != 0).then_some(left as usize)
     }
@@ -486,7 +504,11 @@ impl AsyncPipe {
 
     /// Writes bytes: waits for the previous write, then hands up to 1 MiB of `data` to the
     /// system and returns how much. Its outcome comes with the next write or flush.
-    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
         std::task::ready!(self.poll_flush(cx))?;
         let n = data.len().min(MAX_WRITE);
         self.start_write(&data[..n])?;
@@ -495,7 +517,11 @@ impl AsyncPipe {
 
     /// Writes `msg` as one message (one `WriteFile` of all of it), after the previous write
     /// finished. Its outcome comes with the next write or flush.
-    pub(crate) fn poll_write_message(&mut self, cx: &mut Context<'_>, msg: &[u8]) -> Poll<io::Result<()>> {
+    pub(crate) fn poll_write_message(
+        &mut self,
+        cx: &mut Context<'_>,
+        msg: &[u8],
+    ) -> Poll<io::Result<()>> {
         std::task::ready!(self.poll_flush(cx))?;
         self.start_write(msg)?;
         Poll::Ready(Ok(()))
@@ -574,17 +600,28 @@ impl AsyncServer {
     /// Waits for the next client. Cancellation safe: a connect in progress stays with the
     /// server and the next poll continues it.
     pub(crate) fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<AsyncPipe>> {
-        if !self.op.in_flight() {
-            let started = self
-                .op
-                .start(self.server.pending(), Start::Connect)
-                .map_err(|e| super::with_context(e, format!("waiting for a client on {}", self.server.path())))?;
-            if !started {
-                return Poll::Ready(self.server.rotate().and_then(AsyncPipe::new));
+        let ctx =
+            |e| super::with_context(e, format!("waiting for a client on {}", self.server.path()));
+        loop {
+            if !self.op.in_flight() {
+                match self.op.start(self.server.pending(), Start::Connect) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) if code(&e) == Some(ERROR_NO_DATA) => {
+                        super::server::disconnect(self.server.pending(), self.server.path())?;
+                        continue;
+                    }
+                    Err(e) => return Poll::Ready(Err(ctx(e))),
+                }
+            }
+            match std::task::ready!(self.op.poll(cx, self.server.pending())) {
+                Ok(_) => break,
+                Err(e) if code(&e) == Some(ERROR_NO_DATA) => {
+                    super::server::disconnect(self.server.pending(), self.server.path())?;
+                }
+                Err(e) => return Poll::Ready(Err(ctx(e))),
             }
         }
-        std::task::ready!(self.op.poll(cx, self.server.pending()))
-            .map_err(|e| super::with_context(e, format!("waiting for a client on {}", self.server.path())))?;
         Poll::Ready(self.server.rotate().and_then(AsyncPipe::new))
     }
 

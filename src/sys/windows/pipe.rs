@@ -174,11 +174,7 @@ impl PipeHandle {
         if n != msg.len() {
             return Err(io::Error::new(
                 io::ErrorKind::WriteZero,
-                format!(
-                    "{}: wrote {n} of a {}-byte message",
-                    self.label,
-                    msg.len()
-                ),
+                format!("{}: wrote {n} of a {}-byte message", self.label, msg.len()),
             ));
         }
         Ok(())
@@ -265,7 +261,10 @@ impl PipeHandle {
         let mut pid = 0u32;
         // SAFETY: `h` is an open handle and `pid` a valid out pointer.
         if unsafe { GetNamedPipeClientProcessId(raw(&self.h), &mut pid) } == 0 {
-            return Err(last_error(format!("{}: GetNamedPipeClientProcessId", self.label)));
+            return Err(last_error(format!(
+                "{}: GetNamedPipeClientProcessId",
+                self.label
+            )));
         }
         Ok(pid)
     }
@@ -275,7 +274,10 @@ impl PipeHandle {
         let mut pid = 0u32;
         // SAFETY: `h` is an open handle and `pid` a valid out pointer.
         if unsafe { GetNamedPipeServerProcessId(raw(&self.h), &mut pid) } == 0 {
-            return Err(last_error(format!("{}: GetNamedPipeServerProcessId", self.label)));
+            return Err(last_error(format!(
+                "{}: GetNamedPipeServerProcessId",
+                self.label
+            )));
         }
         Ok(pid)
     }

@@ -15,12 +15,13 @@ use std::ptr;
 
 use windows_sys::Win32::Foundation::{HANDLE, LocalFree};
 use windows_sys::Win32::Security::Authorization::{
-    ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW,
-    GetSecurityInfo, SDDL_REVISION_1, SE_KERNEL_OBJECT,
+    ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, GetSecurityInfo,
+    SDDL_REVISION_1, SE_KERNEL_OBJECT,
 };
 use windows_sys::Win32::Security::{
-    GetLengthSid, GetTokenInformation, IsValidSid, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR,
-    PSID, TOKEN_INFORMATION_CLASS, TOKEN_OWNER, TOKEN_QUERY, TOKEN_USER, TokenOwner, TokenUser,
+    GetLengthSid, GetTokenInformation, IsValidSid, OWNER_SECURITY_INFORMATION,
+    PSECURITY_DESCRIPTOR, PSID, TOKEN_INFORMATION_CLASS, TOKEN_OWNER, TOKEN_QUERY, TOKEN_USER,
+    TokenOwner, TokenUser,
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
@@ -122,7 +123,13 @@ fn token_sid(class: TOKEN_INFORMATION_CLASS) -> io::Result<Sid> {
     let size = (buf.len() * 8) as u32;
     // SAFETY: `buf` is writable for `size` bytes and 8-byte aligned.
     let ok = unsafe {
-        GetTokenInformation(raw(&token), class, buf.as_mut_ptr().cast(), size, &mut needed)
+        GetTokenInformation(
+            raw(&token),
+            class,
+            buf.as_mut_ptr().cast(),
+            size,
+            &mut needed,
+        )
     };
     if ok == 0 {
         return Err(last_error("GetTokenInformation"));
@@ -306,7 +313,10 @@ mod tests {
     fn default_descriptor_grants_only_the_current_user() {
         let user = current_user().unwrap().to_sddl().unwrap();
         let sd = SecurityDescriptor::current_user_only().unwrap();
-        assert!(sd.sddl().ends_with(&format!("D:P(A;;GA;;;{user})")), "{sd:?}");
+        assert!(
+            sd.sddl().ends_with(&format!("D:P(A;;GA;;;{user})")),
+            "{sd:?}"
+        );
         assert!(!sd.as_ptr().is_null());
     }
 

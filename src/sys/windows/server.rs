@@ -12,7 +12,7 @@ use std::os::windows::io::OwnedHandle;
 use std::ptr;
 
 use windows_sys::Win32::Foundation::{
-    ERROR_ACCESS_DENIED, ERROR_IO_PENDING, ERROR_PIPE_CONNECTED, FALSE, TRUE,
+    ERROR_ACCESS_DENIED, ERROR_IO_PENDING, ERROR_NO_DATA, ERROR_PIPE_CONNECTED, FALSE, TRUE,
 };
 use windows_sys::Win32::Security::SECURITY_ATTRIBUTES;
 use windows_sys::Win32::Storage::FileSystem::{
@@ -21,9 +21,9 @@ use windows_sys::Win32::Storage::FileSystem::{
 };
 use windows_sys::Win32::System::IO::{GetOverlappedResult, OVERLAPPED};
 use windows_sys::Win32::System::Pipes::{
-    ConnectNamedPipe, CreateNamedPipeW, PIPE_READMODE_BYTE, PIPE_READMODE_MESSAGE,
-    PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE, PIPE_TYPE_MESSAGE, PIPE_UNLIMITED_INSTANCES,
-    PIPE_WAIT,
+    ConnectNamedPipe, CreateNamedPipeW, DisconnectNamedPipe, PIPE_READMODE_BYTE,
+    PIPE_READMODE_MESSAGE, PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE, PIPE_TYPE_MESSAGE,
+    PIPE_UNLIMITED_INSTANCES, PIPE_WAIT,
 };
 use windows_sys::Win32::System::Threading::CreateEventW;
 
@@ -162,8 +162,30 @@ pub(crate) fn create_instance(
 
 /// Waits for a client on the unconnected instance `h` (`ConnectNamedPipe`). A client that
 /// connected between `CreateNamedPipeW` and this call (`ERROR_PIPE_CONNECTED`) counts as
-/// connected.
+/// connected. A client that connected and already closed again (`ERROR_NO_DATA`: it sent
+/// nothing, or gave up, e.g. a `current_user_only` check that refused us) is dropped
+/// (`DisconnectNamedPipe`) and the instance waits for the next one.
 pub(crate) fn connect_blocking(h: &OwnedHandle, overlapped: bool, path: &str) -> io::Result<()> {
+    loop {
+        match connect_once(h, overlapped) {
+            Err(e) if code(&e) == Some(ERROR_NO_DATA) => disconnect(h, path)?,
+            Err(e) => return Err(with_context(e, format!("waiting for a client on {path}"))),
+            Ok(()) => return Ok(()),
+        }
+    }
+}
+
+/// `DisconnectNamedPipe` on a server instance.
+pub(crate) fn disconnect(h: &OwnedHandle, path: &str) -> io::Result<()> {
+    // SAFETY: `h` is an open pipe handle.
+    if unsafe { DisconnectNamedPipe(raw(h)) } == 0 {
+        return Err(last_error(format!("{path}: DisconnectNamedPipe")));
+    }
+    Ok(())
+}
+
+/// One `ConnectNamedPipe`, errors with their OS codes.
+fn connect_once(h: &OwnedHandle, overlapped: bool) -> io::Result<()> {
     if !overlapped {
         // SAFETY: `h` is an open synchronous pipe handle; no OVERLAPPED.
         if unsafe { ConnectNamedPipe(raw(h), ptr::null_mut()) } != 0 {
@@ -172,7 +194,7 @@ pub(crate) fn connect_blocking(h: &OwnedHandle, overlapped: bool, path: &str) ->
         let e = io::Error::last_os_error();
         return match code(&e) {
             Some(ERROR_PIPE_CONNECTED) => Ok(()),
-            _ => Err(with_context(e, format!("waiting for a client on {path}"))),
+            _ => Err(e),
         };
     }
     // SAFETY: a new unnamed manual-reset event, non-signalled.
@@ -189,13 +211,13 @@ pub(crate) fn connect_blocking(h: &OwnedHandle, overlapped: bool, path: &str) ->
         match code(&e) {
             Some(ERROR_PIPE_CONNECTED) => return Ok(()),
             Some(ERROR_IO_PENDING) => {}
-            _ => return Err(with_context(e, format!("waiting for a client on {path}"))),
+            _ => return Err(e),
         }
     }
     let mut n = 0u32;
     // SAFETY: `ov` belongs to the connect just started on `h`; bWait returns after it ends.
     if unsafe { GetOverlappedResult(raw(h), &ov, &mut n, TRUE) } == 0 {
-        return Err(last_error(format!("waiting for a client on {path}")));
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }
@@ -245,7 +267,11 @@ impl Server {
     pub(crate) fn rotate(&mut self) -> io::Result<PipeHandle> {
         let next = create_instance(&self.path, &self.opts, &self.sd, false)?;
         let connected = std::mem::replace(&mut self.pending, next);
-        Ok(PipeHandle::new(connected, self.opts.overlapped, self.path.clone()))
+        Ok(PipeHandle::new(
+            connected,
+            self.opts.overlapped,
+            self.path.clone(),
+        ))
     }
 
     /// Waits for the next client and returns its connected instance.

@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use windows_sys::Win32::Foundation::{CloseHandle, GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE_VALUE};
+use windows_sys::Win32::Foundation::{
+    CloseHandle, GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE_VALUE,
+};
 use windows_sys::Win32::Storage::FileSystem::{CreateFileW, OPEN_EXISTING, ReadFile, WriteFile};
 use windows_sys::Win32::System::Pipes::{PIPE_READMODE_MESSAGE, SetNamedPipeHandleState};
 
@@ -24,7 +26,11 @@ use super::wide;
 /// A pipe name no other test (or test run) uses.
 fn unique(tag: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
-    format!("pipeframe-test-{}-{tag}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "pipeframe-test-{}-{tag}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 const LONG: Duration = Duration::from_secs(20);
@@ -45,7 +51,9 @@ fn message_client() -> ClientOptions {
 
 /// A message whose bytes say where they are, so a split or a shift shows.
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 #[test]
@@ -99,7 +107,10 @@ fn messages_arrive_whole_whatever_their_size() {
     for (i, &len) in sizes.iter().enumerate() {
         let m = s.read_message(2 << 20).unwrap().expect("a message");
         assert_eq!(m.len(), len);
-        assert!(m == pattern(len, i as u8), "message {i} of {len} bytes differs");
+        assert!(
+            m == pattern(len, i as u8),
+            "message {i} of {len} bytes differs"
+        );
     }
     drop(writer.join().unwrap());
     assert_eq!(s.read_message(2 << 20).unwrap(), None);
@@ -154,8 +165,15 @@ fn raw_win32_peer_messages_arrive_whole_both_ways() {
         let h = loop {
             // SAFETY: `wpath` is NUL-terminated; a plain open of an existing pipe.
             let h = unsafe {
-                CreateFileW(wpath.as_ptr(), GENERIC_READ | GENERIC_WRITE, 0, std::ptr::null(),
-                    OPEN_EXISTING, 0, std::ptr::null_mut())
+                CreateFileW(
+                    wpath.as_ptr(),
+                    GENERIC_READ | GENERIC_WRITE,
+                    0,
+                    std::ptr::null(),
+                    OPEN_EXISTING,
+                    0,
+                    std::ptr::null_mut(),
+                )
             };
             if h != INVALID_HANDLE_VALUE {
                 break h;
@@ -164,7 +182,10 @@ fn raw_win32_peer_messages_arrive_whole_both_ways() {
         };
         let mode = PIPE_READMODE_MESSAGE;
         // SAFETY: `h` is the open client handle; `mode` lives for the call.
-        assert_ne!(unsafe { SetNamedPipeHandleState(h, &mode, std::ptr::null(), std::ptr::null()) }, 0);
+        assert_ne!(
+            unsafe { SetNamedPipeHandleState(h, &mode, std::ptr::null(), std::ptr::null()) },
+            0
+        );
         for (len, seed) in [(10_000usize, 7u8), (100_000, 8)] {
             let m = pattern(len, seed);
             let mut n = 0u32;
@@ -178,7 +199,15 @@ fn raw_win32_peer_messages_arrive_whole_both_ways() {
         for _ in 0..3 {
             let mut n = 0u32;
             // SAFETY: `buf` is writable for its length; synchronous handle.
-            let ok = unsafe { ReadFile(h, buf.as_mut_ptr(), buf.len() as u32, &mut n, std::ptr::null_mut()) };
+            let ok = unsafe {
+                ReadFile(
+                    h,
+                    buf.as_mut_ptr(),
+                    buf.len() as u32,
+                    &mut n,
+                    std::ptr::null_mut(),
+                )
+            };
             assert_ne!(ok, 0, "raw ReadFile: {}", io::Error::last_os_error());
             got.push(buf[..n as usize].to_vec());
         }
@@ -208,7 +237,8 @@ fn raw_win32_peer_messages_arrive_whole_both_ways() {
 #[test]
 fn connect_times_out_naming_the_pipe() {
     let name = unique("nobody");
-    let e = client::connect(&name, &ClientOptions::default(), Duration::from_millis(100)).unwrap_err();
+    let e =
+        client::connect(&name, &ClientOptions::default(), Duration::from_millis(100)).unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::TimedOut);
     assert!(e.to_string().contains(&name), "{e}");
     assert!(e.to_string().contains("no server"), "{e}");
@@ -239,11 +269,18 @@ fn busy_server_times_out_then_admits_a_waiting_client() {
         ..message_opts()
     };
     let sd = opts.descriptor().unwrap();
-    let inst = PipeHandle::new(create_instance(&path, &opts, &sd, true).unwrap(), false, path.clone());
+    let inst = PipeHandle::new(
+        create_instance(&path, &opts, &sd, true).unwrap(),
+        false,
+        path.clone(),
+    );
     let first = client::connect(&name, &message_client(), LONG).unwrap();
     super::server::connect_blocking(inst.handle(), false, &path).unwrap();
     // The only instance is taken: a second client is told so.
-    assert!(matches!(client::try_open(&path, &message_client()).unwrap(), Open::Busy));
+    assert!(matches!(
+        client::try_open(&path, &message_client()).unwrap(),
+        Open::Busy
+    ));
     let e = client::connect(&name, &message_client(), Duration::from_millis(100)).unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::TimedOut);
     assert!(e.to_string().contains("busy"), "{e}");
@@ -495,7 +532,9 @@ fn async_client_and_byte_mode() {
         let w = async {
             let mut off = 0;
             while off < data.len() {
-                off += std::future::poll_fn(|cx| c.poll_write(cx, &data[off..])).await.unwrap();
+                off += std::future::poll_fn(|cx| c.poll_write(cx, &data[off..]))
+                    .await
+                    .unwrap();
             }
             std::future::poll_fn(|cx| c.poll_flush(cx)).await.unwrap();
             drop(c);
@@ -504,7 +543,9 @@ fn async_client_and_byte_mode() {
             let mut got = Vec::new();
             let mut buf = vec![0u8; 7000];
             loop {
-                let n = std::future::poll_fn(|cx| s.poll_read(cx, &mut buf)).await.unwrap();
+                let n = std::future::poll_fn(|cx| s.poll_read(cx, &mut buf))
+                    .await
+                    .unwrap();
                 if n == 0 {
                     break got;
                 }
@@ -542,11 +583,96 @@ fn async_core_runs_under_tokio_and_smol() {
             (a, b)
         };
         let (a, b) = if rt == "tokio" {
-            tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(work)
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap()
+                .block_on(work)
         } else {
             smol::block_on(work)
         };
         assert!(a == pattern(10_000, 1) && b == pattern(100_000, 2), "{rt}");
         assert_eq!(peer.join().unwrap(), b"done", "{rt}");
     }
+}
+
+/// What the reassembly relies on, checked on the system itself: a message longer than the
+/// read buffer comes as `ERROR_MORE_DATA` with the buffer full, `PeekNamedPipe` says how much
+/// of it is left, and the next read returns the rest (Windows does this; so does Wine 8).
+#[test]
+fn system_reports_more_data_and_the_rest_of_the_message() {
+    use super::pipe::Read as R;
+    let name = unique("more-data");
+    let mut server = Server::bind(&name, message_opts()).unwrap();
+    let c = client::connect(&name, &message_client(), LONG).unwrap();
+    let s = server.accept().unwrap();
+    c.write_message(&pattern(10_000, 4)).unwrap();
+    let mut buf = vec![0u8; 4096];
+    assert_eq!(s.read_once(&mut buf).unwrap(), R::More(4096));
+    assert_eq!(s.left_this_message(), Some(10_000 - 4096));
+    let mut rest = vec![0u8; 10_000];
+    assert_eq!(s.read_once(&mut rest).unwrap(), R::Done(10_000 - 4096));
+    buf.extend_from_slice(&rest[..10_000 - 4096]);
+    assert!(buf == pattern(10_000, 4));
+}
+
+#[test]
+fn owner_named_in_the_sddl_owns_the_pipe() {
+    let user = super::security::current_user().unwrap();
+    let name = unique("owner-sddl");
+    let opts = ServerOptions {
+        security: Security::Sddl(format!("O:{}D:P(A;;GA;;;WD)", user.to_sddl().unwrap())),
+        ..message_opts()
+    };
+    let _server = Server::bind(&name, opts).unwrap();
+    let c = client::connect(&name, &message_client(), LONG).unwrap();
+    assert_eq!(super::security::owner_of(c.handle()).unwrap(), user);
+}
+
+/// On real Windows, making a pipe owned by LocalSystem needs SeRestorePrivilege (run
+/// elevated); Wine stores any owner, so there it runs as is.
+#[test]
+fn current_user_only_refuses_a_pipe_owned_by_someone_else() {
+    let name = unique("foreign");
+    let opts = ServerOptions {
+        security: Security::Sddl("O:SYD:P(A;;GA;;;WD)".into()),
+        ..message_opts()
+    };
+    let mut server = Server::bind(&name, opts).unwrap();
+    let checked = ClientOptions {
+        current_user_only: true,
+        ..message_client()
+    };
+    let e = client::connect(&name, &checked, LONG).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::PermissionDenied, "{e}");
+    assert!(e.to_string().contains("S-1-5-18"), "{e}");
+    // The refused client took the instance and left (ERROR_NO_DATA): the server drops it and
+    // waits for the next client on the same instance.
+    let n2 = name.clone();
+    let next = thread::spawn(move || {
+        let c = client::connect(&n2, &message_client(), LONG).unwrap();
+        c.write_message(b"next").unwrap();
+        c
+    });
+    let s = server.accept().unwrap();
+    assert_eq!(s.read_message(10).unwrap().unwrap(), b"next");
+    drop(next.join().unwrap());
+    assert!(e.to_string().contains(&name), "{e}");
+}
+
+#[test]
+fn async_accept_skips_a_client_that_already_left() {
+    let name = unique("async-left");
+    let mut server = AsyncServer::bind(&name, message_opts()).unwrap();
+    drop(client::connect(&name, &message_client(), LONG).unwrap());
+    let n2 = name.clone();
+    let next = thread::spawn(move || {
+        let c = client::connect(&n2, &message_client(), LONG).unwrap();
+        c.write_message(b"stayed").unwrap();
+        c
+    });
+    futures_lite::future::block_on(async {
+        let mut s = server.accept().await.unwrap();
+        assert_eq!(s.read_message(10).await.unwrap().unwrap(), b"stayed");
+    });
+    drop(next.join().unwrap());
 }
