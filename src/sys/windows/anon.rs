@@ -182,9 +182,6 @@ pub(crate) fn adopt_handle_str(s: &str, expect_read: bool) -> io::Result<OwnedHa
         |why: String| io::Error::new(io::ErrorKind::InvalidInput, format!("handle {v}: {why}"));
     let mut adopted = ADOPTED.lock().unwrap_or_else(|e| e.into_inner());
     let adopted = adopted.get_or_insert_with(HashSet::new);
-    if adopted.contains(&v) {
-        return Err(invalid("was already adopted by this process".into()));
-    }
     let h = v as HANDLE;
     if v == 0 || v == -1 {
         return Err(invalid("is not a handle".into()));
@@ -211,7 +208,13 @@ pub(crate) fn adopt_handle_str(s: &str, expect_read: bool) -> io::Result<OwnedHa
             return Err(invalid(format!("is not the {want} end of a pipe")));
         }
     }
-    adopted.insert(v);
+    // Last, so that a value reused for another object after the adopted handle was closed
+    // reports what that object is when it is not a pipe.
+    if !adopted.insert(v) {
+        return Err(invalid(
+            "was already adopted by this process (the value may now name another pipe)".into(),
+        ));
+    }
     // SAFETY: `h` is an open pipe handle in this process's table (checked above) that was
     // handed to this process for adoption, and this process adopts each value at most once
     // (the ADOPTED set, held locked across the checks and the adoption), so nothing else in

@@ -271,10 +271,10 @@ impl Op {
         }
         match self.result(h, false) {
             None => {
-                if self.wait == 0 {
-                    if let Err(e) = self.register() {
-                        return Poll::Ready(Err(e));
-                    }
+                if self.wait == 0
+                    && let Err(e) = self.register()
+                {
+                    return Poll::Ready(Err(e));
                 }
                 Poll::Pending
             }

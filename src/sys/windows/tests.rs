@@ -87,7 +87,7 @@ fn end_of_stream_when_the_client_closes() {
     assert_eq!(s.read_message(1 << 20).unwrap().unwrap(), b"last");
     assert_eq!(s.read_message(1 << 20).unwrap(), None);
     let mut buf = [0u8; 4];
-    assert_eq!((&s).read(&mut buf).unwrap(), 0);
+    assert_eq!(s.read(&mut buf).unwrap(), 0);
 }
 
 #[test]
@@ -182,10 +182,8 @@ fn raw_win32_peer_messages_arrive_whole_both_ways() {
         };
         let mode = PIPE_READMODE_MESSAGE;
         // SAFETY: `h` is the open client handle; `mode` lives for the call.
-        assert_ne!(
-            unsafe { SetNamedPipeHandleState(h, &mode, std::ptr::null(), std::ptr::null()) },
-            0
-        );
+        let ok = unsafe { SetNamedPipeHandleState(h, &mode, std::ptr::null(), std::ptr::null()) };
+        assert_ne!(ok, 0);
         for (len, seed) in [(10_000usize, 7u8), (100_000, 8)] {
             let m = pattern(len, seed);
             let mut n = 0u32;
