@@ -41,8 +41,8 @@ use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
 use windows_sys::Win32::Foundation::{
-    ERROR_BROKEN_PIPE, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, ERROR_MORE_DATA, ERROR_NO_DATA,
-    ERROR_PIPE_CONNECTED, FALSE, HANDLE, INVALID_HANDLE_VALUE, TRUE,
+    ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, ERROR_MORE_DATA, ERROR_NO_DATA, ERROR_PIPE_CONNECTED,
+    FALSE, HANDLE, INVALID_HANDLE_VALUE, TRUE,
 };
 use windows_sys::Win32::Storage::FileSystem::{ReadFile, WriteFile};
 use windows_sys::Win32::System::IO::{CancelIoEx, GetOverlappedResult, OVERLAPPED};
@@ -366,9 +366,7 @@ impl AsyncPipe {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok((n, false))) => Poll::Ready(Ok(Read::Done(n))),
             Poll::Ready(Ok((n, true))) => Poll::Ready(Ok(Read::More(n))),
-            Poll::Ready(Err(e)) if code(&e) == Some(ERROR_BROKEN_PIPE) => {
-                Poll::Ready(Ok(Read::Eof))
-            }
+            Poll::Ready(Err(e)) if super::pipe::is_eof(&e) => Poll::Ready(Ok(Read::Eof)),
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
         }
     }
@@ -376,7 +374,7 @@ impl AsyncPipe {
     fn start_read(&mut self, n: usize) -> io::Result<bool> {
         match self.read.start(&self.h, Start::Read(n)) {
             Ok(_) => Ok(true),
-            Err(e) if code(&e) == Some(ERROR_BROKEN_PIPE) => Ok(false),
+            Err(e) if super::pipe::is_eof(&e) => Ok(false),
             Err(e) => Err(e),
         }
     }

@@ -9,7 +9,7 @@ use std::os::windows::io::OwnedHandle;
 use std::ptr;
 
 use windows_sys::Win32::Foundation::{
-    ERROR_BROKEN_PIPE, ERROR_IO_PENDING, ERROR_MORE_DATA, FALSE, TRUE,
+    ERROR_BROKEN_PIPE, ERROR_IO_PENDING, ERROR_MORE_DATA, ERROR_PIPE_NOT_CONNECTED, FALSE, TRUE,
 };
 use windows_sys::Win32::Storage::FileSystem::{FlushFileBuffers, ReadFile, WriteFile};
 use windows_sys::Win32::System::IO::{GetOverlappedResult, OVERLAPPED};
@@ -30,8 +30,15 @@ pub(crate) enum Read {
     Done(usize),
     /// `n` bytes (the whole buffer) and the message goes on (`ERROR_MORE_DATA`).
     More(usize),
-    /// The other end closed (`ERROR_BROKEN_PIPE`).
+    /// The other end closed (`ERROR_BROKEN_PIPE`), or the server disconnected this client
+    /// (`ERROR_PIPE_NOT_CONNECTED`); .NET reads both as end of stream too.
     Eof,
+}
+
+/// Whether a read error means end of stream: the other end closed (`ERROR_BROKEN_PIPE`) or the
+/// server disconnected us (`ERROR_PIPE_NOT_CONNECTED`).
+pub(crate) fn is_eof(e: &io::Error) -> bool {
+    matches!(code(e), Some(ERROR_BROKEN_PIPE | ERROR_PIPE_NOT_CONNECTED))
 }
 
 /// A connected pipe end. Reads and writes take `&self`, so one thread can read while another
@@ -131,7 +138,7 @@ impl PipeHandle {
         match r {
             Ok((n, false)) => Ok(Read::Done(n)),
             Ok((n, true)) => Ok(Read::More(n)),
-            Err(e) if code(&e) == Some(ERROR_BROKEN_PIPE) => Ok(Read::Eof),
+            Err(e) if is_eof(&e) => Ok(Read::Eof),
             Err(e) => Err(e),
         }
     }

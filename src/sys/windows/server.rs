@@ -47,7 +47,9 @@ pub(crate) enum Access {
 pub(crate) enum Security {
     /// Only the current user (the default; see [`SecurityDescriptor::current_user_only`]).
     CurrentUser,
-    /// A descriptor given as SDDL text.
+    /// A descriptor given as SDDL text. It must leave the server's own user the right to
+    /// create instances (`FILE_CREATE_PIPE_INSTANCE`, part of `GA` and `GW`), or every
+    /// instance after the first is refused.
     Sddl(String),
 }
 

@@ -91,6 +91,20 @@ fn end_of_stream_when_the_client_closes() {
 }
 
 #[test]
+fn server_disconnect_is_end_of_stream_for_the_client() {
+    let name = unique("disconnect");
+    let mut server = Server::bind(&name, message_opts()).unwrap();
+    let c = client::connect(&name, &message_client(), LONG).unwrap();
+    let s = server.accept().unwrap();
+    s.write_message(b"bye").unwrap();
+    assert_eq!(c.read_message(10).unwrap().unwrap(), b"bye");
+    s.disconnect().unwrap();
+    assert_eq!(c.read_message(10).unwrap(), None);
+    let mut buf = [0u8; 1];
+    assert_eq!(c.read(&mut buf).unwrap(), 0);
+}
+
+#[test]
 fn messages_arrive_whole_whatever_their_size() {
     let name = unique("sizes");
     let mut server = Server::bind(&name, message_opts()).unwrap();
