@@ -77,6 +77,25 @@ fn byte_mode_round_trip() {
 }
 
 #[test]
+fn next_instance_exists_before_the_connected_one_is_handed_out() {
+    let name = unique("next");
+    let mut server = Server::bind(&name, message_opts()).unwrap();
+    let path = server.path().to_owned();
+    let _first = client::connect(&name, &message_client(), LONG).unwrap();
+    let s = server.accept().unwrap();
+    // No accept is running, yet a second client finds an instance waiting (not busy, not
+    // missing), and that is the instance the next accept hands out.
+    let second = match client::try_open(&path, &message_client()).unwrap() {
+        Open::Pipe(p) => p,
+        other => panic!("no instance waiting after accept: {other:?}"),
+    };
+    let s2 = server.accept().unwrap();
+    second.write_message(b"two").unwrap();
+    assert_eq!(s2.read_message(10).unwrap().unwrap(), b"two");
+    drop(s);
+}
+
+#[test]
 fn end_of_stream_when_the_client_closes() {
     let name = unique("eof");
     let mut server = Server::bind(&name, message_opts()).unwrap();
