@@ -360,6 +360,16 @@ impl AsyncPipe {
         &self.label
     }
 
+    /// The process id of the client end (`GetNamedPipeClientProcessId`).
+    pub(crate) fn client_process_id(&self) -> io::Result<u32> {
+        super::pipe::client_process_id(&self.h, &self.label)
+    }
+
+    /// The process id of the server end (`GetNamedPipeServerProcessId`).
+    pub(crate) fn server_process_id(&self) -> io::Result<u32> {
+        super::pipe::server_process_id(&self.h, &self.label)
+    }
+
     /// Collects the pending read, `Read::Eof` for a closed peer.
     fn poll_read_op(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Read>> {
         match self.read.poll(cx, &self.h) {

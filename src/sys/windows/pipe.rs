@@ -265,29 +265,33 @@ impl PipeHandle {
 
     /// The process id of the client end (`GetNamedPipeClientProcessId`).
     pub(crate) fn client_process_id(&self) -> io::Result<u32> {
-        let mut pid = 0u32;
-        // SAFETY: `h` is an open handle and `pid` a valid out pointer.
-        if unsafe { GetNamedPipeClientProcessId(raw(&self.h), &mut pid) } == 0 {
-            return Err(last_error(format!(
-                "{}: GetNamedPipeClientProcessId",
-                self.label
-            )));
-        }
-        Ok(pid)
+        client_process_id(&self.h, &self.label)
     }
 
     /// The process id of the server end (`GetNamedPipeServerProcessId`).
     pub(crate) fn server_process_id(&self) -> io::Result<u32> {
-        let mut pid = 0u32;
-        // SAFETY: `h` is an open handle and `pid` a valid out pointer.
-        if unsafe { GetNamedPipeServerProcessId(raw(&self.h), &mut pid) } == 0 {
-            return Err(last_error(format!(
-                "{}: GetNamedPipeServerProcessId",
-                self.label
-            )));
-        }
-        Ok(pid)
+        server_process_id(&self.h, &self.label)
     }
+}
+
+/// The process id of the client end of pipe `h` (`GetNamedPipeClientProcessId`).
+pub(crate) fn client_process_id(h: &OwnedHandle, label: &str) -> io::Result<u32> {
+    let mut pid = 0u32;
+    // SAFETY: `h` is an open handle and `pid` a valid out pointer.
+    if unsafe { GetNamedPipeClientProcessId(raw(h), &mut pid) } == 0 {
+        return Err(last_error(format!("{label}: GetNamedPipeClientProcessId")));
+    }
+    Ok(pid)
+}
+
+/// The process id of the server end of pipe `h` (`GetNamedPipeServerProcessId`).
+pub(crate) fn server_process_id(h: &OwnedHandle, label: &str) -> io::Result<u32> {
+    let mut pid = 0u32;
+    // SAFETY: `h` is an open handle and `pid` a valid out pointer.
+    if unsafe { GetNamedPipeServerProcessId(raw(h), &mut pid) } == 0 {
+        return Err(last_error(format!("{label}: GetNamedPipeServerProcessId")));
+    }
+    Ok(pid)
 }
 
 impl io::Read for &PipeHandle {

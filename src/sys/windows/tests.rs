@@ -704,6 +704,8 @@ fn async_accept_skips_a_client_that_already_left() {
     futures_lite::future::block_on(async {
         let mut s = server.accept().await.unwrap();
         assert_eq!(s.read_message(10).await.unwrap().unwrap(), b"stayed");
+        assert_eq!(s.client_process_id().unwrap(), std::process::id());
+        assert_eq!(s.server_process_id().unwrap(), std::process::id());
     });
     drop(next.join().unwrap());
 }
