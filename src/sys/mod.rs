@@ -10,3 +10,5 @@
 #[cfg(unix)]
 #[allow(unsafe_code)]
 pub(crate) mod unix;
+#[cfg(windows)]
+pub(crate) mod windows;
