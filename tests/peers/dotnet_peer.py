@@ -10,7 +10,7 @@ Roles (NAME is a .NET pipe name: the socket is $TMPDIR/CoreFxPipe_NAME on Unix):
     lp-client NAME        NamedPipeClientStream(...).Connect(--timeout ms), the same frames
     line-server NAME      NamedPipeServerStream, StreamReader.ReadLine / StreamWriter.WriteLine
     line-client NAME      NamedPipeClientStream, the same lines
-    anon-parent CMD...    AnonymousPipeServerStream x2 (Out, In); starts CMD with the client
+    anon-parent -- CMD... AnonymousPipeServerStream x2 (Out, In); starts CMD with the client
                           handle strings in PIPEFRAME_IN / PIPEFRAME_OUT, calls
                           DisposeLocalCopyOfClientHandle, then sends --greet frames, one at a
                           time, checking each echo; closes, waits for CMD and exits as it did
@@ -114,6 +114,9 @@ class Opts:
         self.rest = []
         it = iter(argv)
         for a in it:
+            if a == "--":  # the rest is a command line (anon-parent)
+                self.rest.extend(it)
+                break
             if a == "--greet":
                 self.greet = int(next(it))
             elif a == "--big":
@@ -221,7 +224,10 @@ def anon_parent(opts):
     h_in = to_child.GetClientHandleAsString()
     h_out = from_child.GetClientHandleAsString()
     env = dict(os.environ, PIPEFRAME_IN=h_in, PIPEFRAME_OUT=h_out)
-    child = subprocess.Popen(opts.rest, env=env, pass_fds=(int(h_in), int(h_out)))
+    # The child's stdout is not ours to report on: only its exit status and stderr count.
+    child = subprocess.Popen(
+        opts.rest, env=env, pass_fds=(int(h_in), int(h_out)), stdout=subprocess.DEVNULL
+    )
     # Without these the parent's copies keep the pipes open and nobody sees end of stream.
     to_child.DisposeLocalCopyOfClientHandle()
     from_child.DisposeLocalCopyOfClientHandle()
