@@ -79,8 +79,15 @@ fn unique_name(what: &str) -> String {
 }
 
 /// Starts the peer and waits for its "ready" line; returns the peer and the rest of stdout.
+/// Spawns a peer under the pipe module's spawn lock, so it never inherits a pipe end that
+/// another test is handing to its own child at that moment.
+fn spawn_locked(name: &str, cmd: Command) -> Peer {
+    let _lock = pipe::spawn_lock();
+    Peer::spawn(name, cmd)
+}
+
 fn start(name: &str, cmd: Command) -> (Peer, BufReader<ChildStdout>) {
-    let mut peer = Peer::spawn(name, cmd);
+    let mut peer = spawn_locked(name, cmd);
     let mut out = BufReader::new(peer.child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
@@ -508,7 +515,7 @@ fn dotnet_parent_with_pipeframe_child(role: &str) {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut cmd = dotnet("anon-parent", &args);
     cmd.env(ROLE, role);
-    let peer = Peer::spawn(".NET AnonymousPipeServerStream parent", cmd);
+    let peer = spawn_locked(".NET AnonymousPipeServerStream parent", cmd);
     let mut peer = peer;
     let mut out = String::new();
     peer.child
