@@ -462,13 +462,11 @@ pub fn hostile_client(path: &Path, tag: u8, limit: Duration) -> Result<(), Strin
     // The server may close before it has read everything: a failed write is fine.
     let _ = s.write_all(&msg);
     let mut buf = [0u8; 256];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => return Err(format!("hostile {}: got {n} bytes back", tag as char)),
-            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(()),
-            Err(e) => return Err(format!("hostile {}: not closed: {e}", tag as char)),
-        }
+    match s.read(&mut buf) {
+        Ok(0) => Ok(()),
+        Ok(n) => Err(format!("hostile {}: got {n} bytes back", tag as char)),
+        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => Ok(()),
+        Err(e) => Err(format!("hostile {}: not closed: {e}", tag as char)),
     }
 }
 
