@@ -158,6 +158,8 @@ fn run_child(role: &str) -> io::Result<()> {
         "exit-pipe" => ClientHandle::from_env("FAULT_FD")?.open_reader().map(drop),
         "exit-unix" => UnixStream::connect(path()?).map(drop),
         "exit-seqpacket" => SeqpacketStream::connect(path()?).map(drop),
+        // Counts SIGPIPEs while writing to every transport whose reader is gone.
+        "sigpipe-probe" => sigpipe_probe(),
         // Load servers (see `load`).
         r if r.starts_with("server-") => load::server_main(&r["server-".len()..]),
         other => Err(io::Error::other(format!("unknown role {other}"))),
@@ -393,7 +395,7 @@ pub fn killed_peer(flavour: Flavour, transport: Transport) -> Duration {
 /// Writes frames with `flavour` until an error; returns it (or panics after many frames).
 pub fn write_until_error(flavour: Flavour, end: End) -> io::Error {
     const TRIES: usize = 10_000;
-    let payload = vec![7u8; 1024];
+    let payload = vec![7u8; 100 * 1024];
     let r: io::Result<()> = match flavour {
         Flavour::Blocking => (|| {
             match end {
@@ -669,4 +671,62 @@ pub fn peak_rss_kib() -> u64 {
 
 pub fn socket_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
+}
+
+/// In a child (the handler is process-wide): installs a SIGPIPE handler (tokio's signal
+/// stream, so no `unsafe`), which turns every SIGPIPE the process is sent into a count
+/// instead of ignoring it. Then, for every flavour and transport, writes to a peer that is
+/// gone and prints `sigpipe FLAVOUR TRANSPORT <signals raised> <error kind>`. A raised signal
+/// is one that kills a process whose SIGPIPE is at its default disposition.
+fn sigpipe_probe() -> io::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let count = Arc::new(AtomicU64::new(0));
+    let (ready_tx, ready_rx) = mpsc::channel();
+    {
+        let count = count.clone();
+        std::thread::spawn(move || {
+            tokio_rt().block_on(async move {
+                use tokio::signal::unix::{SignalKind, signal};
+                let mut s = signal(SignalKind::pipe()).unwrap();
+                ready_tx.send(()).unwrap();
+                while s.recv().await.is_some() {
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        });
+    }
+    ready_rx.recv().map_err(io::Error::other)?;
+    for f in FLAVOURS {
+        for t in TRANSPORTS {
+            let (r, w) = pair(t);
+            drop(r);
+            let before = count.load(Ordering::SeqCst);
+            let e = write_until_error(f, w);
+            std::thread::sleep(Duration::from_millis(30));
+            let raised = count.load(Ordering::SeqCst) - before;
+            println!("sigpipe {f:?} {t:?} {raised} {:?}", e.kind());
+        }
+    }
+    io::stdout().flush()
+}
+
+/// Runs the probe child; returns `(flavour, transport, signals raised, error kind)` lines.
+pub fn sigpipe_report() -> Vec<(String, String, u64, String)> {
+    let out = child("sigpipe-probe").output().unwrap();
+    assert!(out.status.success(), "sigpipe probe: {}", out.status);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once("sigpipe "))
+        .map(|(_, rest)| {
+            let v: Vec<&str> = rest.split(' ').collect();
+            (
+                v[0].to_owned(),
+                v[1].to_owned(),
+                v[2].parse().unwrap(),
+                v[3].to_owned(),
+            )
+        })
+        .collect()
 }
