@@ -45,7 +45,9 @@ import dotnetcore2  # noqa: E402
 import pythonnet  # noqa: E402
 
 _root = os.path.join(os.path.dirname(dotnetcore2.__file__), "bin")
-_cfg = os.path.join(tempfile.gettempdir(), "pipeframe-dotnet-peer.runtimeconfig.json")
+_cfg = os.path.join(
+    tempfile.gettempdir(), "pipeframe-dotnet-peer-%d.runtimeconfig.json" % os.getuid()
+)
 with open(_cfg + ".tmp%d" % os.getpid(), "w") as f:
     json.dump(
         {
