@@ -227,12 +227,24 @@ fn print_stats(o: &Outcome) {
     io::stdout().flush().unwrap();
 }
 
+/// Raises this process's descriptor limit to its hard limit: a thousand clients and their
+/// connections need more than the usual soft limit of 1024.
+pub fn raise_fd_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut l = getrlimit(Resource::Nofile);
+    if l.current < l.maximum {
+        l.current = l.maximum;
+        let _ = setrlimit(Resource::Nofile, l);
+    }
+}
+
 fn listen_options() -> ListenOptions {
     ListenOptions::new().backlog(4096)
 }
 
 /// The server child: binds `LOAD_PATH`, serves `LOAD_CONNS` connections, prints stats.
 pub fn server_main(flavour: &str) -> io::Result<()> {
+    raise_fd_limit();
     // Never outlive a test that went wrong.
     std::thread::spawn(|| {
         std::thread::sleep(Duration::from_secs(150));
@@ -607,6 +619,7 @@ async fn good_smol(path: &Path, id: u32, barrier: Arc<smol::lock::Barrier>) -> R
 /// Runs `clients` good clients of `flavour` and `hostile_each` of every hostile kind against
 /// a server of the same flavour; checks everything; returns the figures.
 pub fn run(flavour: Flavour, clients: usize, hostile_each: usize) -> Figures {
+    raise_fd_limit();
     let dir = tempfile::Builder::new()
         .prefix("pf-load")
         .tempdir()
