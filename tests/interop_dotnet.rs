@@ -1,7 +1,7 @@
 //! The `dotnet` and `lines` / `crlf` presets against the bytes the .NET programs of the
-//! source articles (/work/shared/seeds) put on the wire. .NET cannot be installed on these
-//! machines, so these are byte vectors written out from the articles' code and the documented
-//! behaviour of the .NET classes it calls, not a run of the real program:
+//! source articles (/work/shared/seeds) put on the wire: byte vectors written out from the
+//! articles' code and the documented behaviour of the .NET classes it calls. The same
+//! protocols against the real .NET runtime are in `tests/interop_dotnet_runtime.rs`:
 //!
 //! * `BinaryWriter.Write(int)` writes the int as 4 bytes, little-endian; `Write(byte[])`
 //!   writes the bytes alone; `BinaryReader.ReadInt32` reads 4 little-endian bytes and

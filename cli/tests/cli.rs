@@ -255,7 +255,7 @@ fn encode_dump_round_trips_every_framing() {
     for name in FRAMING_NAMES {
         let encoded = run(&["encode", "--framing", name], input.as_bytes());
         assert_ok(&format!("encode {name}"), &encoded);
-        if !matches!(*name, "lines" | "node") {
+        if !matches!(*name, "lines" | "node" | "readline") {
             assert_ne!(encoded.stdout, input.as_bytes(), "{name} adds framing");
         }
         let dumped = run(&["dump", "--framing", name], &encoded.stdout);

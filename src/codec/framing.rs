@@ -4,8 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::{
-    ContentLength, DecodeError, Delimited, EncodeError, FrameDecoder, FrameEncoder, LengthPrefixed,
-    Netstring, Parts, Step,
+    ContentLength, DecodeError, Delimited, DotnetLines, EncodeError, FrameDecoder, FrameEncoder,
+    LengthPrefixed, Netstring, Parts, Step,
 };
 
 /// Any byte codec, chosen at run time (from a configuration file or a command line).
@@ -22,6 +22,7 @@ use super::{
 /// | `lines`, `node` | [`Delimited::lines`] |
 /// | `crlf` | [`Delimited::crlf`] |
 /// | `nul` | [`Delimited::nul`] |
+/// | `readline`, `readline-crlf` | [`DotnetLines::new`], [`DotnetLines::crlf`] (.NET `ReadLine`) |
 /// | `lsp` | [`ContentLength`] |
 /// | `netstring` | [`Netstring`] |
 ///
@@ -41,6 +42,8 @@ pub enum Framing {
     ContentLength(ContentLength),
     /// Netstrings.
     Netstring(Netstring),
+    /// .NET `StreamReader.ReadLine` lines.
+    DotnetLines(DotnetLines),
 }
 
 /// The names [`Framing`] parses, canonical ones first.
@@ -58,6 +61,8 @@ pub const FRAMING_NAMES: &[&str] = &[
     "nul",
     "lsp",
     "netstring",
+    "readline",
+    "readline-crlf",
     "dotnet",
     "python",
     "erlang",
@@ -72,6 +77,7 @@ impl Framing {
             Framing::Delimited(c) => Framing::Delimited(c.with_max_frame_len(max)),
             Framing::ContentLength(c) => Framing::ContentLength(c.with_max_frame_len(max)),
             Framing::Netstring(c) => Framing::Netstring(c.with_max_frame_len(max)),
+            Framing::DotnetLines(c) => Framing::DotnetLines(c.with_max_frame_len(max)),
         }
     }
 
@@ -82,6 +88,7 @@ impl Framing {
             Framing::Delimited(c) => c.max_frame_len(),
             Framing::ContentLength(c) => c.max_frame_len(),
             Framing::Netstring(c) => c.max_frame_len(),
+            Framing::DotnetLines(c) => c.max_frame_len(),
         }
     }
 }
@@ -126,6 +133,8 @@ impl FromStr for Framing {
             "nul" => Framing::Delimited(Delimited::nul()),
             "lsp" => Framing::ContentLength(ContentLength::new()),
             "netstring" => Framing::Netstring(Netstring::new()),
+            "readline" => Framing::DotnetLines(DotnetLines::new()),
+            "readline-crlf" => Framing::DotnetLines(DotnetLines::crlf()),
             _ => {
                 return Err(ParseFramingError { name: s.to_owned() });
             }
@@ -163,6 +172,8 @@ impl fmt::Display for Framing {
             },
             Framing::ContentLength(_) => "lsp",
             Framing::Netstring(_) => "netstring",
+            Framing::DotnetLines(d) if d.writes_crlf() => "readline-crlf",
+            Framing::DotnetLines(_) => "readline",
         };
         f.write_str(name)
     }
@@ -183,6 +194,11 @@ impl From<ContentLength> for Framing {
         Framing::ContentLength(c)
     }
 }
+impl From<DotnetLines> for Framing {
+    fn from(c: DotnetLines) -> Self {
+        Framing::DotnetLines(c)
+    }
+}
 impl From<Netstring> for Framing {
     fn from(c: Netstring) -> Self {
         Framing::Netstring(c)
@@ -197,6 +213,7 @@ impl FrameDecoder for Framing {
             Framing::Delimited(c) => c.step(buf),
             Framing::ContentLength(c) => c.step(buf),
             Framing::Netstring(c) => c.step(buf),
+            Framing::DotnetLines(c) => c.step(buf),
         }
     }
 
@@ -206,6 +223,7 @@ impl FrameDecoder for Framing {
             Framing::Delimited(c) => c.step_eof(buf),
             Framing::ContentLength(c) => c.step_eof(buf),
             Framing::Netstring(c) => c.step_eof(buf),
+            Framing::DotnetLines(c) => c.step_eof(buf),
         }
     }
 
@@ -215,6 +233,7 @@ impl FrameDecoder for Framing {
             Framing::Delimited(c) => c.reset(),
             Framing::ContentLength(c) => c.reset(),
             Framing::Netstring(c) => c.reset(),
+            Framing::DotnetLines(c) => c.reset(),
         }
     }
 }
@@ -227,6 +246,7 @@ impl FrameEncoder for Framing {
             Framing::Delimited(c) => c.encode_parts(payload),
             Framing::ContentLength(c) => c.encode_parts(payload),
             Framing::Netstring(c) => c.encode_parts(payload),
+            Framing::DotnetLines(c) => c.encode_parts(payload),
         }
     }
 }

@@ -16,6 +16,7 @@
 //! | --- | --- | --- |
 //! | [`LengthPrefixed`] | `len` (1/2/4/8 bytes, either endian, or varint) then payload | §2, §3 |
 //! | [`Delimited`] | payload then a delimiter byte (`\n`, `\r\n`, NUL, ...) | §4 |
+//! | [`DotnetLines`] | payload then `\n`, `\r\n` or `\r`; a leading BOM dropped (.NET `ReadLine`) | §4a |
 //! | [`ContentLength`] | `Content-Length: N\r\n` headers, `\r\n`, payload (LSP) | §5 |
 //! | [`Netstring`] | `N:` payload `,` | §6 |
 //! | [`Framing`] | any of the above, chosen at run time (`"lp32le"`, `"lines"`, ...) | §1 |
@@ -67,6 +68,7 @@ use std::ops::Range;
 
 mod content_length;
 mod delimited;
+mod dotnet_lines;
 mod error;
 mod framing;
 mod length;
@@ -75,6 +77,7 @@ mod text;
 
 pub use content_length::{ContentLength, DEFAULT_MAX_HEADER_LEN};
 pub use delimited::Delimited;
+pub use dotnet_lines::DotnetLines;
 pub use error::{DecodeError, EncodeError, HeaderValue, Missing, StreamFailed, WriteError};
 pub use framing::{FRAMING_NAMES, Framing, ParseFramingError};
 pub use length::{Endian, LengthPrefixed, Prefix, Width};

@@ -4,8 +4,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::codec::{
-    ContentLength, Delimited, FrameDecoder, FrameEncoder, Framing, LengthPrefixed, Netstring,
-    check_utf8,
+    ContentLength, Delimited, DotnetLines, FrameDecoder, FrameEncoder, Framing, LengthPrefixed,
+    Netstring, check_utf8,
 };
 
 /// Appends one frame to `dst`, reserving its whole size once.
@@ -209,7 +209,14 @@ macro_rules! tokio_codec {
     )*};
 }
 
-tokio_codec!(LengthPrefixed, Delimited, ContentLength, Netstring, Framing);
+tokio_codec!(
+    LengthPrefixed,
+    Delimited,
+    ContentLength,
+    Netstring,
+    DotnetLines,
+    Framing
+);
 
 /// UTF-8 text frames over any codec: a tokio-util [`Decoder`] with `Item = String` and an
 /// [`Encoder`] for `&str` and `String`.

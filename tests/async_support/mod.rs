@@ -148,7 +148,10 @@ pub(crate) fn plan() -> impl Strategy<Value = Plan> {
 /// engine's vectored path).
 pub(crate) fn framing_and_frames() -> impl Strategy<Value = (&'static str, Vec<Vec<u8>>)> {
     prop::sample::select(FRAMING_NAMES).prop_flat_map(|name| {
-        let delimited = matches!(name, "lines" | "node" | "crlf" | "nul");
+        let delimited = matches!(
+            name,
+            "lines" | "node" | "crlf" | "nul" | "readline" | "readline-crlf"
+        );
         let byte = if delimited {
             prop_oneof![b'a'..=b'z', 0x80u8..=0xff].boxed()
         } else {

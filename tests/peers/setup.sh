@@ -5,6 +5,8 @@
 #   python3 (stdlib multiprocessing)     must be on PATH already
 #   node (IPC channel)                   must be on PATH already
 #   tests/peers/.venv                    python-lsp-jsonrpc (pylsp_jsonrpc.streams)
+#   tests/peers/.venv-dotnet             the .NET Core 3.1 runtime (PyPI dotnetcore2) and
+#                                        pythonnet, which dotnet_peer.py drives System.IO.Pipes with
 #   tests/peers/node/node_modules        vscode-jsonrpc, from package-lock.json
 #   erl / escript                        Debian package erlang-base (ports with {packet, N})
 set -euo pipefail
@@ -19,6 +21,15 @@ if ! "$here/.venv/bin/python" -c 'import pylsp_jsonrpc.streams' 2>/dev/null; the
     python3 -m venv "$here/.venv"
     "$here/.venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         'python-lsp-jsonrpc==1.1.2'
+fi
+
+# .NET: the runtime from PyPI's dotnetcore2 wheel (no SDK, no compiler), loaded into Python by
+# pythonnet; the check loads the runtime for real (dotnet_peer.py version).
+dotnet_py="$here/.venv-dotnet/bin/python"
+if ! DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 "$dotnet_py" "$here/dotnet_peer.py" version >/dev/null 2>&1; then
+    python3 -m venv "$here/.venv-dotnet"
+    "$dotnet_py" -m pip install --quiet --disable-pip-version-check \
+        'dotnetcore2==3.1.23' 'pythonnet==3.2.1' 'clr_loader==0.3.1'
 fi
 
 # Node: exactly what package-lock.json says.
@@ -38,4 +49,4 @@ fi
 bash "$here/setup_grpc.sh"
 # --- end issue 15 ---
 
-echo "setup.sh: interop peers ready (python3 $(python3 -c 'import sys; print(sys.version.split()[0])'), node $(node --version), vscode-jsonrpc, python-lsp-jsonrpc, erlang $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'))"
+echo "setup.sh: interop peers ready (python3 $(python3 -c 'import sys; print(sys.version.split()[0])'), node $(node --version), vscode-jsonrpc, python-lsp-jsonrpc, .NET $("$dotnet_py" "$here/dotnet_peer.py" version), erlang $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'))"

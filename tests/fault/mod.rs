@@ -1,0 +1,732 @@
+//! The fault matrix shared by `tests/fault_matrix.rs` (each scenario once, in the default test
+//! command) and `tests/soak.rs` (all of them mixed, for `PIPEFRAME_SOAK_SECS`): every
+//! flavour (blocking, tokio, smol) over every transport (anonymous pipe, Unix stream socket,
+//! seqpacket socket), against peers that die, vanish, read slowly, or send garbage.
+//!
+//! Peers that must die for real are this test binary re-executed (`child_entry_point` with
+//! `FAULT_ROLE` set), so a SIGKILL hits a process, not a thread.
+#![allow(dead_code, unreachable_pub)]
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use pipeframe::codec::{DecodeError, LengthPrefixed, Missing};
+use pipeframe::message::SeqpacketStream;
+use pipeframe::pipe::{self, ClientHandle};
+use pipeframe::sync::{FrameReader, FrameWriter};
+
+pub mod load;
+
+pub const ROLE: &str = "FAULT_ROLE";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    Blocking,
+    Tokio,
+    Smol,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Pipe,
+    Unix,
+    Seqpacket,
+}
+
+pub const TRANSPORTS: [Transport; 3] = [Transport::Pipe, Transport::Unix, Transport::Seqpacket];
+pub const FLAVOURS: [Flavour; 3] = [Flavour::Blocking, Flavour::Tokio, Flavour::Smol];
+
+/// The codec of the byte transports.
+pub fn codec() -> LengthPrefixed {
+    LengthPrefixed::u32_le()
+}
+
+/// The partial frame a killed peer leaves: a header claiming this many bytes...
+pub const CLAIMED: usize = 1000;
+/// ...of which these arrived.
+pub const SENT: usize = 400;
+
+/// Runs `f` on a thread; fails (panics) instead of hanging if it takes longer than `limit`.
+pub fn within<T: Send + 'static>(
+    what: &str,
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    });
+    match rx.recv_timeout(limit) {
+        Ok(Ok(v)) => v,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("{what}: hung, no result within {limit:?}"),
+    }
+}
+
+pub fn tokio_rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("pf-fault")
+        .tempdir()
+        .unwrap()
+}
+
+/// This test binary as a child playing `role`.
+pub fn child(role: &str) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "child_entry_point",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(ROLE, role)
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit());
+    cmd
+}
+
+/// The entry point of the children; returns if this process is not one.
+pub fn child_main() {
+    let Ok(role) = std::env::var(ROLE) else {
+        return;
+    };
+    let code = match run_child(&role) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("fault child {role}: {e}");
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+/// Two whole frames and the start of a third, as bytes.
+fn partial_bytes() -> Vec<u8> {
+    let mut w = FrameWriter::new(Vec::new(), codec());
+    w.write_frame(b"one").unwrap();
+    w.write_frame(b"two").unwrap();
+    let mut wire = w.finish().unwrap();
+    wire.extend_from_slice(&(CLAIMED as u32).to_le_bytes());
+    wire.extend(std::iter::repeat_n(0x5a, SENT));
+    wire
+}
+
+fn ready_and_sleep() -> io::Result<()> {
+    let mut out = io::stdout();
+    out.write_all(b"\nFAULT-READY\n")?;
+    out.flush()?;
+    std::thread::sleep(Duration::from_secs(60));
+    Err(io::Error::other("was not killed"))
+}
+
+fn run_child(role: &str) -> io::Result<()> {
+    let path = || std::env::var("FAULT_PATH").map_err(io::Error::other);
+    match role {
+        // Killed-peer children: write two frames and part of a third, then wait to be killed.
+        "partial-pipe" => {
+            let mut w = ClientHandle::from_env("FAULT_FD")?.open_writer()?;
+            w.write_all(&partial_bytes())?;
+            ready_and_sleep()
+        }
+        "partial-unix" => {
+            let mut s = UnixStream::connect(path()?)?;
+            s.write_all(&partial_bytes())?;
+            ready_and_sleep()
+        }
+        "partial-seqpacket" => {
+            let s = SeqpacketStream::connect(path()?)?;
+            s.write_frame(b"one")?;
+            s.write_frame(b"two")?;
+            ready_and_sleep()
+        }
+        // Peer-gone children: take their end and exit at once.
+        "exit-pipe" => ClientHandle::from_env("FAULT_FD")?.open_reader().map(drop),
+        "exit-unix" => UnixStream::connect(path()?).map(drop),
+        "exit-seqpacket" => SeqpacketStream::connect(path()?).map(drop),
+        // Counts SIGPIPEs while writing to every transport whose reader is gone.
+        "sigpipe-probe" => sigpipe_probe(),
+        // Load servers (see `load`).
+        r if r.starts_with("server-") => load::server_main(&r["server-".len()..]),
+        other => Err(io::Error::other(format!("unknown role {other}"))),
+    }
+}
+
+/// One end of a transport, before a flavour wraps it.
+pub enum End {
+    PipeR(std::io::PipeReader),
+    PipeW(std::io::PipeWriter),
+    Unix(UnixStream),
+    Seq(SeqpacketStream),
+}
+
+/// A connected child for `transport`: our end, and the child (already started).
+pub fn spawn_peer(role_prefix: &str, transport: Transport, we_read: bool) -> (End, Child) {
+    let dir = tempdir();
+    let sock = dir.path().join("s");
+    let role = match transport {
+        Transport::Pipe => format!("{role_prefix}-pipe"),
+        Transport::Unix => format!("{role_prefix}-unix"),
+        Transport::Seqpacket => format!("{role_prefix}-seqpacket"),
+    };
+    let mut cmd = child(&role);
+    cmd.env("FAULT_PATH", &sock);
+    let end_and_child = match transport {
+        Transport::Pipe => {
+            if we_read {
+                let (r, end) = pipe::from_child().unwrap();
+                cmd.env("FAULT_FD", end.handle_string());
+                (End::PipeR(r), end.spawn(&mut cmd).unwrap())
+            } else {
+                let (w, end) = pipe::to_child().unwrap();
+                cmd.env("FAULT_FD", end.handle_string());
+                (End::PipeW(w), end.spawn(&mut cmd).unwrap())
+            }
+        }
+        Transport::Unix => {
+            let l = UnixListener::bind(&sock).unwrap();
+            let c = pipe::spawn(&mut cmd, []).unwrap();
+            (End::Unix(accept_unix(&l)), c)
+        }
+        Transport::Seqpacket => {
+            let l = pipeframe::message::SeqpacketListener::bind(&sock).unwrap();
+            let c = pipe::spawn(&mut cmd, []).unwrap();
+            (End::Seq(l.accept().unwrap()), c)
+        }
+    };
+    drop(dir);
+    end_and_child
+}
+
+fn accept_unix(l: &UnixListener) -> UnixStream {
+    l.accept().unwrap().0
+}
+
+/// What a reader saw: the frames, then how it ended, and when.
+#[derive(Debug)]
+pub struct Seen {
+    pub frames: Vec<Bytes>,
+    pub end: io::Result<()>,
+    pub at: Instant,
+}
+
+fn fd_file(fd: impl Into<OwnedFd>) -> File {
+    File::from(fd.into())
+}
+
+/// Reads frames with `flavour` until the end of the stream or an error.
+pub fn read_all(flavour: Flavour, end: End) -> Seen {
+    let mut frames = Vec::new();
+    let end_result: io::Result<()> = match flavour {
+        Flavour::Blocking => (|| {
+            match end {
+                End::PipeR(r) => {
+                    let mut r = FrameReader::new(r, codec());
+                    while let Some(f) = r.read_frame()? {
+                        frames.push(f);
+                    }
+                }
+                End::Unix(s) => {
+                    let mut r = FrameReader::new(s, codec());
+                    while let Some(f) = r.read_frame()? {
+                        frames.push(f);
+                    }
+                }
+                End::Seq(mut s) => {
+                    while let Some(f) = s.read_frame()? {
+                        frames.push(f);
+                    }
+                }
+                End::PipeW(_) => unreachable!(),
+            }
+            Ok(())
+        })(),
+        Flavour::Tokio => tokio_rt().block_on(async {
+            use pipeframe::tokio::AsyncFrameReader;
+            match end {
+                End::PipeR(r) => {
+                    let rx = tokio::net::unix::pipe::Receiver::from_owned_fd(r.into())?;
+                    let mut r = AsyncFrameReader::new(rx, codec());
+                    while let Some(f) = r.read_frame().await? {
+                        frames.push(f);
+                    }
+                }
+                End::Unix(s) => {
+                    s.set_nonblocking(true)?;
+                    let s = tokio::net::UnixStream::from_std(s)?;
+                    let mut r = AsyncFrameReader::new(s, codec());
+                    while let Some(f) = r.read_frame().await? {
+                        frames.push(f);
+                    }
+                }
+                End::Seq(s) => {
+                    let mut s = pipeframe::message::tokio::SeqpacketStream::from_std(s)?;
+                    while let Some(f) = s.read_frame().await? {
+                        frames.push(f);
+                    }
+                }
+                End::PipeW(_) => unreachable!(),
+            }
+            Ok(())
+        }),
+        Flavour::Smol => smol::block_on(async {
+            use pipeframe::futures_io::AsyncFrameReader;
+            match end {
+                End::PipeR(r) => {
+                    let rx = smol::Async::new(fd_file(r))?;
+                    let mut r = AsyncFrameReader::new(rx, codec());
+                    while let Some(f) = r.read_frame().await? {
+                        frames.push(f);
+                    }
+                }
+                End::Unix(s) => {
+                    let mut r = AsyncFrameReader::new(smol::Async::new(s)?, codec());
+                    while let Some(f) = r.read_frame().await? {
+                        frames.push(f);
+                    }
+                }
+                End::Seq(s) => {
+                    let mut s = pipeframe::message::futures_io::SeqpacketStream::from_std(s)?;
+                    while let Some(f) = s.read_frame().await? {
+                        frames.push(f);
+                    }
+                }
+                End::PipeW(_) => unreachable!(),
+            }
+            Ok(())
+        }),
+    };
+    Seen {
+        frames,
+        end: end_result,
+        at: Instant::now(),
+    }
+}
+
+/// Killed peer: the child writes two frames and part of a third, and is SIGKILLed. The
+/// reader gets the two frames, then `UnexpectedEof` naming the missing bytes (byte
+/// transports) or the clean end (seqpacket, where a message is never partial), within a
+/// second of the child's death. Returns that latency.
+pub fn killed_peer(flavour: Flavour, transport: Transport) -> Duration {
+    let (end, child) = spawn_peer("partial", transport, true);
+    let mut guard = load::KillOnDrop(Some(child));
+    let child = guard.0.as_mut().unwrap();
+    let reader = std::thread::spawn(move || read_all(flavour, end));
+    // libtest prints to stdout too: wait for our line, and keep the pipe open.
+    let mut out = io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while line.trim() != "FAULT-READY" {
+        line.clear();
+        assert!(
+            io::BufRead::read_line(&mut out, &mut line).unwrap() > 0,
+            "child ended early"
+        );
+    }
+    // The partial frame is on its way (or there); the reader waits inside it.
+    std::thread::sleep(Duration::from_millis(20));
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    guard.0 = None;
+    let dead = Instant::now();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9),
+        "{flavour:?}/{transport:?}: the child died of SIGKILL: {status}"
+    );
+    let seen = reader.join().unwrap();
+    let latency = seen.at.saturating_duration_since(dead);
+    let what = format!("{flavour:?} over {transport:?}");
+    assert_eq!(
+        seen.frames,
+        [&b"one"[..], b"two"],
+        "{what}: the whole frames, nothing partial"
+    );
+    match transport {
+        Transport::Seqpacket => {
+            assert!(
+                seen.end.is_ok(),
+                "{what}: a dead seqpacket peer is a clean end: {:?}",
+                seen.end
+            )
+        }
+        _ => {
+            let e = seen.end.expect_err("an unexpected end");
+            assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{what}: {e}");
+            let inner = e
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<DecodeError>())
+                .unwrap_or_else(|| panic!("{what}: not a DecodeError: {e}"));
+            assert_eq!(
+                inner,
+                &DecodeError::Truncated {
+                    buffered: 4 + SENT,
+                    missing: Missing::Exactly((CLAIMED - SENT) as u64)
+                },
+                "{what}"
+            );
+            assert!(
+                e.to_string()
+                    .contains(&format!("{} bytes missing", CLAIMED - SENT)),
+                "{what}: the message names the missing bytes: {e}"
+            );
+        }
+    }
+    assert!(
+        latency < Duration::from_secs(1),
+        "{what}: the reader noticed the death after {latency:?}"
+    );
+    latency
+}
+
+/// Writes frames with `flavour` until an error; returns it (or panics after many frames).
+pub fn write_until_error(flavour: Flavour, end: End) -> io::Error {
+    const TRIES: usize = 10_000;
+    let payload = vec![7u8; 100 * 1024];
+    let r: io::Result<()> = match flavour {
+        Flavour::Blocking => (|| {
+            match end {
+                End::PipeW(w) => {
+                    let mut w = FrameWriter::with_high_water(0, w, codec());
+                    for _ in 0..TRIES {
+                        w.write_frame(&payload)?;
+                        w.flush()?;
+                    }
+                }
+                End::Unix(s) => {
+                    let mut w = FrameWriter::with_high_water(0, s, codec());
+                    for _ in 0..TRIES {
+                        w.write_frame(&payload)?;
+                        w.flush()?;
+                    }
+                }
+                End::Seq(s) => {
+                    for _ in 0..TRIES {
+                        s.write_frame(&payload)?;
+                    }
+                }
+                End::PipeR(_) => unreachable!(),
+            }
+            Ok(())
+        })(),
+        Flavour::Tokio => tokio_rt().block_on(async {
+            use pipeframe::tokio::AsyncFrameWriter;
+            match end {
+                End::PipeW(w) => {
+                    let tx = tokio::net::unix::pipe::Sender::from_owned_fd(w.into())?;
+                    let mut w = AsyncFrameWriter::new(tx, codec());
+                    for _ in 0..TRIES {
+                        w.write_frame(&payload).await?;
+                        w.flush().await?;
+                    }
+                }
+                End::Unix(s) => {
+                    s.set_nonblocking(true)?;
+                    let s = tokio::net::UnixStream::from_std(s)?;
+                    let mut w = AsyncFrameWriter::new(s, codec());
+                    for _ in 0..TRIES {
+                        w.write_frame(&payload).await?;
+                        w.flush().await?;
+                    }
+                }
+                End::Seq(s) => {
+                    let s = pipeframe::message::tokio::SeqpacketStream::from_std(s)?;
+                    for _ in 0..TRIES {
+                        s.write_frame(&payload).await?;
+                    }
+                }
+                End::PipeR(_) => unreachable!(),
+            }
+            Ok(())
+        }),
+        Flavour::Smol => smol::block_on(async {
+            use pipeframe::futures_io::AsyncFrameWriter;
+            match end {
+                End::PipeW(w) => {
+                    let mut w = AsyncFrameWriter::new(smol::Async::new(fd_file(w))?, codec());
+                    for _ in 0..TRIES {
+                        w.write_frame(&payload).await?;
+                        w.flush().await?;
+                    }
+                }
+                End::Unix(s) => {
+                    let mut w = AsyncFrameWriter::new(smol::Async::new(s)?, codec());
+                    for _ in 0..TRIES {
+                        w.write_frame(&payload).await?;
+                        w.flush().await?;
+                    }
+                }
+                End::Seq(s) => {
+                    let s = pipeframe::message::futures_io::SeqpacketStream::from_std(s)?;
+                    for _ in 0..TRIES {
+                        s.write_frame(&payload).await?;
+                    }
+                }
+                End::PipeR(_) => unreachable!(),
+            }
+            Ok(())
+        }),
+    };
+    r.expect_err("writing to a peer that exited kept succeeding")
+}
+
+/// Peer gone: the child takes its end and exits; every write after that is `BrokenPipe`
+/// (this process ignores SIGPIPE, as every Rust program does unless built otherwise).
+pub fn peer_gone(flavour: Flavour, transport: Transport) {
+    let (end, mut child) = spawn_peer("exit", transport, false);
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "{flavour:?}/{transport:?}: child {status}"
+    );
+    let e = write_until_error(flavour, end);
+    assert_eq!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe,
+        "{flavour:?} over {transport:?}: {e}"
+    );
+}
+
+/// An in-process connected pair: (reader end, writer end).
+pub fn pair(transport: Transport) -> (End, End) {
+    match transport {
+        Transport::Pipe => {
+            let (r, w) = std::io::pipe().unwrap();
+            (End::PipeR(r), End::PipeW(w))
+        }
+        Transport::Unix => {
+            let (a, b) = UnixStream::pair().unwrap();
+            (End::Unix(a), End::Unix(b))
+        }
+        Transport::Seqpacket => {
+            let (a, b) = SeqpacketStream::pair().unwrap();
+            (End::Seq(a), End::Seq(b))
+        }
+    }
+}
+
+/// Frame `i` of the slow-reader run.
+pub fn slow_frame(i: usize) -> Vec<u8> {
+    let len = 1 + (i * 7919) % 6000;
+    (0..len).map(|j| (i + j) as u8).collect()
+}
+
+pub const SLOW_FRAMES: usize = 1500;
+pub const HIGH_WATER: usize = 16 * 1024;
+
+/// A reader that takes its time: sleeps a millisecond every 25 frames, and checks each.
+fn slow_reader(end: End) -> usize {
+    let mut n = 0;
+    let mut check = |f: &[u8]| {
+        assert!(f == slow_frame(n), "frame {n} differs or is out of order");
+        n += 1;
+        if n.is_multiple_of(25) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    };
+    match end {
+        End::PipeR(r) => {
+            let mut r = FrameReader::new(r, codec());
+            while let Some(f) = r.read_frame_ref().unwrap() {
+                check(f);
+            }
+        }
+        End::Unix(s) => {
+            let mut r = FrameReader::new(s, codec());
+            while let Some(f) = r.read_frame_ref().unwrap() {
+                check(f);
+            }
+        }
+        End::Seq(mut s) => {
+            while let Some(f) = s.read_frame().unwrap() {
+                check(&f);
+            }
+        }
+        End::PipeW(_) => unreachable!(),
+    }
+    n
+}
+
+/// Slow reader: the writer's queued bytes never pass the high-water mark plus the frame
+/// being written (plus its header), every frame arrives, in order. Returns the most the
+/// writer held.
+pub fn slow_reader_bounded(flavour: Flavour, transport: Transport) -> usize {
+    let (r, w) = pair(transport);
+    let reader = std::thread::spawn(move || slow_reader(r));
+    let bound = |i: usize| HIGH_WATER + slow_frame(i).len() + 4;
+    let mut peak = 0;
+    let what = format!("{flavour:?} over {transport:?}");
+    match (flavour, w) {
+        (Flavour::Blocking, End::Seq(s)) => {
+            // One message per send: nothing is queued in the process at all.
+            for i in 0..SLOW_FRAMES {
+                s.write_frame(&slow_frame(i)).unwrap();
+            }
+        }
+        (Flavour::Blocking, End::PipeW(w)) => {
+            let mut w = FrameWriter::with_high_water(HIGH_WATER, w, codec());
+            for i in 0..SLOW_FRAMES {
+                w.write_frame(&slow_frame(i)).unwrap();
+                peak = peak.max(w.buffered());
+                assert!(w.buffered() <= bound(i), "{what}: {} queued", w.buffered());
+            }
+            w.finish().unwrap();
+        }
+        (Flavour::Blocking, End::Unix(s)) => {
+            let mut w = FrameWriter::with_high_water(HIGH_WATER, s, codec());
+            for i in 0..SLOW_FRAMES {
+                w.write_frame(&slow_frame(i)).unwrap();
+                peak = peak.max(w.buffered());
+                assert!(w.buffered() <= bound(i), "{what}: {} queued", w.buffered());
+            }
+            w.finish()
+                .unwrap()
+                .shutdown(std::net::Shutdown::Write)
+                .unwrap();
+        }
+        (Flavour::Tokio, w) => tokio_rt().block_on(async {
+            use pipeframe::tokio::AsyncFrameWriter;
+            macro_rules! run {
+                ($io:expr) => {{
+                    let mut w = AsyncFrameWriter::with_high_water(HIGH_WATER, $io, codec());
+                    for i in 0..SLOW_FRAMES {
+                        w.write_frame(&slow_frame(i)).await.unwrap();
+                        peak = peak.max(w.buffered());
+                        assert!(w.buffered() <= bound(i), "{what}: {} queued", w.buffered());
+                    }
+                    w.close().await.unwrap();
+                }};
+            }
+            match w {
+                End::PipeW(w) => {
+                    run!(tokio::net::unix::pipe::Sender::from_owned_fd(w.into()).unwrap())
+                }
+                End::Unix(s) => {
+                    s.set_nonblocking(true).unwrap();
+                    run!(tokio::net::UnixStream::from_std(s).unwrap())
+                }
+                End::Seq(s) => {
+                    let s = pipeframe::message::tokio::SeqpacketStream::from_std(s).unwrap();
+                    for i in 0..SLOW_FRAMES {
+                        s.write_frame(&slow_frame(i)).await.unwrap();
+                    }
+                }
+                End::PipeR(_) => unreachable!(),
+            }
+        }),
+        (Flavour::Smol, w) => smol::block_on(async {
+            use pipeframe::futures_io::AsyncFrameWriter;
+            macro_rules! run {
+                ($io:expr) => {{
+                    let mut w = AsyncFrameWriter::with_high_water(HIGH_WATER, $io, codec());
+                    for i in 0..SLOW_FRAMES {
+                        w.write_frame(&slow_frame(i)).await.unwrap();
+                        peak = peak.max(w.buffered());
+                        assert!(w.buffered() <= bound(i), "{what}: {} queued", w.buffered());
+                    }
+                    w.close().await.unwrap();
+                }};
+            }
+            match w {
+                End::PipeW(w) => run!(smol::Async::new(fd_file(w)).unwrap()),
+                End::Unix(s) => run!(smol::Async::new(s).unwrap()),
+                End::Seq(s) => {
+                    let s = pipeframe::message::futures_io::SeqpacketStream::from_std(s).unwrap();
+                    for i in 0..SLOW_FRAMES {
+                        s.write_frame(&slow_frame(i)).await.unwrap();
+                    }
+                }
+                End::PipeR(_) => unreachable!(),
+            }
+        }),
+        (_, End::PipeR(_)) => unreachable!(),
+    }
+    let n = reader.join().unwrap();
+    assert_eq!(n, SLOW_FRAMES, "{what}: frames received");
+    peak
+}
+
+/// The peak resident set of this process (`VmHWM`), in KiB.
+pub fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+pub fn socket_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+/// In a child (the handler is process-wide): installs a SIGPIPE handler (tokio's signal
+/// stream, so no `unsafe`), which turns every SIGPIPE the process is sent into a count
+/// instead of ignoring it. Then, for every flavour and transport, writes to a peer that is
+/// gone and prints `sigpipe FLAVOUR TRANSPORT <signals raised> <error kind>`. A raised signal
+/// is one that kills a process whose SIGPIPE is at its default disposition.
+fn sigpipe_probe() -> io::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let count = Arc::new(AtomicU64::new(0));
+    let (ready_tx, ready_rx) = mpsc::channel();
+    {
+        let count = count.clone();
+        std::thread::spawn(move || {
+            tokio_rt().block_on(async move {
+                use tokio::signal::unix::{SignalKind, signal};
+                let mut s = signal(SignalKind::pipe()).unwrap();
+                ready_tx.send(()).unwrap();
+                while s.recv().await.is_some() {
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        });
+    }
+    ready_rx.recv().map_err(io::Error::other)?;
+    for f in FLAVOURS {
+        for t in TRANSPORTS {
+            let (r, w) = pair(t);
+            drop(r);
+            let before = count.load(Ordering::SeqCst);
+            let e = write_until_error(f, w);
+            std::thread::sleep(Duration::from_millis(30));
+            let raised = count.load(Ordering::SeqCst) - before;
+            println!("sigpipe {f:?} {t:?} {raised} {:?}", e.kind());
+        }
+    }
+    io::stdout().flush()
+}
+
+/// Runs the probe child; returns `(flavour, transport, signals raised, error kind)` lines.
+pub fn sigpipe_report() -> Vec<(String, String, u64, String)> {
+    let out = child("sigpipe-probe").output().unwrap();
+    assert!(out.status.success(), "sigpipe probe: {}", out.status);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once("sigpipe "))
+        .map(|(_, rest)| {
+            let v: Vec<&str> = rest.split(' ').collect();
+            (
+                v[0].to_owned(),
+                v[1].to_owned(),
+                v[2].parse().unwrap(),
+                v[3].to_owned(),
+            )
+        })
+        .collect()
+}
