@@ -18,10 +18,15 @@
 //!   [`frame_io::WriteFrame`]) and [`frame_io::Mode`], the framing chosen by name.
 //! * `tokio` (feature `tokio`): tokio-util `Decoder`/`Encoder` for every codec (so
 //!   `FramedRead`, `FramedWrite` and `Framed` work on any tokio `AsyncRead`/`AsyncWrite`), and
-//!   engine-based `AsyncFrameReader`/`AsyncFrameWriter` with borrowed reads.
+//!   engine-based `AsyncFrameReader`/`AsyncFrameWriter` with borrowed reads; `tokio::Codec`
+//!   puts any codec, a user's own included, into `Framed`.
 //! * `futures_io` (feature `futures-io`): `AsyncFrameReader` (a `Stream`) and
 //!   `AsyncFrameWriter` (a `Sink`) over futures-io, for smol and `async_io::Async<T>`; no
 //!   tokio in its dependency tree.
+//! * `rt` (feature `tokio` or `futures-io`): the runtime seam. Every async type (codec
+//!   reader and writer, message-mode streams, named listener) is written once, generic over a
+//!   runtime marker (`rt::Tokio`, `rt::AsyncIo`); the `tokio` and `futures_io` paths name it
+//!   with a type alias, so the runtimes cannot drift apart.
 //! * `transport` (feature `tower`): named pipes for hyper, hyper-util and tonic (an accept
 //!   `Stream` and a `Service<Uri>` connector), as Kestrel and `ConnectCallback` do in .NET.
 //!

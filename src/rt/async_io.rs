@@ -61,9 +61,10 @@ impl super::Reactor for AsyncIo {
         io.get_ref()
     }
 
-    fn poll_read_with<T: super::Source, U>(
+    fn poll_io<T: super::Source, U>(
         io: &Self::Io<T>,
         cx: &mut Context<'_>,
+        dir: super::Direction,
         mut f: impl FnMut(&T) -> io::Result<U>,
     ) -> Poll<io::Result<U>> {
         loop {
@@ -71,21 +72,10 @@ impl super::Reactor for AsyncIo {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 res => return Poll::Ready(res),
             }
-            std::task::ready!(io.poll_readable(cx))?;
-        }
-    }
-
-    fn poll_write_with<T: super::Source, U>(
-        io: &Self::Io<T>,
-        cx: &mut Context<'_>,
-        mut f: impl FnMut(&T) -> io::Result<U>,
-    ) -> Poll<io::Result<U>> {
-        loop {
-            match f(io.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                res => return Poll::Ready(res),
-            }
-            std::task::ready!(io.poll_writable(cx))?;
+            std::task::ready!(match dir {
+                super::Direction::Read => io.poll_readable(cx),
+                super::Direction::Write => io.poll_writable(cx),
+            })?;
         }
     }
 

@@ -88,7 +88,7 @@ pub trait WriteIo<W: ?Sized>: Runtime {
 }
 
 #[cfg(unix)]
-pub use self::reactor::{Reactor, Source};
+pub use self::reactor::{Direction, Reactor, Source};
 /// A descriptor owner registered with tokio's reactor ([`Tokio`]'s [`Reactor::Io`]). It
 /// derefs to `&tokio::io::unix::AsyncFd<T>` and never hands out `&mut`, so the registered
 /// descriptor cannot be swapped while registered.
@@ -122,6 +122,15 @@ mod reactor {
     impl Source for UnixListener {}
     impl Source for UnixStream {}
 
+    /// Which readiness [`Reactor::poll_io`] waits for.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Direction {
+        /// Readable (or a connection to accept).
+        Read,
+        /// Writable.
+        Write,
+    }
+
     /// How a runtime waits for a descriptor to become readable or writable.
     pub trait Reactor: Runtime {
         /// A registered source (tokio's `AsyncFd<T>`, async-io's `Async<T>`).
@@ -137,21 +146,32 @@ mod reactor {
         /// The registered source.
         fn get_ref<T: Source>(io: &Self::Io<T>) -> &T;
 
-        /// Calls `f` until it does not fail with `WouldBlock`, waiting for readability in
-        /// between.
+        /// Calls `f` until it does not fail with `WouldBlock`, waiting for the source to be
+        /// ready in direction `dir` in between.
+        fn poll_io<T: Source, U>(
+            io: &Self::Io<T>,
+            cx: &mut Context<'_>,
+            dir: Direction,
+            f: impl FnMut(&T) -> io::Result<U>,
+        ) -> Poll<io::Result<U>>;
+
+        /// [`poll_io`](Self::poll_io) waiting for readability.
         fn poll_read_with<T: Source, U>(
             io: &Self::Io<T>,
             cx: &mut Context<'_>,
             f: impl FnMut(&T) -> io::Result<U>,
-        ) -> Poll<io::Result<U>>;
+        ) -> Poll<io::Result<U>> {
+            Self::poll_io(io, cx, Direction::Read, f)
+        }
 
-        /// Calls `f` until it does not fail with `WouldBlock`, waiting for writability in
-        /// between.
+        /// [`poll_io`](Self::poll_io) waiting for writability.
         fn poll_write_with<T: Source, U>(
             io: &Self::Io<T>,
             cx: &mut Context<'_>,
             f: impl FnMut(&T) -> io::Result<U>,
-        ) -> Poll<io::Result<U>>;
+        ) -> Poll<io::Result<U>> {
+            Self::poll_io(io, cx, Direction::Write, f)
+        }
 
         /// Makes a connected std stream the runtime's stream type.
         fn unix_stream(stream: UnixStream) -> io::Result<Self::UnixStream>;

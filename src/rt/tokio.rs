@@ -65,28 +65,19 @@ impl super::Reactor for Tokio {
         io.get_ref()
     }
 
-    fn poll_read_with<T: super::Source, U>(
+    fn poll_io<T: super::Source, U>(
         io: &Self::Io<T>,
         cx: &mut Context<'_>,
+        dir: super::Direction,
         mut f: impl FnMut(&T) -> io::Result<U>,
     ) -> Poll<io::Result<U>> {
         loop {
-            let mut guard = ready!(io.poll_read_ready(cx))?;
+            let mut guard = ready!(match dir {
+                super::Direction::Read => io.poll_read_ready(cx),
+                super::Direction::Write => io.poll_write_ready(cx),
+            })?;
             // `try_io` clears readiness only on `WouldBlock`: a short read (a message, a
             // partial fill) keeps the descriptor ready, as message transports need.
-            if let Ok(res) = guard.try_io(|inner| f(inner.get_ref())) {
-                return Poll::Ready(res);
-            }
-        }
-    }
-
-    fn poll_write_with<T: super::Source, U>(
-        io: &Self::Io<T>,
-        cx: &mut Context<'_>,
-        mut f: impl FnMut(&T) -> io::Result<U>,
-    ) -> Poll<io::Result<U>> {
-        loop {
-            let mut guard = ready!(io.poll_write_ready(cx))?;
             if let Ok(res) = guard.try_io(|inner| f(inner.get_ref())) {
                 return Poll::Ready(res);
             }
