@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use pipeframe::named::tokio::{Listener, PipeStream, connect_timeout};
 use pipeframe::named::PipeName;
+use pipeframe::named::tokio::{Listener, PipeStream, connect_timeout};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 async fn handle_client(stream: PipeStream, id: usize) {

@@ -114,7 +114,10 @@ fn fault_sigpipe_never_raised_on_unix_stream_sockets() {
         "killed by SIGPIPE at SIG_DFL during `{}`",
         lines.last().map_or("(before any write)", |l| l.as_str())
     );
-    assert!(status.success(), "sigdfl sockets child: {status}, {lines:?}");
+    assert!(
+        status.success(),
+        "sigdfl sockets child: {status}, {lines:?}"
+    );
     let done: Vec<_> = lines.iter().filter(|l| l.starts_with("done ")).collect();
     assert_eq!(done.len(), 6, "{lines:?}");
     for l in done {

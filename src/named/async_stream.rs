@@ -92,7 +92,11 @@ impl<Rt: Reactor> AsyncPipeStream<Rt> {
     }
 
     /// One read (`read(2)`), waiting for readability; `Ok(0)` is the end of the stream.
-    pub(crate) fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_recv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         Rt::poll_read_with(&self.io, cx, |s| socket::recv(s, &mut *buf))
     }
 

@@ -84,12 +84,12 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+mod async_stream;
 mod creds;
 mod listener;
 mod name;
 mod options;
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
-mod async_stream;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 mod runtime;
 mod stream;
@@ -101,13 +101,13 @@ pub mod futures_io;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
 
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
+pub use async_stream::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf};
 pub use creds::{PeerCredentials, peer_credentials};
 pub use listener::Listener;
 pub use name::{DOTNET_PREFIX, PipeName};
 pub use options::{ConnectOptions, ListenOptions};
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
-pub use async_stream::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf};
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
 pub use runtime::{AsyncListener, connect_async};

@@ -299,7 +299,10 @@ pub fn read_all(flavour: Flavour, end: End) -> Seen {
                     }
                 }
                 End::Unix(s) => {
-                    let mut r = AsyncFrameReader::new(pipeframe::named::futures_io::PipeStream::from_std(s)?, codec());
+                    let mut r = AsyncFrameReader::new(
+                        pipeframe::named::futures_io::PipeStream::from_std(s)?,
+                        codec(),
+                    );
                     while let Some(f) = r.read_frame().await? {
                         frames.push(f);
                     }
@@ -467,7 +470,10 @@ pub fn write_until_error(flavour: Flavour, end: End) -> io::Error {
                     }
                 }
                 End::Unix(s) => {
-                    let mut w = AsyncFrameWriter::new(pipeframe::named::futures_io::PipeStream::from_std(s)?, codec());
+                    let mut w = AsyncFrameWriter::new(
+                        pipeframe::named::futures_io::PipeStream::from_std(s)?,
+                        codec(),
+                    );
                     for _ in 0..TRIES {
                         w.write_frame(&payload).await?;
                         w.flush().await?;
@@ -643,7 +649,9 @@ pub fn slow_reader_bounded(flavour: Flavour, transport: Transport) -> usize {
             }
             match w {
                 End::PipeW(w) => run!(smol::Async::new(fd_file(w)).unwrap()),
-                End::Unix(s) => run!(pipeframe::named::futures_io::PipeStream::from_std(s).unwrap()),
+                End::Unix(s) => {
+                    run!(pipeframe::named::futures_io::PipeStream::from_std(s).unwrap())
+                }
                 End::Seq(s) => {
                     let s = pipeframe::message::futures_io::SeqpacketStream::from_std(s).unwrap();
                     for i in 0..SLOW_FRAMES {
@@ -791,7 +799,9 @@ fn named_peer_gone(flavour: Flavour, path: &Path) -> io::Result<io::Error> {
                     return Ok(e);
                 }
             }
-            Ok(io::Error::other("writing to a peer that is gone kept succeeding"))
+            Ok(io::Error::other(
+                "writing to a peer that is gone kept succeeding",
+            ))
         })?,
         Flavour::Smol => smol::block_on(async {
             let c = named::futures_io::connect(&name).await?;
@@ -805,7 +815,9 @@ fn named_peer_gone(flavour: Flavour, path: &Path) -> io::Result<io::Error> {
                     return Ok(e);
                 }
             }
-            Ok(io::Error::other("writing to a peer that is gone kept succeeding"))
+            Ok(io::Error::other(
+                "writing to a peer that is gone kept succeeding",
+            ))
         })?,
     })
 }
@@ -844,13 +856,18 @@ fn sigdfl_raw_unix() -> io::Result<()> {
         .write_vectored(&[io::IoSlice::new(b"x"), io::IoSlice::new(b"y")])
         .unwrap_err();
     say(&format!("sigdfl survived {:?}", e.kind()))?;
-    Err(io::Error::other("a raw socket write to a closed peer did not kill us"))
+    Err(io::Error::other(
+        "a raw socket write to a closed peer did not kill us",
+    ))
 }
 
 /// With `SIGPIPE` at `SIG_DFL`, the flavour `FAULT_FLAVOUR` writes to a pipe whose reader is
 /// gone: the process dies of `SIGPIPE` (pipes have no way to suppress it per write).
 fn sigdfl_pipe() -> io::Result<()> {
-    let flavour = match std::env::var("FAULT_FLAVOUR").map_err(io::Error::other)?.as_str() {
+    let flavour = match std::env::var("FAULT_FLAVOUR")
+        .map_err(io::Error::other)?
+        .as_str()
+    {
         "Blocking" => Flavour::Blocking,
         "Tokio" => Flavour::Tokio,
         "Smol" => Flavour::Smol,
@@ -861,11 +878,16 @@ fn sigdfl_pipe() -> io::Result<()> {
     drop(r);
     let e = write_until_error(flavour, w);
     say(&format!("sigdfl survived {:?}", e.kind()))?;
-    Err(io::Error::other("a pipe write to a gone reader did not kill us"))
+    Err(io::Error::other(
+        "a pipe write to a gone reader did not kill us",
+    ))
 }
 
 /// What a `sigdfl-*` child came to: its exit status and its `sigdfl` lines.
-pub fn sigdfl_child(role: &str, flavour: Option<Flavour>) -> (std::process::ExitStatus, Vec<String>) {
+pub fn sigdfl_child(
+    role: &str,
+    flavour: Option<Flavour>,
+) -> (std::process::ExitStatus, Vec<String>) {
     let mut cmd = child(role);
     if let Some(f) = flavour {
         cmd.env("FAULT_FLAVOUR", format!("{f:?}"));
