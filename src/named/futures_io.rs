@@ -2,7 +2,7 @@
 //! [`connect`] return [`PipeStream`]s, futures-io `AsyncRead` + `AsyncWrite` whose writes
 //! never raise `SIGPIPE` and whose `close` half-closes; put frames on them with the crate's
 //! futures-io adapters. The listener and the stream are the runtime-generic
-//! [`AsyncListener`](super::AsyncListener) and [`AsyncPipeStream`](super::AsyncPipeStream) on
+//! [`AsyncListener`](super::AsyncListener) and [`AsyncPipeStream`] on
 //! async-io.
 //!
 //! ```no_run

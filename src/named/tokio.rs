@@ -2,7 +2,7 @@
 //! [`PipeStream`]s, tokio `AsyncRead` + `AsyncWrite` whose writes never raise `SIGPIPE`; put
 //! frames on them with the crate's tokio codecs. The peer's credentials:
 //! [`PipeStream::peer_credentials`]. The listener and the stream are the runtime-generic
-//! [`AsyncListener`](super::AsyncListener) and [`AsyncPipeStream`](super::AsyncPipeStream) on
+//! [`AsyncListener`](super::AsyncListener) and [`AsyncPipeStream`] on
 //! tokio.
 //!
 //! ```no_run
