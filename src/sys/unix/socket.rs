@@ -474,6 +474,7 @@ pub(crate) fn no_sigpipe(fd: impl AsFd) -> io::Result<()> {
 }
 
 /// Reads from a socket (`read(2)`), retrying on `EINTR`.
+#[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
 pub(crate) fn recv(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
     loop {
         match rustix::io::read(&fd, &mut *buf) {
