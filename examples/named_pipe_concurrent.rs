@@ -14,11 +14,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use pipeframe::named::{PipeName, peer_credentials, tokio::Listener, tokio::connect_timeout};
+use pipeframe::named::PipeName;
+use pipeframe::named::tokio::{Listener, PipeStream, connect_timeout};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::UnixStream;
 
-async fn handle_client(stream: UnixStream, id: usize) {
+async fn handle_client(stream: PipeStream, id: usize) {
     println!("Handling client #{id}.");
     let (r, mut w) = stream.into_split();
     let mut lines = BufReader::new(r).lines();
@@ -47,7 +47,7 @@ async fn server(listener: Listener) -> std::io::Result<()> {
     listener
         .serve(move |stream| {
             let id = next_id.fetch_add(1, Ordering::Relaxed) + 1;
-            match peer_credentials(&stream) {
+            match stream.peer_credentials() {
                 Ok(p) => println!(
                     "Client #{id} connected (pid {:?}, uid {}).",
                     p.pid(),

@@ -8,10 +8,10 @@
 //! fails with `EPIPE`, which is `io::ErrorKind::BrokenPipe`, in every flavour, because Rust
 //! programs start with `SIGPIPE` ignored. A process that has `SIGPIPE` at its default
 //! disposition (a C host embedding Rust, or a binary built with `-Zon-broken-pipe=kill`) is
-//! killed by the signal on a pipe write instead: pipes have no per-write way to suppress it.
-//! Seqpacket sockets are written with `MSG_NOSIGNAL`, so they never raise it. Unix stream
-//! sockets do raise it today, in every flavour, when a frame goes out as a vectored write
-//! (`writev` takes no flags): see `fault_sigpipe_never_raised_on_unix_stream_sockets`.
+//! killed by the signal on a pipe write instead: pipes have no per-write way to suppress it
+//! (`fault_sigpipe_kills_a_sig_dfl_process_on_pipes`). pipeframe's sockets, Unix stream
+//! (named pipes) and seqpacket, are written with `MSG_NOSIGNAL`, so they never raise it, not
+//! even at `SIG_DFL` (`fault_sigpipe_never_raised_on_unix_stream_sockets`).
 #![cfg(all(target_os = "linux", feature = "tokio", feature = "futures-io"))]
 
 mod fault;
@@ -67,14 +67,13 @@ fn fault_peer_gone_is_broken_pipe_in_every_flavour_and_transport() {
 
 /// What SIGPIPE does, per flavour and transport, measured in a child that counts the signals
 /// instead of ignoring them (a raised signal kills a process whose SIGPIPE is at `SIG_DFL`).
-/// The writes are 100 KiB frames, which go out as vectored writes (`writev`).
+/// The writes are 100 KiB frames, which go out as vectored writes.
 ///
-/// Today: every write fails with `BrokenPipe`; pipes raise SIGPIPE (no way around it for
-/// pipes: a process at `SIG_DFL` dies there, a Rust program, which ignores it, gets the
-/// error); seqpacket sockets never raise it (`MSG_NOSIGNAL`). Unix stream sockets raise it in
-/// every flavour, because `writev` has no `MSG_NOSIGNAL`: that is
-/// [`fault_sigpipe_never_raised_on_unix_stream_sockets`], ignored until the writes go
-/// through `sendmsg(MSG_NOSIGNAL)`.
+/// Every write fails with `BrokenPipe`; pipes raise SIGPIPE (no way around it for pipes: a
+/// process at `SIG_DFL` dies there, see [`fault_sigpipe_kills_a_sig_dfl_process_on_pipes`]; a
+/// Rust program, which ignores it, gets the error); sockets never raise it: pipeframe's
+/// stream sockets send with `sendmsg(MSG_NOSIGNAL)`, seqpacket sockets with
+/// `send(MSG_NOSIGNAL)`.
 #[test]
 fn fault_sigpipe_on_pipes_and_seqpacket_and_broken_pipe_everywhere() {
     let report = within("sigpipe probe", LIMIT, fault::sigpipe_report);
@@ -84,24 +83,66 @@ fn fault_sigpipe_on_pipes_and_seqpacket_and_broken_pipe_everywhere() {
         assert_eq!(kind, "BrokenPipe", "{f} over {t}");
         match t.as_str() {
             "Pipe" => assert!(*raised > 0, "{f} over a pipe: no SIGPIPE (kernel changed?)"),
-            "Seqpacket" => assert_eq!(*raised, 0, "{f} over seqpacket raised SIGPIPE"),
-            _ => {}
+            _ => assert_eq!(*raised, 0, "{f} over {t} raised SIGPIPE"),
         }
     }
 }
 
-/// The requirement for sockets: never SIGPIPE, even at `SIG_DFL`. Fails today for
-/// Unix stream sockets in all three flavours (vectored writes are `writev`, which cannot take
-/// `MSG_NOSIGNAL`); run it with `--ignored` once the socket writes use `sendmsg`.
+/// The requirement for sockets: never SIGPIPE, even at `SIG_DFL`. A child puts
+/// SIGPIPE back to `SIG_DFL` (the harness ignores it, and `exec` keeps it ignored), then in
+/// every flavour writes to a named pipe client whose server closed the connection, and to a
+/// seqpacket socket whose peer is gone: it must live, having seen `BrokenPipe` each time. The
+/// control, a raw std `UnixStream` vectored write (`writev`) in a child at `SIG_DFL`, must die
+/// of the signal (so this test would see a socket write that raises it).
 #[test]
-#[ignore = "Unix stream socket writes use writev, which raises SIGPIPE; needs sendmsg(MSG_NOSIGNAL) in the socket write path"]
 fn fault_sigpipe_never_raised_on_unix_stream_sockets() {
-    let report = within("sigpipe probe", LIMIT, fault::sigpipe_report);
-    let raised: Vec<_> = report.iter().filter(|r| r.1 != "Pipe" && r.2 > 0).collect();
-    assert!(
-        raised.is_empty(),
-        "SIGPIPE raised on sockets (a process with SIGPIPE at SIG_DFL would die): {raised:?}"
+    use std::os::unix::process::ExitStatusExt;
+    let (status, lines) = within("sigdfl control", LIMIT, || {
+        fault::sigdfl_child("sigdfl-raw-unix", None)
+    });
+    assert_eq!(
+        status.signal(),
+        Some(13),
+        "the control (a raw socket write at SIG_DFL) must die of SIGPIPE: {status}, {lines:?}"
     );
+    let (status, lines) = within("sigdfl sockets", LIMIT, || {
+        fault::sigdfl_child("sigdfl-sockets", None)
+    });
+    assert_ne!(
+        status.signal(),
+        Some(13),
+        "killed by SIGPIPE at SIG_DFL during `{}`",
+        lines.last().map_or("(before any write)", |l| l.as_str())
+    );
+    assert!(
+        status.success(),
+        "sigdfl sockets child: {status}, {lines:?}"
+    );
+    let done: Vec<_> = lines.iter().filter(|l| l.starts_with("done ")).collect();
+    assert_eq!(done.len(), 6, "{lines:?}");
+    for l in done {
+        println!("SIG_DFL: {l}");
+        assert!(l.ends_with(" BrokenPipe"), "{l}");
+    }
+}
+
+/// On pipes, what the module docs say: a write to a pipe whose reader is gone raises
+/// SIGPIPE (pipes take no `MSG_NOSIGNAL`). Rust programs ignore it and get `BrokenPipe` (the
+/// probe above); a process that has it at `SIG_DFL` is killed, in every flavour.
+#[test]
+fn fault_sigpipe_kills_a_sig_dfl_process_on_pipes() {
+    use std::os::unix::process::ExitStatusExt;
+    for f in FLAVOURS {
+        let (status, lines) = within(&format!("sigdfl pipe {f:?}"), LIMIT, move || {
+            fault::sigdfl_child("sigdfl-pipe", Some(f))
+        });
+        println!("SIG_DFL, {f:?} over a pipe: {status}");
+        assert_eq!(
+            status.signal(),
+            Some(13),
+            "{f:?}: a pipe write at SIG_DFL to a gone reader: {status}, {lines:?}"
+        );
+    }
 }
 
 #[test]

@@ -164,7 +164,11 @@ fn rt() -> tokio::runtime::Runtime {
 }
 
 /// The tokio version of [`exchange_blocking`].
-async fn exchange_tokio(stream: tokio::net::UnixStream, greet: &[usize], frames: &[Vec<u8>]) {
+async fn exchange_tokio(
+    stream: pipeframe::named::tokio::PipeStream,
+    greet: &[usize],
+    frames: &[Vec<u8>],
+) {
     let codec = LengthPrefixed::dotnet();
     let (rx, tx) = stream.into_split();
     let mut r = AsyncFrameReader::new(rx, codec);

@@ -622,3 +622,68 @@ fn listener_reads_and_writes_from_two_threads() {
     assert_eq!(got, b"abc");
     w.join().unwrap();
 }
+
+/// smol: `close()` on a named pipe stream half-closes (shutdown of the write side): the
+/// server reads to the end, then replies, and the client still reads the reply.
+#[cfg(feature = "futures-io")]
+#[test]
+fn smol_close_half_closes_and_the_reply_still_arrives() {
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    let dir = tmp();
+    let name = PipeName::from_path(dir.path().join("half.sock"));
+    smol::block_on(async move {
+        let listener = named::futures_io::Listener::bind(&name).unwrap();
+        let server = smol::spawn(async move {
+            let mut s = listener.accept().await.unwrap();
+            let mut got = Vec::new();
+            s.read_to_end(&mut got).await.unwrap();
+            s.write_all(format!("got {}", got.len()).as_bytes())
+                .await
+                .unwrap();
+            s.close().await.unwrap();
+        });
+        let mut c = named::futures_io::connect_timeout(&name, Duration::from_secs(30))
+            .await
+            .unwrap();
+        c.write_all(&[1; 5000]).await.unwrap();
+        c.close().await.unwrap();
+        let mut reply = String::new();
+        c.read_to_string(&mut reply).await.unwrap();
+        assert_eq!(reply, "got 5000");
+        server.await;
+    });
+}
+
+/// tokio: `shutdown()` half-closes too, and the stream splits into owned halves.
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_shutdown_half_closes_over_split_halves() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tmp();
+    let name = PipeName::from_path(dir.path().join("half-tokio.sock"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let listener = named::tokio::Listener::bind(&name).unwrap();
+        let server = tokio::spawn(async move {
+            let (mut r, mut w) = listener.accept().await.unwrap().into_split();
+            let mut got = Vec::new();
+            r.read_to_end(&mut got).await.unwrap();
+            w.write_all(format!("got {}", got.len()).as_bytes())
+                .await
+                .unwrap();
+            w.shutdown().await.unwrap();
+        });
+        let mut c = named::tokio::connect_timeout(&name, Duration::from_secs(30))
+            .await
+            .unwrap();
+        c.write_all(&[1; 5000]).await.unwrap();
+        c.shutdown().await.unwrap();
+        let mut reply = String::new();
+        c.read_to_string(&mut reply).await.unwrap();
+        assert_eq!(reply, "got 5000");
+        server.await.unwrap();
+    });
+}

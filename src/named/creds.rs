@@ -4,7 +4,8 @@ use std::os::fd::AsFd;
 use crate::sys::unix::socket::{self, Cred};
 
 /// The credentials of the process at the other end of a connected socket: any flavour's stream
-/// ([`PipeStream`](super::PipeStream), `tokio::net::UnixStream`, `Async<UnixStream>`'s
+/// ([`PipeStream`](super::PipeStream), `AsyncPipeStream`, which have a `peer_credentials`
+/// method too) or any other Unix socket (`tokio::net::UnixStream`, `Async<UnixStream>`'s
 /// `get_ref()`). [`io::ErrorKind::Unsupported`] where the system does not report them (only
 /// Linux is implemented so far).
 pub fn peer_credentials(stream: &impl AsFd) -> io::Result<PeerCredentials> {

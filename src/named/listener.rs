@@ -62,7 +62,10 @@ impl Bound {
     /// it could be asked who it is). Every flavour's accept loop calls this.
     pub(crate) fn screen<S: AsFd>(&self, stream: S) -> io::Result<Option<S>> {
         match self.admit(&stream) {
-            Ok(true) => Ok(Some(stream)),
+            Ok(true) => {
+                socket::no_sigpipe(&stream)?;
+                Ok(Some(stream))
+            }
             Ok(false) => Ok(None),
             Err(e) if is_transient(&e) => Ok(None),
             Err(e) => Err(e),

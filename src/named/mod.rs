@@ -31,7 +31,8 @@
 //!   On the client side [`ConnectOptions::current_user_only`] refuses a server run by another
 //!   user.
 //! * Every connection tells the peer's [`PeerCredentials`] (pid, uid, gid):
-//!   [`PipeStream::peer_credentials`], or [`peer_credentials`] for the async flavours' streams.
+//!   [`PipeStream::peer_credentials`] (the async flavours' streams have it too), or
+//!   [`peer_credentials`] for any socket.
 //!
 //! # Client
 //!
@@ -42,9 +43,19 @@
 //! # Flavours
 //!
 //! Blocking here; [`tokio`] (feature `tokio`) and [`futures_io`] (feature `futures-io`, for
-//! smol) have the same listener and connect functions returning the runtime's stream type.
-//! Both are one implementation, [`AsyncListener`] and [`connect_async`], over the runtime seam
-//! of [`rt`](crate::rt).
+//! smol) have the same listener and connect functions returning a `PipeStream` with the
+//! runtime's `AsyncRead`/`AsyncWrite`. Both are one implementation, [`AsyncListener`],
+//! [`connect_async`] and [`AsyncPipeStream`], over the runtime seam of [`rt`](crate::rt).
+//!
+//! # A peer that is gone
+//!
+//! Writing to a peer that closed its end or exited fails with
+//! [`std::io::ErrorKind::BrokenPipe`], in every flavour, and never raises `SIGPIPE`: the
+//! streams send with `sendmsg(MSG_NOSIGNAL)` (Apple systems, which lack the flag: `writev` on
+//! a socket with `SO_NOSIGPIPE`), so a process that has `SIGPIPE` at its default disposition
+//! (a C host embedding Rust, a binary built with `-Zon-broken-pipe=kill`) is not killed
+//! either. That holds for the streams pipeframe hands out; a raw `UnixStream` taken out of
+//! one (`UnixStream::from(stream)`) writes with `write(2)` again.
 //!
 //! ```
 //! use pipeframe::codec::LengthPrefixed;
@@ -73,6 +84,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+mod async_stream;
 mod creds;
 mod listener;
 mod name;
@@ -88,6 +101,9 @@ pub mod futures_io;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
 
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
+pub use async_stream::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf};
 pub use creds::{PeerCredentials, peer_credentials};
 pub use listener::Listener;
 pub use name::{DOTNET_PREFIX, PipeName};

@@ -9,12 +9,13 @@ use std::path::Path;
 
 use crate::rt::Reactor;
 
+use super::async_stream::AsyncPipeStream;
 use super::listener::{Bound, is_transient};
 use super::stream::{Attempt, Connecting};
 use super::{ConnectOptions, ListenOptions, PipeName};
 
-/// A named pipe server on an async runtime: accepts any number of clients, each the
-/// runtime's own Unix stream (`tokio::net::UnixStream`, `Async<UnixStream>`). Dropping it
+/// A named pipe server on an async runtime: accepts any number of clients, each an
+/// [`AsyncPipeStream`] (writes never raise `SIGPIPE`). Dropping it
 /// removes the socket file (if still ours). Use the aliases `named::tokio::Listener` /
 /// `named::futures_io::Listener`.
 pub struct AsyncListener<Rt: Reactor> {
@@ -54,18 +55,18 @@ impl<Rt: Reactor> AsyncListener<Rt> {
     /// # Cancellation safety
     ///
     /// Cancel-safe: a client accepted by the kernel but not yet returned stays queued.
-    pub async fn accept(&self) -> io::Result<Rt::UnixStream> {
+    pub async fn accept(&self) -> io::Result<AsyncPipeStream<Rt>> {
         loop {
             let stream = poll_fn(|cx| Rt::poll_read_with(&self.io, cx, accept)).await?;
             if let Some(stream) = self.bound.screen(stream)? {
-                return Rt::unix_stream(stream);
+                return AsyncPipeStream::new(stream);
             }
         }
     }
 
     /// Like [`accept`](Self::accept), but errors that concern only the one connection
     /// (aborted, reset) are skipped: what an accept loop wants.
-    pub(crate) async fn accept_next(&self) -> io::Result<Rt::UnixStream> {
+    pub(crate) async fn accept_next(&self) -> io::Result<AsyncPipeStream<Rt>> {
         loop {
             match self.accept().await {
                 Err(e) if is_transient(&e) => {}
@@ -103,7 +104,7 @@ fn accept(listener: &UnixListener) -> io::Result<UnixStream> {
 pub async fn connect_async<Rt: Reactor>(
     name: &PipeName,
     opts: &ConnectOptions,
-) -> io::Result<Rt::UnixStream> {
+) -> io::Result<AsyncPipeStream<Rt>> {
     Rt::check_context()?;
     let mut c = Connecting::new(name, opts);
     let fd = loop {
@@ -112,5 +113,5 @@ pub async fn connect_async<Rt: Reactor>(
             Attempt::Wait(d) => Rt::sleep(d).await,
         }
     };
-    Rt::unix_stream(UnixStream::from(c.finish(fd)?))
+    AsyncPipeStream::new(UnixStream::from(c.finish(fd)?))
 }

@@ -23,6 +23,20 @@ impl PipeStream {
         PipeStream { inner }
     }
 
+    /// Wraps a connected std stream (from `UnixStream::pair`, a socket handed down by a
+    /// parent, ...), so that its writes never raise `SIGPIPE` either. The stream is used as
+    /// it is (blocking or not).
+    pub fn from_std(stream: UnixStream) -> io::Result<PipeStream> {
+        socket::no_sigpipe(&stream)?;
+        Ok(PipeStream::new(stream))
+    }
+
+    /// A connected pair of streams, each the other's peer (`socketpair`).
+    pub fn pair() -> io::Result<(PipeStream, PipeStream)> {
+        let (a, b) = UnixStream::pair()?;
+        Ok((PipeStream::from_std(a)?, PipeStream::from_std(b)?))
+    }
+
     /// Who is at the other end (see [`PeerCredentials`]).
     pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
         super::peer_credentials(&self.inner)
@@ -78,12 +92,15 @@ impl Read for &PipeStream {
     }
 }
 
+// Writes go through `send(MSG_NOSIGNAL)`/`sendmsg(MSG_NOSIGNAL)` (std's `write`/`writev`
+// take no flags): a peer that is gone is `BrokenPipe`, never a `SIGPIPE`, whatever the
+// process's disposition of it.
 impl Write for PipeStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
+        socket::send_nosignal(&self.inner, buf)
     }
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.inner.write_vectored(bufs)
+        socket::send_vectored_nosignal(&self.inner, bufs)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
@@ -92,10 +109,10 @@ impl Write for PipeStream {
 
 impl Write for &PipeStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&self.inner).write(buf)
+        socket::send_nosignal(&self.inner, buf)
     }
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&self.inner).write_vectored(bufs)
+        socket::send_vectored_nosignal(&self.inner, bufs)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())

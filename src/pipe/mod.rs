@@ -46,6 +46,25 @@
 //! * The adopted descriptor is made blocking and close-on-exec, so the child's own children
 //!   do not inherit it.
 //!
+//! # A reader that is gone (`SIGPIPE`)
+//!
+//! Writing to a pipe whose reading end is closed (the child exited, or dropped its reader)
+//! makes the kernel raise `SIGPIPE` at the writer, then fail the write with `EPIPE`. Pipes
+//! have no way to suppress the signal per write (no `MSG_NOSIGNAL`, no `SO_NOSIGPIPE`), so
+//! what happens depends on the process's disposition of `SIGPIPE`:
+//!
+//! * Rust programs start with it ignored: the write fails with
+//!   [`io::ErrorKind::BrokenPipe`], in every flavour (blocking, tokio, smol).
+//! * A process that has it at its default disposition (a C host embedding Rust, a binary
+//!   built with `-Zon-broken-pipe=kill`, a child whose parent reset it) is killed by the
+//!   signal on that write. Such a program should ignore `SIGPIPE` itself, or use a socket:
+//!   pipeframe's sockets ([`named`](crate::named) pipes' streams, seqpacket message pipes)
+//!   send with `MSG_NOSIGNAL` and never raise it. A socket handed down
+//!   ([`ClientHandle::open_socket`]) is a std `UnixStream`, whose vectored writes do raise
+//!   it: wrap it in [`named::PipeStream::from_std`](crate::named::PipeStream::from_std).
+//!
+//! Both are tested (`tests/fault_matrix.rs`: `fault_sigpipe_kills_a_sig_dfl_process_on_pipes`).
+//!
 //! # Example
 //!
 //! ```no_run

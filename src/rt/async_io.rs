@@ -50,7 +50,6 @@ impl<W: AsyncWrite + ?Sized> WriteIo<W> for AsyncIo {
 #[cfg(unix)]
 impl super::Reactor for AsyncIo {
     type Io<T: super::Source> = async_io::Async<T>;
-    type UnixStream = async_io::Async<std::os::unix::net::UnixStream>;
 
     fn register<T: super::Source>(source: T) -> io::Result<Self::Io<T>> {
         // `Async::new` sets the descriptor non-blocking itself.
@@ -77,9 +76,5 @@ impl super::Reactor for AsyncIo {
                 super::Direction::Write => io.poll_writable(cx),
             })?;
         }
-    }
-
-    fn unix_stream(stream: std::os::unix::net::UnixStream) -> io::Result<Self::UnixStream> {
-        async_io::Async::new(stream)
     }
 }

@@ -7,6 +7,7 @@
 //! | [`AsyncFrameWriter<W, E, Rt>`] | [`tokio::AsyncFrameWriter<W, E>`](crate::tokio::AsyncFrameWriter) | [`futures_io::AsyncFrameWriter<W, E>`](crate::futures_io::AsyncFrameWriter) |
 //! | `message::AsyncSeqpacketStream<Rt>`, ... | `message::tokio::SeqpacketStream`, ... | `message::futures_io::SeqpacketStream`, ... |
 //! | `named::AsyncListener<Rt>` | `named::tokio::Listener` | `named::futures_io::Listener` |
+//! | `named::AsyncPipeStream<Rt>` | `named::tokio::PipeStream` | `named::futures_io::PipeStream` |
 //!
 //! A marker ([`Tokio`], [`AsyncIo`]) says how to poll an I/O object ([`ReadIo`],
 //! [`WriteIo`]: tokio's or futures-io's `AsyncRead`/`AsyncWrite`), how to wait for a
@@ -136,10 +137,6 @@ mod reactor {
         /// A registered source (tokio's `AsyncFd<T>`, async-io's `Async<T>`).
         type Io<T: Source>: Debug + Send + Sync + Unpin;
 
-        /// The runtime's own Unix stream type (`tokio::net::UnixStream`,
-        /// `Async<UnixStream>`), what named pipe listeners and clients hand out.
-        type UnixStream: Debug + Send + Sync + Unpin + AsFd;
-
         /// Sets `source` non-blocking and registers it.
         fn register<T: Source>(source: T) -> io::Result<Self::Io<T>>;
 
@@ -172,8 +169,5 @@ mod reactor {
         ) -> Poll<io::Result<U>> {
             Self::poll_io(io, cx, Direction::Write, f)
         }
-
-        /// Makes a connected std stream the runtime's stream type.
-        fn unix_stream(stream: UnixStream) -> io::Result<Self::UnixStream>;
     }
 }

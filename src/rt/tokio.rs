@@ -54,7 +54,6 @@ impl<W: AsyncWrite + ?Sized> WriteIo<W> for Tokio {
 #[cfg(unix)]
 impl super::Reactor for Tokio {
     type Io<T: super::Source> = crate::sys::unix::async_fd::RegisteredFd<T>;
-    type UnixStream = tokio::net::UnixStream;
 
     fn register<T: super::Source>(source: T) -> io::Result<Self::Io<T>> {
         Self::check_context()?;
@@ -82,11 +81,5 @@ impl super::Reactor for Tokio {
                 return Poll::Ready(res);
             }
         }
-    }
-
-    fn unix_stream(stream: std::os::unix::net::UnixStream) -> io::Result<Self::UnixStream> {
-        Self::check_context()?;
-        stream.set_nonblocking(true)?;
-        tokio::net::UnixStream::from_std(stream)
     }
 }

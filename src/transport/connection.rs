@@ -8,9 +8,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::named::{PeerCredentials, PipeName};
 
-// The OS's stream type. A Windows named pipe instance (server or client end) slots in here.
+// The stream type. A Windows named pipe instance (server or client end) slots in here.
 #[cfg(unix)]
-type Io = tokio::net::UnixStream;
+type Io = crate::named::tokio::PipeStream;
 
 /// What is known about a connection when it is made: the pipe's name and the peer.
 ///
@@ -50,7 +50,7 @@ pub struct PipeConnection {
 impl PipeConnection {
     #[cfg(unix)]
     pub(crate) fn new(io: Io, name: PipeName) -> Self {
-        let peer = crate::named::peer_credentials(&io).ok();
+        let peer = io.peer_credentials().ok();
         PipeConnection {
             io,
             info: PipeConnectInfo { name, peer },
@@ -67,21 +67,22 @@ impl PipeConnection {
         self.info.peer
     }
 
-    /// The OS stream (a `tokio::net::UnixStream` on Unix).
+    /// The stream (a [`named::tokio::PipeStream`](crate::named::tokio::PipeStream) on Unix:
+    /// writes never raise `SIGPIPE`).
     #[cfg(unix)]
-    pub fn get_ref(&self) -> &tokio::net::UnixStream {
+    pub fn get_ref(&self) -> &crate::named::tokio::PipeStream {
         &self.io
     }
 
-    /// The OS stream, mutably.
+    /// The stream, mutably.
     #[cfg(unix)]
-    pub fn get_mut(&mut self) -> &mut tokio::net::UnixStream {
+    pub fn get_mut(&mut self) -> &mut crate::named::tokio::PipeStream {
         &mut self.io
     }
 
-    /// Gives the OS stream back.
+    /// Gives the stream back.
     #[cfg(unix)]
-    pub fn into_inner(self) -> tokio::net::UnixStream {
+    pub fn into_inner(self) -> crate::named::tokio::PipeStream {
         self.io
     }
 }

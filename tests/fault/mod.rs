@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use pipeframe::codec::{DecodeError, LengthPrefixed, Missing};
 use pipeframe::message::SeqpacketStream;
+use pipeframe::named::PipeStream;
 use pipeframe::pipe::{self, ClientHandle};
 use pipeframe::sync::{FrameReader, FrameWriter};
 
@@ -160,6 +161,11 @@ fn run_child(role: &str) -> io::Result<()> {
         "exit-seqpacket" => SeqpacketStream::connect(path()?).map(drop),
         // Counts SIGPIPEs while writing to every transport whose reader is gone.
         "sigpipe-probe" => sigpipe_probe(),
+        // SIGPIPE at SIG_DFL: writes to gone peers on pipeframe's sockets (must survive), on
+        // a raw std socket (must die: the control), on a pipe (must die).
+        "sigdfl-sockets" => sigdfl_sockets(),
+        "sigdfl-raw-unix" => sigdfl_raw_unix(),
+        "sigdfl-pipe" => sigdfl_pipe(),
         // Load servers (see `load`).
         r if r.starts_with("server-") => load::server_main(&r["server-".len()..]),
         other => Err(io::Error::other(format!("unknown role {other}"))),
@@ -241,7 +247,7 @@ pub fn read_all(flavour: Flavour, end: End) -> Seen {
                     }
                 }
                 End::Unix(s) => {
-                    let mut r = FrameReader::new(s, codec());
+                    let mut r = FrameReader::new(PipeStream::from_std(s)?, codec());
                     while let Some(f) = r.read_frame()? {
                         frames.push(f);
                     }
@@ -266,8 +272,7 @@ pub fn read_all(flavour: Flavour, end: End) -> Seen {
                     }
                 }
                 End::Unix(s) => {
-                    s.set_nonblocking(true)?;
-                    let s = tokio::net::UnixStream::from_std(s)?;
+                    let s = pipeframe::named::tokio::PipeStream::from_std(s)?;
                     let mut r = AsyncFrameReader::new(s, codec());
                     while let Some(f) = r.read_frame().await? {
                         frames.push(f);
@@ -294,7 +299,10 @@ pub fn read_all(flavour: Flavour, end: End) -> Seen {
                     }
                 }
                 End::Unix(s) => {
-                    let mut r = AsyncFrameReader::new(smol::Async::new(s)?, codec());
+                    let mut r = AsyncFrameReader::new(
+                        pipeframe::named::futures_io::PipeStream::from_std(s)?,
+                        codec(),
+                    );
                     while let Some(f) = r.read_frame().await? {
                         frames.push(f);
                     }
@@ -407,7 +415,7 @@ pub fn write_until_error(flavour: Flavour, end: End) -> io::Error {
                     }
                 }
                 End::Unix(s) => {
-                    let mut w = FrameWriter::with_high_water(0, s, codec());
+                    let mut w = FrameWriter::with_high_water(0, PipeStream::from_std(s)?, codec());
                     for _ in 0..TRIES {
                         w.write_frame(&payload)?;
                         w.flush()?;
@@ -434,8 +442,7 @@ pub fn write_until_error(flavour: Flavour, end: End) -> io::Error {
                     }
                 }
                 End::Unix(s) => {
-                    s.set_nonblocking(true)?;
-                    let s = tokio::net::UnixStream::from_std(s)?;
+                    let s = pipeframe::named::tokio::PipeStream::from_std(s)?;
                     let mut w = AsyncFrameWriter::new(s, codec());
                     for _ in 0..TRIES {
                         w.write_frame(&payload).await?;
@@ -463,7 +470,10 @@ pub fn write_until_error(flavour: Flavour, end: End) -> io::Error {
                     }
                 }
                 End::Unix(s) => {
-                    let mut w = AsyncFrameWriter::new(smol::Async::new(s)?, codec());
+                    let mut w = AsyncFrameWriter::new(
+                        pipeframe::named::futures_io::PipeStream::from_std(s)?,
+                        codec(),
+                    );
                     for _ in 0..TRIES {
                         w.write_frame(&payload).await?;
                         w.flush().await?;
@@ -545,7 +555,7 @@ fn slow_reader(end: End) -> usize {
             }
         }
         End::Unix(s) => {
-            let mut r = FrameReader::new(s, codec());
+            let mut r = FrameReader::new(PipeStream::from_std(s).unwrap(), codec());
             while let Some(f) = r.read_frame_ref().unwrap() {
                 check(f);
             }
@@ -586,16 +596,14 @@ pub fn slow_reader_bounded(flavour: Flavour, transport: Transport) -> usize {
             w.finish().unwrap();
         }
         (Flavour::Blocking, End::Unix(s)) => {
+            let s = PipeStream::from_std(s).unwrap();
             let mut w = FrameWriter::with_high_water(HIGH_WATER, s, codec());
             for i in 0..SLOW_FRAMES {
                 w.write_frame(&slow_frame(i)).unwrap();
                 peak = peak.max(w.buffered());
                 assert!(w.buffered() <= bound(i), "{what}: {} queued", w.buffered());
             }
-            w.finish()
-                .unwrap()
-                .shutdown(std::net::Shutdown::Write)
-                .unwrap();
+            w.finish().unwrap().shutdown_write().unwrap();
         }
         (Flavour::Tokio, w) => tokio_rt().block_on(async {
             use pipeframe::tokio::AsyncFrameWriter;
@@ -615,8 +623,7 @@ pub fn slow_reader_bounded(flavour: Flavour, transport: Transport) -> usize {
                     run!(tokio::net::unix::pipe::Sender::from_owned_fd(w.into()).unwrap())
                 }
                 End::Unix(s) => {
-                    s.set_nonblocking(true).unwrap();
-                    run!(tokio::net::UnixStream::from_std(s).unwrap())
+                    run!(pipeframe::named::tokio::PipeStream::from_std(s).unwrap())
                 }
                 End::Seq(s) => {
                     let s = pipeframe::message::tokio::SeqpacketStream::from_std(s).unwrap();
@@ -642,7 +649,9 @@ pub fn slow_reader_bounded(flavour: Flavour, transport: Transport) -> usize {
             }
             match w {
                 End::PipeW(w) => run!(smol::Async::new(fd_file(w)).unwrap()),
-                End::Unix(s) => run!(smol::Async::new(s).unwrap()),
+                End::Unix(s) => {
+                    run!(pipeframe::named::futures_io::PipeStream::from_std(s).unwrap())
+                }
                 End::Seq(s) => {
                     let s = pipeframe::message::futures_io::SeqpacketStream::from_std(s).unwrap();
                     for i in 0..SLOW_FRAMES {
@@ -729,4 +738,165 @@ pub fn sigpipe_report() -> Vec<(String, String, u64, String)> {
             )
         })
         .collect()
+}
+
+/// Puts `SIGPIPE` back to its default disposition. The test harness, like every Rust
+/// program, starts with it ignored, and `exec` keeps an ignored signal ignored (a shell
+/// cannot un-ignore it either), so the children do it themselves: from here on, a write that
+/// raises `SIGPIPE` kills this process.
+#[allow(unsafe_code)]
+fn sigpipe_default() -> io::Result<()> {
+    // SAFETY: `signal(SIGPIPE, SIG_DFL)` installs no handler, so no code of ours ever runs
+    // in signal context; it changes one process-wide disposition in a child process that
+    // exists only for this, before it starts writing.
+    let prev = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    if prev == libc::SIG_ERR {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn say(line: &str) -> io::Result<()> {
+    let mut out = io::stdout();
+    writeln!(out, "{line}")?;
+    out.flush()
+}
+
+/// Writes frames of 100 KiB with `w` until it fails; returns the error.
+fn blocking_until_error(w: impl Write) -> io::Error {
+    let payload = vec![7u8; 100 * 1024];
+    let mut w = FrameWriter::with_high_water(0, w, codec());
+    for _ in 0..10_000 {
+        if let Err(e) = w.write_frame(&payload).and_then(|()| w.flush()) {
+            return e;
+        }
+    }
+    io::Error::other("writing to a peer that is gone kept succeeding")
+}
+
+/// A named pipe client in `flavour` (pipeframe's own connect and stream types), whose server
+/// accepted it and closed the connection: the error of writing frames to it until one fails.
+fn named_peer_gone(flavour: Flavour, path: &Path) -> io::Result<io::Error> {
+    use pipeframe::named::{self, PipeName};
+    let name = PipeName::from_path(path);
+    let listener = named::Listener::bind(&name)?;
+    let payload = vec![7u8; 100 * 1024];
+    Ok(match flavour {
+        Flavour::Blocking => {
+            let c = named::connect(&name)?;
+            drop(listener.accept()?);
+            blocking_until_error(c)
+        }
+        Flavour::Tokio => tokio_rt().block_on(async {
+            let c = named::tokio::connect(&name).await?;
+            drop(listener.accept()?);
+            let mut w = pipeframe::tokio::AsyncFrameWriter::new(c, codec());
+            for _ in 0..10_000 {
+                if let Err(e) = w.write_frame(&payload).await {
+                    return Ok::<_, io::Error>(e);
+                }
+                if let Err(e) = w.flush().await {
+                    return Ok(e);
+                }
+            }
+            Ok(io::Error::other(
+                "writing to a peer that is gone kept succeeding",
+            ))
+        })?,
+        Flavour::Smol => smol::block_on(async {
+            let c = named::futures_io::connect(&name).await?;
+            drop(listener.accept()?);
+            let mut w = pipeframe::futures_io::AsyncFrameWriter::new(c, codec());
+            for _ in 0..10_000 {
+                if let Err(e) = w.write_frame(&payload).await {
+                    return Ok::<_, io::Error>(e);
+                }
+                if let Err(e) = w.flush().await {
+                    return Ok(e);
+                }
+            }
+            Ok(io::Error::other(
+                "writing to a peer that is gone kept succeeding",
+            ))
+        })?,
+    })
+}
+
+/// With `SIGPIPE` at `SIG_DFL`: every flavour writes to a peer that is gone over a named pipe
+/// (Unix stream socket) and a seqpacket socket. Prints `sigdfl start F T` before each and
+/// `sigdfl done F T KIND` after, so a death names the write that raised the signal.
+fn sigdfl_sockets() -> io::Result<()> {
+    sigpipe_default()?;
+    let dir = tempdir();
+    for f in FLAVOURS {
+        for t in [Transport::Unix, Transport::Seqpacket] {
+            say(&format!("sigdfl start {f:?} {t:?}"))?;
+            let e = match t {
+                Transport::Unix => named_peer_gone(f, &dir.path().join(format!("{f:?}.sock")))?,
+                _ => {
+                    let (r, w) = pair(t);
+                    drop(r);
+                    write_until_error(f, w)
+                }
+            };
+            say(&format!("sigdfl done {f:?} {t:?} {:?}", e.kind()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The control: with `SIGPIPE` at `SIG_DFL`, a raw std `UnixStream`'s vectored write
+/// (`writev(2)`, which takes no `MSG_NOSIGNAL`; std's plain `write` on Linux does pass it) to
+/// a closed peer. Must die of the signal, which shows the reset worked.
+fn sigdfl_raw_unix() -> io::Result<()> {
+    sigpipe_default()?;
+    let (mut a, b) = UnixStream::pair()?;
+    drop(b);
+    let e = a
+        .write_vectored(&[io::IoSlice::new(b"x"), io::IoSlice::new(b"y")])
+        .unwrap_err();
+    say(&format!("sigdfl survived {:?}", e.kind()))?;
+    Err(io::Error::other(
+        "a raw socket write to a closed peer did not kill us",
+    ))
+}
+
+/// With `SIGPIPE` at `SIG_DFL`, the flavour `FAULT_FLAVOUR` writes to a pipe whose reader is
+/// gone: the process dies of `SIGPIPE` (pipes have no way to suppress it per write).
+fn sigdfl_pipe() -> io::Result<()> {
+    let flavour = match std::env::var("FAULT_FLAVOUR")
+        .map_err(io::Error::other)?
+        .as_str()
+    {
+        "Blocking" => Flavour::Blocking,
+        "Tokio" => Flavour::Tokio,
+        "Smol" => Flavour::Smol,
+        other => return Err(io::Error::other(format!("unknown flavour {other}"))),
+    };
+    sigpipe_default()?;
+    let (r, w) = pair(Transport::Pipe);
+    drop(r);
+    let e = write_until_error(flavour, w);
+    say(&format!("sigdfl survived {:?}", e.kind()))?;
+    Err(io::Error::other(
+        "a pipe write to a gone reader did not kill us",
+    ))
+}
+
+/// What a `sigdfl-*` child came to: its exit status and its `sigdfl` lines.
+pub fn sigdfl_child(
+    role: &str,
+    flavour: Option<Flavour>,
+) -> (std::process::ExitStatus, Vec<String>) {
+    let mut cmd = child(role);
+    if let Some(f) = flavour {
+        cmd.env("FAULT_FLAVOUR", format!("{f:?}"));
+    }
+    let out = cmd.output().unwrap();
+    let lines = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once("sigdfl ").map(|(_, rest)| rest.to_owned()))
+        .collect();
+    (out.status, lines)
 }

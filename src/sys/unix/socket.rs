@@ -102,6 +102,7 @@ fn new_socket(nonblocking: bool) -> io::Result<OwnedFd> {
         None,
     )?;
     rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)?;
+    no_sigpipe(&fd)?;
     if nonblocking {
         rustix::io::ioctl_fionbio(&fd, true)?;
     }
@@ -402,6 +403,85 @@ pub(crate) fn set_blocking(fd: impl AsFd) -> io::Result<()> {
 #[allow(dead_code)] // until src/bench calls it instead of rustix
 pub(crate) fn shutdown_write(fd: impl AsFd) -> io::Result<()> {
     Ok(rustix::net::shutdown(fd, rustix::net::Shutdown::Write)?)
+}
+
+/// Sends `bufs` on a connected stream socket without ever raising `SIGPIPE`: a peer that is
+/// gone is `EPIPE` ([`io::ErrorKind::BrokenPipe`]) even where `SIGPIPE` is at its default
+/// disposition. `sendmsg(MSG_NOSIGNAL)` where the flag exists (Linux, Android, the BSDs);
+/// on Apple systems, which lack it, a plain `writev` on a socket that [`no_sigpipe`] set
+/// `SO_NOSIGPIPE` on.
+#[cfg(not(target_vendor = "apple"))]
+pub(crate) fn send_vectored_nosignal(fd: impl AsFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    use rustix::net::{SendAncillaryBuffer, SendFlags};
+    // An empty iovec array is what `write_vectored(&[])` passes: 0, not an error.
+    let mut control = SendAncillaryBuffer::default();
+    loop {
+        match rustix::net::sendmsg(&fd, bufs, &mut control, SendFlags::NOSIGNAL) {
+            Err(Errno::INTR) => continue,
+            res => return Ok(res?),
+        }
+    }
+}
+
+/// See the other [`send_vectored_nosignal`].
+#[cfg(target_vendor = "apple")]
+pub(crate) fn send_vectored_nosignal(fd: impl AsFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    loop {
+        match rustix::io::writev(&fd, bufs) {
+            Err(Errno::INTR) => continue,
+            res => return Ok(res?),
+        }
+    }
+}
+
+/// [`send_vectored_nosignal`] of one buffer (`send(MSG_NOSIGNAL)`).
+#[cfg(not(target_vendor = "apple"))]
+pub(crate) fn send_nosignal(fd: impl AsFd, buf: &[u8]) -> io::Result<usize> {
+    loop {
+        match rustix::net::send(&fd, buf, rustix::net::SendFlags::NOSIGNAL) {
+            Err(Errno::INTR) => continue,
+            res => return Ok(res?),
+        }
+    }
+}
+
+/// See the other [`send_nosignal`].
+#[cfg(target_vendor = "apple")]
+pub(crate) fn send_nosignal(fd: impl AsFd, buf: &[u8]) -> io::Result<usize> {
+    loop {
+        match rustix::io::write(&fd, buf) {
+            Err(Errno::INTR) => continue,
+            res => return Ok(res?),
+        }
+    }
+}
+
+/// Makes plain writes on the socket `fd` never raise `SIGPIPE` where the system has a
+/// per-socket switch for it (`SO_NOSIGPIPE`: Apple systems, FreeBSD, DragonFly, NetBSD); a
+/// no-op elsewhere (Linux has no such switch; [`send_vectored_nosignal`] passes
+/// `MSG_NOSIGNAL` on every write instead). Every stream socket pipeframe creates or accepts
+/// goes through here.
+pub(crate) fn no_sigpipe(fd: impl AsFd) -> io::Result<()> {
+    #[cfg(any(
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd"
+    ))]
+    rustix::net::sockopt::set_socket_nosigpipe(&fd, true)?;
+    let _ = fd;
+    Ok(())
+}
+
+/// Reads from a socket (`read(2)`), retrying on `EINTR`.
+#[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
+pub(crate) fn recv(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match rustix::io::read(&fd, &mut *buf) {
+            Err(Errno::INTR) => continue,
+            res => return Ok(res?),
+        }
+    }
 }
 
 /// The delay before retry number `attempt` (1 ms doubling up to 50 ms), cut to `deadline`.
