@@ -229,12 +229,12 @@ impl FrameEncoder for Delimited {
         }
         let lines = self.strip_cr && self.delimiter == b'\n';
         if lines && self.write_crlf {
-            return Ok(Parts::new(&[], b"\r\n"));
+            return Ok(Parts::fixed(&[], b"\r\n"));
         }
         if lines && payload.last() == Some(&b'\r') {
             return Err(EncodeError::TrailingCr);
         }
-        Ok(Parts::new(&[], &[self.delimiter]))
+        Ok(Parts::fixed(&[], &[self.delimiter]))
     }
 }
 

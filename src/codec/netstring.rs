@@ -145,7 +145,7 @@ impl FrameEncoder for Netstring {
                 break;
             }
         }
-        Ok(Parts::new(&digits[d..], b","))
+        Ok(Parts::fixed(&digits[d..], b","))
     }
 }
 
