@@ -214,11 +214,12 @@ impl fmt::Display for DecodeError {
         match self {
             Self::FrameTooLong { declared, max } => write!(
                 f,
-                "frame length {declared} exceeds the maximum of {max} bytes"
+                "frame length {declared} exceeds the maximum of {max} bytes{RAISE}"
             ),
             Self::DelimitedTooLong { seen, max } => write!(
                 f,
-                "no delimiter within the maximum of {max} bytes ({seen} bytes seen)"
+                "no delimiter within the maximum of {max} bytes ({seen} bytes seen){RAISE}; the rest \
+                 of the frame is discarded"
             ),
             Self::NegativeLength { value } => write!(f, "negative length prefix {value}"),
             Self::LengthBelowHeader { value, header_len } => write!(
@@ -230,7 +231,10 @@ impl fmt::Display for DecodeError {
             }
             Self::VarintOverflow => write!(f, "varint length prefix overflows 64 bits"),
             Self::HeaderTooLong { max } => {
-                write!(f, "header block exceeds the maximum of {max} bytes")
+                write!(
+                    f,
+                    "header block exceeds the maximum of {max} bytes (raise it with with_max_header_len)"
+                )
             }
             Self::MalformedHeader { offset } => {
                 write!(f, "header line at offset {offset} has no ':'")
@@ -252,11 +256,12 @@ impl fmt::Display for DecodeError {
             }
             Self::MessageTooLong { len, max } => write!(
                 f,
-                "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded"
+                "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded{RAISE}"
             ),
             Self::NetstringLengthTooLong { digits, max } => write!(
                 f,
-                "netstring length has more digits ({digits} so far) than the maximum of {max} bytes allows"
+                "netstring length has at least {digits} digits: more digits than the maximum of {max} \
+                 bytes allows{RAISE}"
             ),
             Self::BadStep {
                 consumed,
@@ -285,7 +290,8 @@ impl fmt::Display for DecodeError {
                 ),
                 Missing::Delimiter => write!(
                     f,
-                    "stream ended inside a frame: {buffered} bytes received, delimiter missing"
+                    "stream ended inside a frame: {buffered} bytes received, delimiter missing (to \
+                     accept an unterminated last line, use accept_unterminated_at_eof(true))"
                 ),
             },
         }
@@ -293,6 +299,10 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// The hint after a maximum: the method that changes it. (The `pipeframe` command rewrites it
+/// to name its `--max-frame` flag.)
+pub(crate) const RAISE: &str = " (raise it with with_max_frame_len)";
 
 impl From<DecodeError> for io::Error {
     fn from(e: DecodeError) -> Self {
@@ -449,7 +459,11 @@ impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::FrameTooLong { len, max } => {
-                write!(f, "frame of {len} bytes exceeds the maximum of {max} bytes")
+                write!(f, "frame of {len} bytes exceeds the maximum of {max} bytes")?;
+                if *max < u64::MAX {
+                    f.write_str(RAISE)?;
+                }
+                Ok(())
             }
             Self::ContainsDelimiter { offset, delimiter } => write!(
                 f,
