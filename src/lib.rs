@@ -70,6 +70,19 @@
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// The [`bytes`](https://docs.rs/bytes) crate, whose `Bytes` and `BytesMut` this crate's API
+/// takes and returns: use it from here to get the matching version.
+///
+/// ```
+/// use pipeframe::bytes::{Bytes, BytesMut};
+/// use pipeframe::codec::{FrameDecoder, LengthPrefixed};
+///
+/// let mut wire = BytesMut::from(&b"\x02hi"[..]);
+/// let frame: Bytes = LengthPrefixed::u8().decode_frame(&mut wire).unwrap().unwrap();
+/// assert_eq!(frame, &b"hi"[..]);
+/// ```
+pub use bytes;
+
 pub mod codec;
 mod engine;
 #[cfg(unix)]

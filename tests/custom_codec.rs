@@ -52,7 +52,7 @@ impl FrameEncoder for Tiny {
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
         let len = payload.len();
         let n = u8::try_from(len).map_err(|_| EncodeError::FrameTooLong { len, max: 255 })?;
-        Ok(Parts::new(&[n], &[]))
+        Parts::new(&[n], &[])
     }
 }
 

@@ -29,16 +29,36 @@ use pipeframe::sync::{FrameReader, FrameWriter};
 const MIN_VECTORS: usize = 320;
 
 /// Error variants that no byte codec can produce, with the reason.
-const NO_VECTOR: &[(&str, &str)] = &[(
-    "EmptyFrame",
-    "only native message mode (SPEC.md §9) refuses empty frames",
-)];
+const NO_VECTOR: &[(&str, &str)] = &[
+    (
+        "EmptyFrame",
+        "only native message mode (SPEC.md §9) refuses empty frames",
+    ),
+    (
+        "PartsTooLong",
+        "only codecs outside this crate (tests/crc_trailer.rs)",
+    ),
+    (
+        "Custom",
+        "only codecs outside this crate (tests/crc_trailer.rs)",
+    ),
+];
 
 /// `DecodeError` variants no byte codec returns, so no vector can give them.
-const NO_DECODE_VECTOR: &[(&str, &str)] = &[(
-    "MessageTooLong",
-    "only native message mode (SPEC.md §9) discards overlong messages",
-)];
+const NO_DECODE_VECTOR: &[(&str, &str)] = &[
+    (
+        "MessageTooLong",
+        "only native message mode (SPEC.md §9) discards overlong messages",
+    ),
+    (
+        "BadStep",
+        "only a buggy codec outside this crate (tests/bad_step.rs)",
+    ),
+    (
+        "Custom",
+        "only codecs outside this crate (tests/crc_trailer.rs)",
+    ),
+];
 
 /// Inputs longer than this skip the every-cut check (it is quadratic).
 const CUT_CHECK_MAX: usize = 4096;

@@ -345,7 +345,8 @@ fn message_mode_oversize_read_is_a_recoverable_decode_error() {
     assert_eq!(io.kind(), ErrorKind::InvalidData);
     assert_eq!(
         io.to_string(),
-        "message of 10 bytes exceeds the maximum of 5 bytes; it was discarded"
+        "message of 10 bytes exceeds the maximum of 5 bytes; it was discarded \
+         (raise it with with_max_frame_len)"
     );
     assert_eq!(DecodeError::from_io(&io), Some(e));
 }

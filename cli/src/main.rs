@@ -1,7 +1,9 @@
 //! `pipeframe`: framed messages over any pipe, from a shell.
 //!
 //! Exit status: 0 on success, 1 on a runtime failure (connection refused or timed out, a
-//! malformed stream), 2 on a usage error (a bad address, framing or option).
+//! malformed stream, a peer that closed the connection inside a frame), 2 on a usage error (a
+//! bad address, framing or option). A peer that closes at a frame boundary is a success, even
+//! before it sent any frame (`connect` says so on stderr).
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -33,9 +35,9 @@ enum Cmd {
     Listen(session::ListenArgs),
     /// Connect, send each stdin line as a frame, print every frame received.
     Connect(session::ConnectArgs),
-    /// Stdin lines to a framed byte stream on stdout.
-    Encode(FramingOpts),
-    /// A framed byte stream on stdin to one frame per line on stdout.
+    /// Lines of FILE (or stdin) to a framed byte stream on stdout.
+    Encode(EncodeArgs),
+    /// A framed byte stream in FILE (or on stdin) to one frame per line on stdout.
     Dump(DumpArgs),
     /// Framed throughput and round trips over every transport, next to the raw transport.
     Bench(bench_cmd::BenchArgs),
@@ -54,13 +56,51 @@ pub(crate) struct FramingOpts {
     pub(crate) max_frame: Option<usize>,
 }
 
+/// How a byte stream on a file or stdin is framed (`encode`, `dump`).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct StreamOpts {
+    /// lp8, lp16be, lp16le, lp32be, lp32le, lp64be, lp64le, varint, lines, crlf, nul, lsp,
+    /// netstring, readline; aliases: dotnet, python, erlang, node. Default: lines.
+    #[arg(long, value_name = "F", value_parser = parse_mode)]
+    pub(crate) framing: Option<Mode>,
+    /// Maximum frame payload in bytes (default 8 MiB); suffixes k, m, g allowed.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub(crate) max_frame: Option<usize>,
+}
+
+impl StreamOpts {
+    pub(crate) fn framing(&self) -> FramingOpts {
+        FramingOpts {
+            framing: self.framing.clone(),
+            max_frame: self.max_frame,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
-struct DumpArgs {
+pub(crate) struct EncodeArgs {
     #[command(flatten)]
-    framing: FramingOpts,
-    /// Print non-printable bytes (and '\') as \xNN.
+    pub(crate) framing: StreamOpts,
+    /// The lines to encode (default: stdin; `-` is stdin too).
+    #[arg(value_name = "FILE")]
+    pub(crate) input: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DumpArgs {
+    #[command(flatten)]
+    pub(crate) framing: StreamOpts,
+    /// The framed stream to read (default: stdin; `-` is stdin too).
+    #[arg(value_name = "FILE")]
+    pub(crate) input: Option<std::path::PathBuf>,
+    /// Print every byte outside printable ASCII (and '\') as \xNN. By default only control
+    /// bytes (a newline inside a frame, ...), '\' and bytes that are not UTF-8 are escaped, so
+    /// each output line is exactly one frame.
+    #[arg(long, conflicts_with = "raw")]
+    pub(crate) escape: bool,
+    /// Print frames as they are, unescaped (a frame holding a newline then looks like two).
     #[arg(long)]
-    escape: bool,
+    pub(crate) raw: bool,
 }
 
 impl FramingOpts {
@@ -136,6 +176,29 @@ pub(crate) enum Failure {
     Quiet,
 }
 
+/// A library message with its hints rewritten for this command: the library names the
+/// method that changes a limit, the command names its flag.
+pub(crate) fn hint(msg: impl std::fmt::Display) -> String {
+    msg.to_string()
+        .replace(
+            "raise it with with_max_frame_len",
+            "raise it with --max-frame",
+        )
+        .replace(
+            "raise the limit with with_max_frame_len",
+            "raise it with --max-frame",
+        )
+        .replace(
+            " (raise it with with_max_header_len)",
+            " (the header block limit is fixed)",
+        )
+        // No flag accepts an unterminated last line from a peer.
+        .replace(
+            " (to accept an unterminated last line, use accept_unterminated_at_eof(true))",
+            "",
+        )
+}
+
 impl Failure {
     /// Maps an I/O error on stdout: a closed pipe ends the program quietly.
     pub(crate) fn stdout(e: io::Error) -> Failure {
@@ -152,8 +215,8 @@ fn main() -> ExitCode {
     let res = match cli.cmd {
         Cmd::Listen(args) => session::listen(&args),
         Cmd::Connect(args) => session::connect(&args),
-        Cmd::Encode(opts) => codec_cmds::encode(&opts),
-        Cmd::Dump(args) => codec_cmds::dump(&args.framing, args.escape),
+        Cmd::Encode(args) => codec_cmds::encode(&args),
+        Cmd::Dump(args) => codec_cmds::dump(&args),
         Cmd::Bench(args) => bench_cmd::run(&args),
     };
     match res {

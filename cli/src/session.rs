@@ -8,14 +8,14 @@ use std::thread;
 use std::time::Duration;
 
 use clap::Args;
-use pipeframe::codec::{DEFAULT_MAX_FRAME_LEN, Delimited};
+use pipeframe::codec::{DEFAULT_MAX_FRAME_LEN, DecodeError, Delimited};
 use pipeframe::frame_io::{Mode, WriteFrame};
 use pipeframe::sync::FrameReader;
 
 use crate::addr::Address;
 use crate::endpoint::{self, Conn, Listener};
-use crate::escape::write_frame_line;
-use crate::{Failure, FramingOpts};
+use crate::escape::{Escape, write_frame_line};
+use crate::{Failure, FramingOpts, hint};
 
 // What `listen` and `connect` share: the address, its framing, how frames print.
 #[derive(Debug, Args)]
@@ -79,7 +79,7 @@ struct Printer {
     out: Mutex<BufWriter<Stdout>>,
     /// Files the program made and removes when it ends (socket files, a FIFO).
     cleanup: Mutex<Vec<endpoint::OwnedPath>>,
-    escape: bool,
+    escape: Escape,
     seen: AtomicU64,
     limit: Option<u64>,
 }
@@ -89,7 +89,7 @@ impl Printer {
         Arc::new(Printer {
             out: Mutex::new(BufWriter::new(io::stdout())),
             cleanup: Mutex::new(Vec::new()),
-            escape,
+            escape: Escape::all_if(escape),
             seen: AtomicU64::new(0),
             limit,
         })
@@ -193,7 +193,9 @@ pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
     }
 }
 
-/// One client: print its frames (and echo them) until it closes; a malformed frame closes it.
+/// One client: print its frames (and echo them) until it closes. A recoverable error (an
+/// overlong line, which the reader skips) is reported and reading goes on; a fatal one (the
+/// stream position is lost) closes this client only.
 fn serve(conn: Conn, printer: &Printer, echo: bool) {
     let Conn { peer, rx, mut tx } = conn;
     let Some(mut rx) = rx else { return };
@@ -206,13 +208,16 @@ fn serve(conn: Conn, printer: &Printer, echo: bool) {
                 if let (true, Some(tx)) = (echo, tx.as_mut())
                     && let Err(e) = send(tx.as_mut(), &frame)
                 {
-                    warn(format_args!("{peer}: echo failed: {e}"));
+                    warn(format_args!("{peer}: echo failed: {}", hint(&e)));
                     return;
                 }
             }
             Ok(None) => return,
+            Err(e) if DecodeError::from_io(&e).is_some_and(|d| d.is_recoverable()) => {
+                warn(format_args!("{peer}: {}; going on", hint(&e)));
+            }
             Err(e) => {
-                warn(format_args!("{peer}: closing: {e}"));
+                warn(format_args!("{peer}: closing: {}", hint(&e)));
                 return;
             }
         }
@@ -253,25 +258,43 @@ pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
             _ => Ok(()),
         };
     };
+    let mut received = 0u64;
     loop {
         match rx.read_frame() {
             Ok(Some(frame)) => {
+                received += 1;
                 if printer.print(&frame) {
                     printer.done();
                 }
                 if args.echo {
                     let mut tx = tx.lock().unwrap_or_else(|e| e.into_inner());
                     if let Some(t) = tx.as_mut() {
-                        send(t.as_mut(), &frame)
-                            .map_err(|e| Failure::Runtime(format!("{peer}: sending: {e}")))?;
+                        send(t.as_mut(), &frame).map_err(|e| {
+                            Failure::Runtime(format!("{peer}: sending: {}", hint(e)))
+                        })?;
                     }
                 }
             }
             Ok(None) => {
+                if received == 0 {
+                    // Often a server that refused what we sent: say so (the status stays 0, a
+                    // close at a frame boundary is a clean end).
+                    printer.finish();
+                    warn(format_args!(
+                        "{peer} closed the connection before sending any frame"
+                    ));
+                }
                 printer.done();
             }
+            Err(e) if DecodeError::from_io(&e).is_some_and(|d| d.is_recoverable()) => {
+                warn(format_args!("{peer}: {}; going on", hint(&e)));
+            }
             Err(e) => {
-                return Err(Failure::Runtime(format!("{peer}: {e}")));
+                let why = match DecodeError::from_io(&e) {
+                    Some(DecodeError::Truncated { .. }) => "closed the connection inside a frame: ",
+                    _ => "",
+                };
+                return Err(Failure::Runtime(format!("{peer}: {why}{}", hint(&e))));
             }
         }
     }

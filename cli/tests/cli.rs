@@ -498,3 +498,203 @@ print(len(rows))
         "2 transports x raw/framed x 3 metrics"
     );
 }
+
+/// A killed `listen seqpacket:PATH` leaves its socket file: the next listener reclaims it (as
+/// `pipe:` does), while a live listener's name is still refused.
+#[test]
+fn seqpacket_listener_reclaims_a_stale_socket_file_but_not_a_live_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sp");
+    let addr = format!("seqpacket:{}", path.display());
+    let mut first = spawn_listener(&["listen", &addr]);
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "listener never bound"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+    // Live: a second listener on the same name is refused, and the first keeps it.
+    let second = run(&["listen", &addr, "--once"], b"");
+    assert_eq!(second.status.code(), Some(1), "{}", text(&second.stderr));
+    assert!(
+        text(&second.stderr).contains("in use"),
+        "{}",
+        text(&second.stderr)
+    );
+    assert!(path.exists());
+
+    first.kill().unwrap(); // SIGKILL: no cleanup, the socket file stays
+    let _ = first.wait();
+    assert!(path.exists(), "a killed listener leaves its socket file");
+
+    let again = spawn_listener(&["listen", &addr, "--once"]);
+    let client = run(&["connect", &addr], b"after\n");
+    assert_ok("connect to the new listener", &client);
+    let out = wait(again, Duration::from_secs(20));
+    assert_ok("listen over a stale socket file", &out);
+    assert_eq!(text(&out.stdout), "after\n");
+}
+
+/// An overlong line is recoverable: `listen` reports it (naming `--max-frame`) and keeps the
+/// connection; the lines after it arrive.
+#[test]
+fn listen_keeps_a_connection_after_a_recoverable_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("unix:{}", dir.path().join("rec").display());
+    let listener = spawn_listener(&["listen", &addr, "--max-frame", "4", "--count", "2"]);
+    let client = run(
+        &["connect", &addr],
+        b"this line is far too long\nok\nfine\n",
+    );
+    assert_ok("client", &client);
+    let out = wait(listener, Duration::from_secs(20));
+    assert_ok("listen", &out);
+    assert_eq!(text(&out.stdout), "ok\nfine\n");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("--max-frame") && err.contains("going on"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("with_max_frame_len"),
+        "the CLI names its flag: {err}"
+    );
+}
+
+/// `connect` says when the peer closes before any frame (exit 0) or inside one (exit 1).
+#[test]
+fn connect_reports_a_peer_closing_early_or_inside_a_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, sent, status, needle) in [
+        ("early", &b""[..], 0, "before sending any frame"),
+        ("inside", &b"\x05\x00\x00\x00ab"[..], 1, "inside a frame"),
+    ] {
+        let path = dir.path().join(name);
+        let server = UnixListener::bind(&path).unwrap();
+        let sent = sent.to_vec();
+        let fake = thread::spawn(move || {
+            let (mut s, _) = server.accept().unwrap();
+            s.write_all(&sent).unwrap();
+            // Dropped: the connection closes.
+        });
+        let out = run(
+            &[
+                "connect",
+                &format!("unix:{}", path.display()),
+                "--framing",
+                "lp32le",
+            ],
+            b"",
+        );
+        fake.join().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(status),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            text(&out.stderr).lines().count(),
+            1,
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
+
+/// `encode FILE` and `dump FILE` read the file instead of stdin.
+#[test]
+fn encode_and_dump_take_an_input_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = dir.path().join("lines.txt");
+    std::fs::write(&lines, "one\ntwo\n").unwrap();
+    let enc = run(
+        &["encode", "--framing", "lp8", lines.to_str().unwrap()],
+        b"ignored\n",
+    );
+    assert_ok("encode FILE", &enc);
+    assert_eq!(enc.stdout, b"\x03one\x03two");
+    let framed = dir.path().join("framed.bin");
+    std::fs::write(&framed, &enc.stdout).unwrap();
+    let dump = run(&["dump", "--framing", "lp8", framed.to_str().unwrap()], b"");
+    assert_ok("dump FILE", &dump);
+    assert_eq!(text(&dump.stdout), "one\ntwo\n");
+    let dash = run(&["dump", "--framing", "lp8", "-"], &enc.stdout);
+    assert_eq!(text(&dash.stdout), "one\ntwo\n", "- is stdin");
+    let missing = run(&["dump", dir.path().join("nope").to_str().unwrap()], b"");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        text(&missing.stderr).contains("nope"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
+
+/// `dump` escapes by default, so one frame is one line; `--raw` prints the bytes.
+#[test]
+fn dump_escapes_newlines_by_default_and_raw_does_not() {
+    let wire = b"\x03a\nb\x05t\xc3\xa9\\!";
+    let out = run(&["dump", "--framing", "lp8"], wire);
+    assert_ok("dump", &out);
+    assert_eq!(
+        text(&out.stdout),
+        "a\\x0ab\nté\\x5c!\n",
+        "UTF-8 stays, controls escape"
+    );
+    let raw = run(&["dump", "--framing", "lp8", "--raw"], wire);
+    assert_ok("dump --raw", &raw);
+    assert_eq!(raw.stdout, b"a\nb\nt\xc3\xa9\\!\n");
+}
+
+/// Each subcommand's help describes only its own options.
+#[test]
+fn help_describes_only_options_that_apply() {
+    for cmd in ["dump", "encode"] {
+        let out = run(&[cmd, "--help"], b"");
+        assert_ok(cmd, &out);
+        let help = text(&out.stdout);
+        assert!(!help.contains("seqpacket"), "{cmd} --help: {help}");
+        assert!(!help.contains("message"), "{cmd} --help: {help}");
+        assert!(help.contains("FILE"), "{cmd} --help: {help}");
+    }
+    let dump = text(&run(&["dump", "--help"], b"").stdout);
+    assert!(
+        dump.contains("--raw") && dump.contains("--escape"),
+        "{dump}"
+    );
+    let encode = text(&run(&["encode", "--help"], b"").stdout);
+    assert!(!encode.contains("--raw"), "{encode}");
+}
+
+/// Limits are named by the flag that changes them; a netstring length with too many digits is
+/// not reported as another number.
+#[test]
+fn errors_name_the_flag_and_the_limit() {
+    let out = run(
+        &["dump", "--framing", "lp8", "--max-frame", "2"],
+        b"\x03abc",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("raise it with --max-frame"), "{err}");
+    assert!(!err.contains("with_max_frame_len"), "{err}");
+
+    let out = run(
+        &["dump", "--framing", "netstring", "--max-frame", "10000000"],
+        b"4294967296:",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("more digits") && err.contains("10000000"),
+        "{err}"
+    );
+    assert!(!err.contains("42949672 "), "{err}");
+}

@@ -235,7 +235,7 @@ impl FrameEncoder for ContentLength {
         header[n..n + digits.len() - d].copy_from_slice(&digits[d..]);
         n += digits.len() - d;
         header[n..n + 4].copy_from_slice(b"\r\n\r\n");
-        Ok(Parts::new(&header[..n + 4], &[]))
+        Ok(Parts::fixed(&header[..n + 4], &[]))
     }
 }
 

@@ -10,6 +10,39 @@
 //! `\r` count. When more than that arrives without a delimiter, the decoder reports
 //! [`DecodeError::DelimitedTooLong`] once, discards everything through the next delimiter, and
 //! goes on with the frame after it. Memory stays bounded by the maximum while it discards.
+//!
+//! # Discarding after an overlong frame
+//!
+//! Discarding lasts until a delimiter arrives, however long that takes: a peer that keeps
+//! sending bytes without a delimiter keeps the reader discarding, and a read call returns only
+//! once a delimiter (then the next frame) or the end of the stream arrives. What bounds it:
+//!
+//! * **Memory** stays bounded: discarded bytes are dropped as they arrive, never kept (the read
+//!   buffer stays at its capacity plus the maximum frame length).
+//! * **CPU** is not bounded: the reader scans every byte the peer sends, at memory speed, for as
+//!   long as the peer sends. A reader that must not be kept busy by a hostile peer sets a time
+//!   limit around its reads (e.g. `tokio::time::timeout`) or closes the connection after a
+//!   [`DelimitedTooLong`](DecodeError::DelimitedTooLong), which is returned (recoverable) as
+//!   soon as the maximum is passed, before the discarding.
+//!
+//! ```
+//! use pipeframe::codec::{DecodeError, Delimited};
+//! use pipeframe::sync::FrameReader;
+//!
+//! let wire = b"this line is too long\nok\n";
+//! let mut r = FrameReader::new(&wire[..], Delimited::lines().with_max_frame_len(4));
+//! let e = r.read_frame().unwrap_err();
+//! assert!(matches!(DecodeError::from_io(&e), Some(DecodeError::DelimitedTooLong { max: 4, .. })));
+//! assert!(e.to_string().contains("with_max_frame_len"), "{e}"); // the method to change
+//! assert_eq!(r.read_frame().unwrap().unwrap(), &b"ok"[..]); // recoverable: reading goes on
+//!
+//! // The stream ends inside a line: the error names the option that would accept it.
+//! let mut r = FrameReader::new(&b"no newline"[..], Delimited::lines());
+//! let e = r.read_frame().unwrap_err();
+//! assert!(e.to_string().contains("accept_unterminated_at_eof"), "{e}");
+//! let mut r = FrameReader::new(&b"no newline"[..], Delimited::lines().accept_unterminated_at_eof(true));
+//! assert_eq!(r.read_frame().unwrap().unwrap(), &b"no newline"[..]);
+//! ```
 
 use memchr::memchr;
 
@@ -229,12 +262,12 @@ impl FrameEncoder for Delimited {
         }
         let lines = self.strip_cr && self.delimiter == b'\n';
         if lines && self.write_crlf {
-            return Ok(Parts::new(&[], b"\r\n"));
+            return Ok(Parts::fixed(&[], b"\r\n"));
         }
         if lines && payload.last() == Some(&b'\r') {
             return Err(EncodeError::TrailingCr);
         }
-        Ok(Parts::new(&[], &[self.delimiter]))
+        Ok(Parts::fixed(&[], &[self.delimiter]))
     }
 }
 

@@ -275,7 +275,7 @@ impl FrameEncoder for DotnetLines {
                 delimiter: payload[offset],
             });
         }
-        Ok(Parts::new(
+        Ok(Parts::fixed(
             &[],
             if self.write_crlf { b"\r\n" } else { b"\n" },
         ))

@@ -129,6 +129,46 @@ pub enum DecodeError {
         /// How many more bytes the frame needed.
         missing: Missing,
     },
+    /// A netstring length had more digits than the configured maximum allows (fatal): the
+    /// length is at least `10^(digits - 1)`, more than `max`.
+    NetstringLengthTooLong {
+        /// How many digits had arrived when the decoder gave up.
+        digits: usize,
+        /// The configured maximum payload length.
+        max: usize,
+    },
+    /// The decoder returned a [`Step`](super::Step) that breaks the step contract (fatal): it
+    /// consumed more bytes than it was given, or its payload range does not lie within the
+    /// bytes it consumed, or it returned a frame consuming nothing. This is a bug in the
+    /// decoder; the reader refused the step instead of reading outside its buffer.
+    BadStep {
+        /// The step's `consumed`.
+        consumed: usize,
+        /// The step's payload range (`start`, `end`), if it returned a frame.
+        payload: Option<(usize, usize)>,
+        /// How many bytes the decoder was given.
+        len: usize,
+    },
+    /// An error of the codec's own (a codec outside this crate: a bad checksum, an unknown
+    /// message type, ...).
+    ///
+    /// It is `Copy`, like every `DecodeError`, so that a failed reader can repeat it on every
+    /// later read ([`StreamFailed`]) and errors stay cheap: a number the codec defines and a
+    /// static message, no allocation and no boxed source. A codec that needs to report more (the
+    /// offending value, an error from another crate) keeps it in its own state and offers it
+    /// through a method, read with the reader's `decoder()`; the `code` says there is one.
+    ///
+    /// `recoverable` is what [`is_recoverable`](DecodeError::is_recoverable) answers: set it
+    /// only if the decoder will get past the bad bytes by itself on the next call (by
+    /// [skipping](super::Step::skip) them).
+    Custom {
+        /// A number the codec defines, for programs to match on.
+        code: u32,
+        /// What went wrong, for people.
+        msg: &'static str,
+        /// Whether decoding may go on.
+        recoverable: bool,
+    },
 }
 
 impl DecodeError {
@@ -139,10 +179,13 @@ impl DecodeError {
     /// discarded) are recoverable; every other error leaves the stream position unknown, and
     /// the decoder must not be called again.
     pub fn is_recoverable(&self) -> bool {
-        matches!(
-            self,
-            Self::DelimitedTooLong { .. } | Self::InvalidUtf8 { .. } | Self::MessageTooLong { .. }
-        )
+        match self {
+            Self::DelimitedTooLong { .. }
+            | Self::InvalidUtf8 { .. }
+            | Self::MessageTooLong { .. } => true,
+            Self::Custom { recoverable, .. } => *recoverable,
+            _ => false,
+        }
     }
 
     /// The [`io::ErrorKind`] this error maps to.
@@ -171,11 +214,12 @@ impl fmt::Display for DecodeError {
         match self {
             Self::FrameTooLong { declared, max } => write!(
                 f,
-                "frame length {declared} exceeds the maximum of {max} bytes"
+                "frame length {declared} exceeds the maximum of {max} bytes{RAISE}"
             ),
             Self::DelimitedTooLong { seen, max } => write!(
                 f,
-                "no delimiter within the maximum of {max} bytes ({seen} bytes seen)"
+                "no delimiter within the maximum of {max} bytes ({seen} bytes seen){RAISE}; the rest \
+                 of the frame is discarded"
             ),
             Self::NegativeLength { value } => write!(f, "negative length prefix {value}"),
             Self::LengthBelowHeader { value, header_len } => write!(
@@ -187,7 +231,10 @@ impl fmt::Display for DecodeError {
             }
             Self::VarintOverflow => write!(f, "varint length prefix overflows 64 bits"),
             Self::HeaderTooLong { max } => {
-                write!(f, "header block exceeds the maximum of {max} bytes")
+                write!(
+                    f,
+                    "header block exceeds the maximum of {max} bytes (raise it with with_max_header_len)"
+                )
             }
             Self::MalformedHeader { offset } => {
                 write!(f, "header line at offset {offset} has no ':'")
@@ -209,8 +256,29 @@ impl fmt::Display for DecodeError {
             }
             Self::MessageTooLong { len, max } => write!(
                 f,
-                "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded"
+                "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded{RAISE}"
             ),
+            Self::NetstringLengthTooLong { digits, max } => write!(
+                f,
+                "netstring length has at least {digits} digits: more digits than the maximum of {max} \
+                 bytes allows{RAISE}"
+            ),
+            Self::BadStep {
+                consumed,
+                payload,
+                len,
+            } => {
+                write!(f, "decoder bug: step consumed {consumed} bytes")?;
+                if let Some((start, end)) = payload {
+                    write!(f, " with payload {start}..{end}")?;
+                }
+                write!(
+                    f,
+                    " but was given {len} bytes (a step must satisfy start <= end <= consumed <= \
+                     given, and a frame must consume at least 1 byte)"
+                )
+            }
+            Self::Custom { code, msg, .. } => write!(f, "{msg} (codec error {code})"),
             Self::Truncated { buffered, missing } => match missing {
                 Missing::Exactly(n) => write!(
                     f,
@@ -222,7 +290,8 @@ impl fmt::Display for DecodeError {
                 ),
                 Missing::Delimiter => write!(
                     f,
-                    "stream ended inside a frame: {buffered} bytes received, delimiter missing"
+                    "stream ended inside a frame: {buffered} bytes received, delimiter missing (to \
+                     accept an unterminated last line, use accept_unterminated_at_eof(true))"
                 ),
             },
         }
@@ -230,6 +299,10 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// The hint after a maximum: the method that changes it. (The `pipeframe` command rewrites it
+/// to name its `--max-frame` flag.)
+pub(crate) const RAISE: &str = " (raise it with with_max_frame_len)";
 
 impl From<DecodeError> for io::Error {
     fn from(e: DecodeError) -> Self {
@@ -362,13 +435,35 @@ pub enum EncodeError {
     TrailingCr,
     /// The transport cannot carry an empty frame (native message mode).
     EmptyFrame,
+    /// A codec's header and trailer do not fit in [`Parts`](super::Parts) (at most
+    /// [`Parts::MAX_LEN`](super::Parts::MAX_LEN) bytes together).
+    PartsTooLong {
+        /// The header's length.
+        header: usize,
+        /// The trailer's length.
+        trailer: usize,
+        /// The most bytes header and trailer may hold together.
+        max: usize,
+    },
+    /// An error of the codec's own (a codec outside this crate), `Copy` like
+    /// [`DecodeError::Custom`] and for the same reasons.
+    Custom {
+        /// A number the codec defines, for programs to match on.
+        code: u32,
+        /// What went wrong, for people.
+        msg: &'static str,
+    },
 }
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::FrameTooLong { len, max } => {
-                write!(f, "frame of {len} bytes exceeds the maximum of {max} bytes")
+                write!(f, "frame of {len} bytes exceeds the maximum of {max} bytes")?;
+                if *max < u64::MAX {
+                    f.write_str(RAISE)?;
+                }
+                Ok(())
             }
             Self::ContainsDelimiter { offset, delimiter } => write!(
                 f,
@@ -379,6 +474,15 @@ impl fmt::Display for EncodeError {
                 "frame ends in '\\r', which a reader stripping '\\r\\n' would lose"
             ),
             Self::EmptyFrame => write!(f, "this transport cannot carry an empty frame"),
+            Self::PartsTooLong {
+                header,
+                trailer,
+                max,
+            } => write!(
+                f,
+                "codec bug: header of {header} and trailer of {trailer} bytes exceed the {max} bytes a Parts holds"
+            ),
+            Self::Custom { code, msg } => write!(f, "{msg} (codec error {code})"),
         }
     }
 }

@@ -434,7 +434,7 @@ impl FrameEncoder for LengthPrefixed {
                 };
                 let mut header = [0u8; 12];
                 let n = write_varint(v, &mut header);
-                Ok(Parts::new(&header[..n], &[]))
+                Ok(Parts::fixed(&header[..n], &[]))
             }
             Prefix::Python => {
                 let extra = if self.includes_header { 4 } else { 0 };
@@ -446,7 +446,7 @@ impl FrameEncoder for LengthPrefixed {
                     let extra = if self.includes_header { 12 } else { 0 };
                     let mut header = [0xffu8; 12];
                     header[4..12].copy_from_slice(&(len + extra).to_be_bytes());
-                    Ok(Parts::new(&header, &[]))
+                    Ok(Parts::fixed(&header, &[]))
                 }
             }
         }

@@ -21,6 +21,186 @@
 //! | [`Netstring`] | `N:` payload `,` | §6 |
 //! | [`Framing`] | any of the above, chosen at run time (`"lp32le"`, `"lines"`, ...) | §1 |
 //!
+//! # Writing a codec
+//!
+//! A codec of your own is two small traits, and then it works everywhere the built-in codecs
+//! do: in [`FrameReader`](crate::sync::FrameReader)/[`FrameWriter`](crate::sync::FrameWriter),
+//! in the async readers and writers of `tokio` and `futures_io`, and in tokio-util's
+//! `FramedRead`/`FramedWrite`/`Framed` through the generic adapter `pipeframe::tokio::Codec`.
+//!
+//! ## The `Step` contract
+//!
+//! [`FrameDecoder::step`] is handed every byte received and not yet consumed, and answers with
+//! a [`Step`] (or an error). It does not own or change the buffer: the reader applies the step.
+//!
+//! * **`consumed`** is how many leading bytes the reader drops after this step. It never exceeds
+//!   `buf.len()`. The next call gets the bytes after them, followed by whatever arrived since.
+//! * **The payload range** (of [`Step::frame`]) is where the frame's payload lies, relative to
+//!   the start of `buf`: `start <= end <= consumed`. Header and trailer are the consumed bytes
+//!   outside it. The range is lent out (or split off without a copy), never copied.
+//! * **[`Step::NEED_MORE`]**: the buffered bytes do not yet hold a whole frame. Consume nothing;
+//!   the reader reads more and calls again with the same bytes plus the new ones. Do not count
+//!   on how many new bytes arrive: one byte per call is legal. A decoder may remember where it
+//!   had got to (a delimiter search offset), because the bytes it has seen come back unchanged.
+//! * **[`Step::skip`]**: consume bytes without a frame (a keepalive, a padding byte, an overlong
+//!   frame being discarded). The reader drops them and calls again at once.
+//! * **An error** consumes nothing. If it is not [recoverable](DecodeError::is_recoverable), the
+//!   reader fails the stream for good (a [`StreamFailed`] on every later read); a recoverable
+//!   error is returned once and the next read calls `step` again, so the decoder must already
+//!   have arranged to get past the bad bytes (e.g. by skipping them on the next call).
+//! * A frame step must consume at least one byte: a frame that consumes nothing would be
+//!   returned again and again.
+//!
+//! A step that breaks these rules is a bug in the decoder; the reader does not trust it. It
+//! answers with [`DecodeError::BadStep`] (fatal) naming the step and the buffer length, and
+//! never reads outside the buffer or panics.
+//!
+//! [`step_eof`](FrameDecoder::step_eof) is called instead of `step` once the stream has ended.
+//! Its default calls `step`, and turns a `NEED_MORE` over a non-empty buffer into
+//! [`DecodeError::Truncated`]; an empty buffer is the clean end. That is right for any codec
+//! whose frames have an explicit end; override it to report how many bytes were missing, or to
+//! accept an unterminated last frame.
+//!
+//! ## A complete example
+//!
+//! Frames of a 2-byte big-endian length, a 1-byte message type, then `length` bytes of body.
+//! The frame a reader returns is the type byte followed by the body (the payload range starts
+//! after the length); message type 0 is a keepalive that the decoder skips.
+//!
+//! ```
+//! use pipeframe::codec::{DecodeError, EncodeError, FrameDecoder, FrameEncoder, Parts, Step};
+//!
+//! #[derive(Debug, Default)]
+//! pub struct Typed;
+//!
+//! impl FrameDecoder for Typed {
+//!     fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+//!         let [hi, lo, kind, ..] = *buf else {
+//!             return Ok(Step::NEED_MORE); // the 3-byte header is not complete
+//!         };
+//!         let total = 3 + u16::from_be_bytes([hi, lo]) as usize;
+//!         if buf.len() < total {
+//!             return Ok(Step::NEED_MORE); // the body is not complete
+//!         }
+//!         if kind == 0 {
+//!             return Ok(Step::skip(total)); // a keepalive: drop it, no frame
+//!         }
+//!         Ok(Step::frame(total, 2..total)) // type byte + body
+//!     }
+//!
+//!     // `step_eof` keeps its default: an end between frames is clean, inside one `Truncated`.
+//!
+//!     fn reset(&mut self) {} // no state
+//! }
+//!
+//! impl FrameEncoder for Typed {
+//!     /// `payload` is the type byte followed by the body.
+//!     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
+//!         if payload.is_empty() {
+//!             return Err(EncodeError::Custom { code: 1, msg: "a frame needs a message type byte" });
+//!         }
+//!         let body = payload.len() - 1;
+//!         let len = u16::try_from(body)
+//!             .map_err(|_| EncodeError::FrameTooLong { len: body, max: u16::MAX as u64 })?;
+//!         Parts::new(&len.to_be_bytes(), &[])
+//!     }
+//! }
+//!
+//! // Blocking: FrameWriter and FrameReader take the codec like any built-in one.
+//! use pipeframe::sync::{FrameReader, FrameWriter};
+//!
+//! let mut wire = Vec::new();
+//! let mut w = FrameWriter::new(&mut wire, Typed);
+//! w.write_frame(b"\x01hello")?;
+//! w.flush()?;
+//! drop(w);
+//! wire.extend_from_slice(b"\x00\x00\x00"); // a keepalive
+//! wire.extend_from_slice(b"\x00\x01\x02x"); // type 2, body "x"
+//! assert_eq!(&wire[..8], b"\x00\x05\x01hello");
+//!
+//! let mut r = FrameReader::new(&wire[..], Typed);
+//! assert_eq!(r.read_frame_ref()?, Some(&b"\x01hello"[..]));
+//! assert_eq!(r.read_frame_ref()?, Some(&b"\x02x"[..])); // the keepalive was skipped
+//! assert_eq!(r.read_frame_ref()?, None); // clean end
+//!
+//! // The stream ends inside a frame: the default `step_eof` says `Truncated`.
+//! let mut r = FrameReader::new(&b"\x00\x05\x01ab"[..], Typed);
+//! let e = r.read_frame().unwrap_err();
+//! assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
+//! assert!(matches!(DecodeError::from_io(&e), Some(DecodeError::Truncated { buffered: 5, .. })));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! The same codec in the async flavours, and in tokio-util's `Framed` through
+//! `pipeframe::tokio::Codec` (features `tokio` and `futures-io`):
+//!
+//! ```
+//! # use pipeframe::codec::{DecodeError, EncodeError, FrameDecoder, FrameEncoder, Parts, Step};
+//! # #[derive(Debug, Default)]
+//! # pub struct Typed;
+//! # impl FrameDecoder for Typed {
+//! #     fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+//! #         let [hi, lo, kind, ..] = *buf else { return Ok(Step::NEED_MORE) };
+//! #         let total = 3 + u16::from_be_bytes([hi, lo]) as usize;
+//! #         if buf.len() < total { return Ok(Step::NEED_MORE) }
+//! #         if kind == 0 { return Ok(Step::skip(total)) }
+//! #         Ok(Step::frame(total, 2..total))
+//! #     }
+//! #     fn reset(&mut self) {}
+//! # }
+//! # impl FrameEncoder for Typed {
+//! #     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
+//! #         if payload.is_empty() {
+//! #             return Err(EncodeError::Custom { code: 1, msg: "a frame needs a message type byte" });
+//! #         }
+//! #         let body = payload.len() - 1;
+//! #         let len = u16::try_from(body)
+//! #             .map_err(|_| EncodeError::FrameTooLong { len: body, max: u16::MAX as u64 })?;
+//! #         Parts::new(&len.to_be_bytes(), &[])
+//! #     }
+//! # }
+//! # #[cfg(all(feature = "tokio", feature = "futures-io"))]
+//! # fn main() -> std::io::Result<()> {
+//! use bytes::Bytes;
+//! use futures_lite::StreamExt;
+//! use tokio_util::codec::Framed;
+//! # use futures_sink::Sink;
+//! # async fn send<S: Sink<Bytes, Error = std::io::Error> + Unpin>(s: &mut S, frame: Bytes) -> std::io::Result<()> {
+//! #     use std::{future::poll_fn, pin::Pin};
+//! #     poll_fn(|cx| Pin::new(&mut *s).poll_ready(cx)).await?;
+//! #     Pin::new(&mut *s).start_send(frame)?;
+//! #     poll_fn(|cx| Pin::new(&mut *s).poll_flush(cx)).await
+//! # }
+//!
+//! let wire: &[u8] = b"\x00\x02\x01hi\x00\x00\x00\x00\x01\x02x";
+//! futures_lite::future::block_on(async {
+//!     // tokio: the engine-based reader, on any tokio AsyncRead.
+//!     let mut r = pipeframe::tokio::AsyncFrameReader::new(wire, Typed);
+//!     assert_eq!(r.read_frame_ref().await?, Some(&b"\x01hi"[..]));
+//!     assert_eq!(r.read_frame_ref().await?, Some(&b"\x02x"[..]));
+//!     assert_eq!(r.read_frame_ref().await?, None);
+//!
+//!     // futures-io (smol, async-io): the same engine.
+//!     let mut r = pipeframe::futures_io::AsyncFrameReader::new(futures_lite::io::Cursor::new(wire), Typed);
+//!     assert_eq!(r.read_frame().await?.as_deref(), Some(&b"\x01hi"[..]));
+//!     assert_eq!(r.read_frame().await?.as_deref(), Some(&b"\x02x"[..]));
+//!     assert_eq!(r.read_frame().await?, None);
+//!
+//!     // tokio-util Framed, both directions, through the generic adapter.
+//!     let (a, b) = tokio::io::duplex(64);
+//!     let mut a = Framed::new(a, pipeframe::tokio::Codec::new(Typed));
+//!     let mut b = Framed::new(b, pipeframe::tokio::Codec::new(Typed));
+//!     send(&mut a, Bytes::from_static(b"\x07ping")).await?; // futures::SinkExt::send
+//!     assert_eq!(b.next().await.unwrap()?, &b"\x07ping"[..]);
+//!     send(&mut b, Bytes::from_static(b"\x08pong")).await?;
+//!     assert_eq!(a.next().await.unwrap()?, &b"\x08pong"[..]);
+//!     Ok::<(), std::io::Error>(())
+//! })
+//! # }
+//! # #[cfg(not(all(feature = "tokio", feature = "futures-io")))]
+//! # fn main() {}
+//! ```
+//!
 //! # Errors
 //!
 //! Every error is a small `Copy` type. Readers and writers return `io::Error`s whose inner error
@@ -111,8 +291,11 @@ impl Step {
 
     /// A complete frame: `consumed` bytes make up the whole frame, `payload` is its payload.
     #[inline]
+    ///
+    /// A range that does not lie within the consumed bytes (or a `consumed` beyond the buffer)
+    /// is not caught here: the reader applying the step refuses it with
+    /// [`DecodeError::BadStep`].
     pub fn frame(consumed: usize, payload: Range<usize>) -> Step {
-        debug_assert!(payload.start <= payload.end && payload.end <= consumed);
         Step {
             consumed,
             frame: Some(payload),
@@ -139,6 +322,28 @@ impl Step {
     pub fn frame_range(&self) -> Option<Range<usize>> {
         self.frame.clone()
     }
+
+    /// Checks the step against the `len` bytes it was computed from (see "The `Step`
+    /// contract" in the [module docs](self)): `consumed <= len`, and a frame's payload
+    /// `start <= end <= consumed` with `consumed > 0`. Every reader calls this before applying
+    /// a step, so a buggy decoder is an error, never a read outside the buffer.
+    #[inline]
+    pub fn check(&self, len: usize) -> Result<(), DecodeError> {
+        let ok = self.consumed <= len
+            && match &self.frame {
+                Some(r) => r.start <= r.end && r.end <= self.consumed && self.consumed > 0,
+                None => true,
+            };
+        if ok {
+            Ok(())
+        } else {
+            Err(DecodeError::BadStep {
+                consumed: self.consumed,
+                payload: self.frame.as_ref().map(|r| (r.start, r.end)),
+                len,
+            })
+        }
+    }
 }
 
 /// Turns a byte stream into frames. See the [module docs](self).
@@ -158,7 +363,21 @@ pub trait FrameDecoder {
     ///
     /// An empty `buf` at a frame boundary is the clean end of the stream ([`Step::NEED_MORE`]);
     /// bytes of an unfinished frame are [`DecodeError::Truncated`].
-    fn step_eof(&mut self, buf: &[u8]) -> Result<Step, DecodeError>;
+    ///
+    /// The default calls [`step`](FrameDecoder::step) and returns its frame or skip; a
+    /// `NEED_MORE` over a non-empty `buf` becomes `Truncated { buffered: buf.len(), missing:
+    /// Missing::AtLeast(1) }`. Override it to say exactly how many bytes were missing, or to
+    /// accept an unterminated last frame (as [`Delimited::accept_unterminated_at_eof`] does).
+    fn step_eof(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+        let step = self.step(buf)?;
+        if step == Step::NEED_MORE && !buf.is_empty() {
+            return Err(DecodeError::Truncated {
+                buffered: buf.len(),
+                missing: Missing::AtLeast(1),
+            });
+        }
+        Ok(step)
+    }
 
     /// Forgets any state, as if newly made (the configuration is kept).
     fn reset(&mut self);
@@ -172,6 +391,7 @@ pub trait FrameDecoder {
     {
         loop {
             let step = self.step(src)?;
+            step.check(src.len())?;
             if let Some(frame) = apply(src, &step) {
                 return Ok(Some(frame));
             }
@@ -189,6 +409,7 @@ pub trait FrameDecoder {
     {
         loop {
             let step = self.step_eof(src)?;
+            step.check(src.len())?;
             if let Some(frame) = apply(src, &step) {
                 return Ok(Some(frame));
             }
@@ -199,7 +420,8 @@ pub trait FrameDecoder {
     }
 }
 
-/// Applies a step to a buffer: drops the consumed bytes, returns the frame's payload.
+/// Applies a step to a buffer ([checked](Step::check) first): drops the consumed bytes,
+/// returns the frame's payload.
 fn apply(src: &mut BytesMut, step: &Step) -> Option<Bytes> {
     match &step.frame {
         Some(range) => {
@@ -216,27 +438,60 @@ fn apply(src: &mut BytesMut, step: &Step) -> Option<Bytes> {
 }
 
 /// The bytes a codec puts before and after a payload (header and trailer), kept inline.
+///
+/// Header and trailer share [`Parts::MAX_LEN`] (64) bytes of inline room, in any split: a
+/// 40-byte header, a 4-byte CRC32 trailer, both at once. [`Parts::new`] refuses more with
+/// [`EncodeError::PartsTooLong`] (a value returned by
+/// [`encode_parts`](FrameEncoder::encode_parts), never a panic). Inline room keeps
+/// encoding free of allocation; a format whose header can be longer writes the frame itself
+/// ([`encode_frame`](FrameEncoder::encode_frame) is provided, but can be overridden).
 #[derive(Clone, Copy)]
 pub struct Parts {
-    header: [u8; MAX_HEADER_LEN],
+    /// The header, then the trailer, then zeros.
+    bytes: [u8; Parts::MAX_LEN],
     header_len: u8,
-    trailer: [u8; 2],
     trailer_len: u8,
 }
 
 impl Parts {
-    /// Parts with the given header and trailer. Panics if they exceed the inline sizes
-    /// ([`MAX_HEADER_LEN`] and 2 bytes); codecs never do.
+    /// The most bytes header and trailer may hold together.
+    pub const MAX_LEN: usize = 64;
+
+    /// Parts with the given header and trailer, or [`EncodeError::PartsTooLong`] if together
+    /// they exceed [`Parts::MAX_LEN`] bytes.
     #[inline]
-    pub fn new(header: &[u8], trailer: &[u8]) -> Parts {
+    pub fn new(header: &[u8], trailer: &[u8]) -> Result<Parts, EncodeError> {
+        let (h, t) = (header.len(), trailer.len());
+        if h.saturating_add(t) > Parts::MAX_LEN {
+            return Err(EncodeError::PartsTooLong {
+                header: h,
+                trailer: t,
+                max: Parts::MAX_LEN,
+            });
+        }
         let mut parts = Parts {
-            header: [0; MAX_HEADER_LEN],
-            header_len: header.len() as u8,
-            trailer: [0; 2],
-            trailer_len: trailer.len() as u8,
+            bytes: [0; Parts::MAX_LEN],
+            header_len: h as u8,
+            trailer_len: t as u8,
         };
-        parts.header[..header.len()].copy_from_slice(header);
-        parts.trailer[..trailer.len()].copy_from_slice(trailer);
+        parts.bytes[..h].copy_from_slice(header);
+        parts.bytes[h..h + t].copy_from_slice(trailer);
+        Ok(parts)
+    }
+
+    /// Parts of the built-in codecs, which always fit: `header.len() + trailer.len() <=`
+    /// [`MAX_HEADER_LEN`] `+ 2`. (Anything longer would be cut, never a panic.)
+    #[inline]
+    pub(crate) fn fixed(header: &[u8], trailer: &[u8]) -> Parts {
+        let h = header.len().min(MAX_HEADER_LEN);
+        let t = trailer.len().min(Parts::MAX_LEN - h);
+        let mut parts = Parts {
+            bytes: [0; Parts::MAX_LEN],
+            header_len: h as u8,
+            trailer_len: t as u8,
+        };
+        parts.bytes[..h].copy_from_slice(&header[..h]);
+        parts.bytes[h..h + t].copy_from_slice(&trailer[..t]);
         parts
     }
 
@@ -244,14 +499,18 @@ impl Parts {
     /// builds without a variable-length copy (the hot path of fixed-width prefixes).
     #[inline]
     pub(crate) fn short(header: [u8; 8], len: usize, trailer: &[u8]) -> Parts {
+        let len = len.min(8);
         let mut parts = Parts {
-            header: [0; MAX_HEADER_LEN],
-            header_len: len.min(8) as u8,
-            trailer: [0; 2],
-            trailer_len: trailer.len() as u8,
+            bytes: [0; Parts::MAX_LEN],
+            header_len: len as u8,
+            trailer_len: 0,
         };
-        parts.header[..8].copy_from_slice(&header);
-        parts.trailer[..trailer.len()].copy_from_slice(trailer);
+        parts.bytes[..8].copy_from_slice(&header);
+        if !trailer.is_empty() {
+            let t = trailer.len().min(Parts::MAX_LEN - len);
+            parts.bytes[len..len + t].copy_from_slice(&trailer[..t]);
+            parts.trailer_len = t as u8;
+        }
         parts
     }
 
@@ -260,20 +519,22 @@ impl Parts {
     #[inline]
     pub(crate) fn header_prefix16(&self) -> [u8; 16] {
         let mut out = [0; 16];
-        out.copy_from_slice(&self.header[..16]);
+        out.copy_from_slice(&self.bytes[..16]);
+        // Padding after a short header is the trailer's bytes, not zeros: callers truncate.
         out
     }
 
     /// The bytes that go before the payload.
     #[inline]
     pub fn header(&self) -> &[u8] {
-        &self.header[..self.header_len as usize]
+        &self.bytes[..self.header_len as usize]
     }
 
     /// The bytes that go after the payload.
     #[inline]
     pub fn trailer(&self) -> &[u8] {
-        &self.trailer[..self.trailer_len as usize]
+        let h = self.header_len as usize;
+        &self.bytes[h..h + self.trailer_len as usize]
     }
 
     /// Header plus trailer length: the framing overhead in bytes.

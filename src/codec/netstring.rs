@@ -61,18 +61,36 @@ impl Netstring {
                     let next = n
                         .checked_mul(10)
                         .and_then(|n| n.checked_add(u64::from(b - b'0')));
-                    n = next.unwrap_or(u64::MAX);
-                    if next.is_none() || n > self.max_frame_len as u64 {
-                        return Err(DecodeError::FrameTooLong {
-                            declared: n,
-                            max: self.max_frame_len,
-                        });
+                    let Some(next) = next else {
+                        // Past u64: more digits than any limit allows.
+                        return Err(self.too_many_digits(i + 1));
+                    };
+                    n = next;
+                    if n > self.max_frame_len as u64 {
+                        // The digits so far exceed the maximum. Whether they are the whole
+                        // length decides the error: look at the next byte (wait for it).
+                        return match buf.get(i + 1) {
+                            None => Ok(None),
+                            Some(b'0'..=b'9') => Err(self.too_many_digits(i + 2)),
+                            Some(_) => Err(DecodeError::FrameTooLong {
+                                declared: n,
+                                max: self.max_frame_len,
+                            }),
+                        };
                     }
                 }
                 _ => return Err(DecodeError::NetstringLength { offset: i, byte: b }),
             }
         }
         Ok(None)
+    }
+
+    /// The length has at least `digits` digits, and so exceeds the maximum.
+    fn too_many_digits(&self, digits: usize) -> DecodeError {
+        DecodeError::NetstringLengthTooLong {
+            digits,
+            max: self.max_frame_len,
+        }
     }
 }
 
@@ -145,7 +163,7 @@ impl FrameEncoder for Netstring {
                 break;
             }
         }
-        Ok(Parts::new(&digits[d..], b","))
+        Ok(Parts::fixed(&digits[d..], b","))
     }
 }
 
@@ -158,10 +176,39 @@ mod tests {
         let mut ns = Netstring::new().with_max_frame_len(usize::MAX);
         assert_eq!(
             ns.step(b"99999999999999999999:"),
-            Err(DecodeError::FrameTooLong {
-                declared: u64::MAX,
+            Err(DecodeError::NetstringLengthTooLong {
+                digits: 20,
                 max: usize::MAX
             })
         );
+    }
+
+    #[test]
+    fn a_length_with_too_many_digits_is_not_reported_as_another_number() {
+        let mut ns = Netstring::new().with_max_frame_len(10_000_000);
+        let e = ns.step(b"4294967296:").unwrap_err();
+        assert_eq!(
+            e,
+            DecodeError::NetstringLengthTooLong {
+                digits: 9,
+                max: 10_000_000
+            }
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains("more digits") && text.contains("10000000"),
+            "{text}"
+        );
+        assert!(!text.contains("42949672"), "{text}");
+        // A complete length over the maximum is reported as itself.
+        assert_eq!(
+            ns.step(b"10000001:"),
+            Err(DecodeError::FrameTooLong {
+                declared: 10_000_001,
+                max: 10_000_000
+            })
+        );
+        // Until the byte after the digits arrives, the decoder cannot tell: it waits.
+        assert_eq!(ns.step(b"10000001"), Ok(Step::NEED_MORE));
     }
 }

@@ -90,7 +90,9 @@ impl<D: FrameDecoder> ReadBuf<D> {
             } else {
                 self.decoder.step(data)
             };
-            let step = match step {
+            // A buggy decoder's step must never move `start` past `end` or lend bytes outside
+            // the consumed ones: check it before applying it (a fatal `BadStep`).
+            let step = match step.and_then(|step| step.check(data.len()).map(|()| step)) {
                 Ok(step) => step,
                 Err(e) => return Err(self.fail(e)),
             };

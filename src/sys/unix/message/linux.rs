@@ -49,14 +49,94 @@ fn seqpacket_socket() -> io::Result<OwnedFd> {
 }
 
 /// A listening seqpacket socket bound to `name`.
+///
+/// A socket file at the path that nobody listens on (left by a killed listener) is reclaimed
+/// as `named` does it: probed with a connect, removed only if refused and still the same file,
+/// and the bind retried. A live listener's name stays `AddrInUse`.
 pub(crate) fn bind(name: Name<'_>) -> io::Result<OwnedFd> {
     let addr = name.addr()?;
-    let fd = seqpacket_socket()?;
-    rustix::net::bind(&fd, &addr)
-        .map_err(|e| with_context(e, format_args!("cannot bind seqpacket socket {name}")))?;
+    let mut attempts = 0;
+    let fd = loop {
+        attempts += 1;
+        let fd = seqpacket_socket()?;
+        match rustix::net::bind(&fd, &addr) {
+            Ok(()) => break fd,
+            Err(Errno::ADDRINUSE) if attempts < 4 => match name {
+                Name::Path(p) => reclaim_stale(p, &addr)?,
+                Name::Abstract(_) => {
+                    return Err(with_context(
+                        Errno::ADDRINUSE,
+                        format_args!(
+                            "cannot bind seqpacket socket {name} (another listener has it)"
+                        ),
+                    ));
+                }
+            },
+            Err(e) => {
+                return Err(with_context(
+                    e,
+                    format_args!("cannot bind seqpacket socket {name}"),
+                ));
+            }
+        }
+    };
     rustix::net::listen(&fd, 128)
         .map_err(|e| with_context(e, format_args!("cannot listen on seqpacket socket {name}")))?;
     Ok(fd)
+}
+
+/// Removes the socket file at `path` if nobody listens on it (a connect is refused) and it is
+/// still the file probed; an error if a listener answers or the file is not a socket.
+fn reclaim_stale(path: &std::path::Path, addr: &SocketAddrUnix) -> io::Result<()> {
+    use crate::sys::unix::FileId;
+    let in_use = |why: &str| {
+        io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!("seqpacket socket {} is in use: {why}", path.display()),
+        )
+    };
+    let before = match rustix::fs::lstat(path) {
+        Ok(st) => st,
+        Err(Errno::NOENT) => return Ok(()), // gone meanwhile: retry the bind
+        Err(e) => {
+            return Err(with_context(
+                e,
+                format_args!("cannot stat {}", path.display()),
+            ));
+        }
+    };
+    if rustix::fs::FileType::from_raw_mode(before.st_mode as _) != rustix::fs::FileType::Socket {
+        return Err(in_use("the path exists and is not a socket"));
+    }
+    let probe = seqpacket_socket()?;
+    rustix::io::ioctl_fionbio(&probe, true)
+        .map_err(|e| with_context(e, format_args!("cannot make a probe socket non-blocking")))?;
+    match rustix::net::connect(&probe, addr) {
+        Ok(()) | Err(Errno::AGAIN) | Err(Errno::INPROGRESS) => {
+            Err(in_use("a listener is accepting on it"))
+        }
+        Err(Errno::CONNREFUSED) => {
+            // Stale. Remove it only if it is still the file probed: another listener may have
+            // reclaimed the name meanwhile.
+            if FileId::of_path(path).ok() == Some(FileId::of_stat(&before)) {
+                match rustix::fs::unlink(path) {
+                    Ok(()) | Err(Errno::NOENT) => {}
+                    Err(e) => {
+                        return Err(with_context(
+                            e,
+                            format_args!("cannot remove stale socket file {}", path.display()),
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        }
+        Err(Errno::NOENT) => Ok(()),
+        Err(e) => Err(in_use(&format!(
+            "the socket file cannot be probed ({}), so it is left alone",
+            io::Error::from(e)
+        ))),
+    }
 }
 
 /// A seqpacket socket connected to `name`.
