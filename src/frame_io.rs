@@ -21,8 +21,14 @@
 //!     let mode: Mode = mode.parse().map_err(std::io::Error::other)?;
 //!     let (read, write) = if mode.is_message() {
 //!         // A seqpacket pair (Unsupported outside Linux).
+//!         # #[cfg(not(unix))]
+//!         # let pair: (ReadTransport, WriteTransport) = return Err(std::io::ErrorKind::Unsupported.into());
+//!         # #[cfg(unix)]
+//!         # let pair = {
 //!         let (a, b) = pipeframe::message::SeqpacketStream::pair()?;
 //!         (ReadTransport::from(a), WriteTransport::from(b))
+//!         # };
+//!         # pair
 //!     } else {
 //!         let (r, w) = std::io::pipe()?;
 //!         (ReadTransport::bytes(r), WriteTransport::bytes(w))

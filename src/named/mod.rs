@@ -53,6 +53,8 @@
 //! of [`rt`](crate::rt).
 //!
 //! ```
+//! # #[cfg(unix)]
+//! # fn main() -> std::io::Result<()> {
 //! use pipeframe::codec::LengthPrefixed;
 //! use pipeframe::named::{Listener, PipeName, connect_timeout};
 //! use std::time::Duration;
@@ -76,7 +78,10 @@
 //! s.write_frame(b"Message processed")?;
 //! s.flush()?;
 //! client.join().unwrap()?;
-//! # Ok::<(), std::io::Error>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(unix))]
+//! # fn main() {}
 //! ```
 
 #[cfg(unix)]
