@@ -1,7 +1,7 @@
 //! The frame-level API every framing mode shares, and the mode chosen by name.
 //!
 //! Codec framing ([`FrameReader`] / [`FrameWriter`] over a byte stream) and native message
-//! mode ([`SeqpacketStream`], [`packet_pipe`](crate::message::packet_pipe)) both read and
+//! mode (`SeqpacketStream`, `packet_pipe` on Unix, a Windows message pipe) both read and
 //! write whole frames. [`ReadFrame`] and [`WriteFrame`] are that common ground, so application
 //! code can hold a `Box<dyn ReadFrame>` and not care which mode a configuration picked.
 //! [`Mode`] is that configuration: the codec names [`Framing`] parses (`lines`, `lp32le`, ...)
@@ -21,8 +21,14 @@
 //!     let mode: Mode = mode.parse().map_err(std::io::Error::other)?;
 //!     let (read, write) = if mode.is_message() {
 //!         // A seqpacket pair (Unsupported outside Linux).
+//!         # #[cfg(not(unix))]
+//!         # let pair: (ReadTransport, WriteTransport) = return Err(std::io::ErrorKind::Unsupported.into());
+//!         # #[cfg(unix)]
+//!         # let pair = {
 //!         let (a, b) = pipeframe::message::SeqpacketStream::pair()?;
 //!         (ReadTransport::from(a), WriteTransport::from(b))
+//!         # };
+//!         # pair
 //!     } else {
 //!         let (r, w) = std::io::pipe()?;
 //!         (ReadTransport::bytes(r), WriteTransport::bytes(w))
@@ -80,12 +86,12 @@ pub trait WriteFrame {
     ///
     /// What each implementor can do from `&mut self`:
     /// - the writers of [`Mode::writer`]: everything above, whatever the transport;
-    /// - [`SeqpacketStream`]: shuts the socket down for writing;
+    /// - `SeqpacketStream`: shuts the socket down for writing;
     /// - [`FrameWriter`] and [`FrameStream`] only flush (frames and the inner writer): a
     ///   generic inner writer cannot be ended through a reference. End it yourself after
     ///   [`FrameWriter::finish`] (drop a pipe end, shut a socket down), or build the writer
     ///   with [`Mode::writer`];
-    /// - [`PacketWriter`] sends every frame at once, so there is nothing to flush, and its pipe
+    /// - `PacketWriter` sends every frame at once, so there is nothing to flush, and its pipe
     ///   end closes only when it is dropped: drop it, or use [`Mode::writer`].
     fn close(&mut self) -> io::Result<()>;
 }
@@ -178,6 +184,26 @@ impl<R: Read, W: Write, C: FrameDecoder + FrameEncoder + Clone> WriteFrame
     }
 }
 
+#[cfg(windows)]
+impl ReadFrame for crate::message::MessagePipe {
+    fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
+        crate::message::MessagePipe::read_frame(self)
+    }
+}
+#[cfg(windows)]
+impl WriteFrame for crate::message::MessagePipe {
+    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        crate::message::MessagePipe::write_frame(self, payload)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Nothing to send; the peer reads end of stream once every handle to this end is
+    /// dropped (a named pipe has no half-close).
+    fn close(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
 #[cfg(unix)]
 impl ReadFrame for SeqpacketStream {
     fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
@@ -289,6 +315,8 @@ impl Mode {
             (Mode::Message, ReadTransport::Seqpacket(s)) => Ok(Box::new(s)),
             #[cfg(unix)]
             (Mode::Message, ReadTransport::PacketPipe(p)) => Ok(Box::new(p)),
+            #[cfg(windows)]
+            (Mode::Message, ReadTransport::MessagePipe(p)) => Ok(Box::new(p)),
             (mode, t) => Err(mismatch(mode, t.kind())),
         }
     }
@@ -321,6 +349,11 @@ impl Mode {
                 drop(p);
                 Ok(())
             })),
+            #[cfg(windows)]
+            (Mode::Message, WriteTransport::MessagePipe(p)) => Ok(Closing::boxed(p, |p| {
+                drop(p);
+                Ok(())
+            })),
             (mode, t) => Err(mismatch(mode, t.kind())),
         }
     }
@@ -333,6 +366,8 @@ enum Kind {
     Seqpacket,
     #[cfg(unix)]
     PacketPipe,
+    #[cfg(windows)]
+    MessagePipe,
 }
 
 fn mismatch(mode: &Mode, kind: Kind) -> io::Error {
@@ -347,6 +382,8 @@ fn mismatch(mode: &Mode, kind: Kind) -> io::Error {
             match k {
                 #[cfg(unix)]
                 Kind::PacketPipe => "packet pipe",
+                #[cfg(windows)]
+                Kind::MessagePipe => "message-mode named pipe",
                 _ => "seqpacket socket",
             }
         ),
@@ -411,6 +448,9 @@ pub enum ReadTransport {
     #[cfg(unix)]
     /// The read end of a packet pipe (message mode).
     PacketPipe(PacketReader),
+    #[cfg(windows)]
+    /// A message-mode named pipe (message mode).
+    MessagePipe(crate::message::MessagePipe),
 }
 
 impl ReadTransport {
@@ -426,6 +466,8 @@ impl ReadTransport {
             ReadTransport::Seqpacket(_) => Kind::Seqpacket,
             #[cfg(unix)]
             ReadTransport::PacketPipe(_) => Kind::PacketPipe,
+            #[cfg(windows)]
+            ReadTransport::MessagePipe(_) => Kind::MessagePipe,
         }
     }
 }
@@ -443,6 +485,9 @@ pub enum WriteTransport {
     #[cfg(unix)]
     /// The write end of a packet pipe (message mode).
     PacketPipe(PacketWriter),
+    #[cfg(windows)]
+    /// A message-mode named pipe (message mode).
+    MessagePipe(crate::message::MessagePipe),
 }
 
 impl WriteTransport {
@@ -463,6 +508,8 @@ impl WriteTransport {
             WriteTransport::Seqpacket(_) => Kind::Seqpacket,
             #[cfg(unix)]
             WriteTransport::PacketPipe(_) => Kind::PacketPipe,
+            #[cfg(windows)]
+            WriteTransport::MessagePipe(_) => Kind::MessagePipe,
         }
     }
 }
@@ -500,6 +547,8 @@ impl fmt::Debug for ReadTransport {
             ReadTransport::Seqpacket(s) => f.debug_tuple("Seqpacket").field(s).finish(),
             #[cfg(unix)]
             ReadTransport::PacketPipe(p) => f.debug_tuple("PacketPipe").field(p).finish(),
+            #[cfg(windows)]
+            ReadTransport::MessagePipe(p) => f.debug_tuple("MessagePipe").field(p).finish(),
         }
     }
 }
@@ -512,6 +561,8 @@ impl fmt::Debug for WriteTransport {
             WriteTransport::Seqpacket(s) => f.debug_tuple("Seqpacket").field(s).finish(),
             #[cfg(unix)]
             WriteTransport::PacketPipe(p) => f.debug_tuple("PacketPipe").field(p).finish(),
+            #[cfg(windows)]
+            WriteTransport::MessagePipe(p) => f.debug_tuple("MessagePipe").field(p).finish(),
         }
     }
 }
@@ -599,5 +650,18 @@ mod tests {
         WriteFrame::close(&mut a).unwrap();
         b.set_nonblocking(true).unwrap();
         assert_eq!(all(&mut b), ["x"]);
+    }
+}
+
+#[cfg(windows)]
+impl From<crate::message::MessagePipe> for ReadTransport {
+    fn from(p: crate::message::MessagePipe) -> Self {
+        ReadTransport::MessagePipe(p)
+    }
+}
+#[cfg(windows)]
+impl From<crate::message::MessagePipe> for WriteTransport {
+    fn from(p: crate::message::MessagePipe) -> Self {
+        WriteTransport::MessagePipe(p)
     }
 }

@@ -9,9 +9,10 @@
 //! * [`codec`]: the sans-IO codec core (length-prefixed, delimiter, `Content-Length`,
 //!   netstring). No runtime; compiles with `--no-default-features`.
 //! * [`sync`]: the blocking flavour over `std::io::Read` / `Write`.
-//! * [`pipe`]: anonymous pipes handed to a child process (Unix).
-//! * [`named`]: named pipe servers and clients, .NET-compatible names (Unix).
-//! * [`fifo`]: FIFOs made with `mkfifo` (Unix).
+//! * `pipe`: anonymous pipes handed to a child process (Unix).
+//! * [`named`]: named pipe servers and clients, .NET-compatible names (Unix domain sockets
+//!   on Unix, `\\.\pipe\NAME` on Windows).
+//! * `fifo`: FIFOs made with `mkfifo` (Unix).
 //! * [`message`]: native message mode (seqpacket sockets, packet pipes): no codec bytes, the
 //!   transport keeps the boundaries.
 //! * [`frame_io`]: the frame-level API shared by every mode ([`frame_io::ReadFrame`],
@@ -39,12 +40,12 @@
 //! # Platforms
 //!
 //! An item exists where its concept exists on the OS family, and is absent elsewhere rather
-//! than failing at run time: [`pipe`], [`named`] and [`fifo`] are built on Unix file
+//! than failing at run time: `pipe`, `named` and `fifo` are built on Unix file
 //! descriptors and Unix domain sockets, and the seqpacket and packet-pipe types in [`message`]
 //! exist on Unix only. Inside a family, a feature that only some members have is present on
 //! all of them and returns [`std::io::ErrorKind::Unsupported`], with a message naming what is
 //! missing, where the system lacks it: seqpacket sockets, packet pipes, abstract socket names
-//! and peer credentials work on Linux only, and [`fifo::create`] does not work on macOS. So
+//! and peer credentials work on Linux only, and `fifo::create` does not work on macOS. So
 //! code written on Linux compiles on every Unix and fails, with a clear error, only where it
 //! uses a Linux-only feature; CI compiles the library for FreeBSD and macOS to keep it so.
 //!
@@ -92,7 +93,7 @@ pub mod frame_io;
 #[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
 pub mod futures_io;
 pub mod message;
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 pub mod named;
 #[cfg(unix)]
 pub mod pipe;

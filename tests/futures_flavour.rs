@@ -7,6 +7,7 @@ mod async_support;
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -448,6 +449,7 @@ fn sink_stops_accepting_at_the_high_water_mark_when_the_peer_does_not_read() {
     assert!(Pin::new(&mut w).poll_ready(&mut cx).is_pending());
 }
 
+#[cfg(unix)]
 #[test]
 fn real_pipe_whose_reader_never_reads_bounds_the_writer() {
     let (rx, tx) = std::io::pipe().unwrap();
@@ -473,12 +475,14 @@ fn real_pipe_whose_reader_never_reads_bounds_the_writer() {
 
 /// Both ends send `count` frames (sizes up to 200 KiB, more than a pipe holds) while reading
 /// the other's: a writer that stalled its own reader would deadlock.
+#[cfg(unix)]
 fn duplex_frames(seed: u8) -> Vec<Vec<u8>> {
     (0..40usize)
         .map(|i| pattern([0, 1, 100, 5000, 200_000][i % 5] + i, seed))
         .collect()
 }
 
+#[cfg(unix)]
 async fn talk<R, W>(r: R, w: W, send_seed: u8, recv_seed: u8) -> io::Result<()>
 where
     R: AsyncRead + Unpin + Send + 'static,
@@ -504,6 +508,7 @@ where
     reader.await
 }
 
+#[cfg(unix)]
 #[test]
 fn smol_full_duplex_over_two_anonymous_pipes() {
     let (a_rx, b_tx) = std::io::pipe().unwrap();
@@ -526,8 +531,10 @@ fn smol_full_duplex_over_two_anonymous_pipes() {
 
 /// One half of a shared `Async<UnixStream>`: `&Async<T>` reads and writes, so two tasks can
 /// each hold one. Closing shuts down the write direction, so the peer sees the end.
+#[cfg(unix)]
 struct Half(Arc<async_io::Async<UnixStream>>);
 
+#[cfg(unix)]
 impl AsyncRead for Half {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -538,6 +545,7 @@ impl AsyncRead for Half {
     }
 }
 
+#[cfg(unix)]
 impl AsyncWrite for Half {
     fn poll_write(
         self: Pin<&mut Self>,
@@ -564,11 +572,13 @@ impl AsyncWrite for Half {
     }
 }
 
+#[cfg(unix)]
 fn halves(s: async_io::Async<UnixStream>) -> (Half, Half) {
     let s = Arc::new(s);
     (Half(s.clone()), Half(s))
 }
 
+#[cfg(unix)]
 #[test]
 fn smol_full_duplex_over_a_unix_socket_pair() {
     let (a, b) = async_io::Async::<UnixStream>::pair().unwrap();

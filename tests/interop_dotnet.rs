@@ -11,6 +11,8 @@
 //! * `StreamReader.ReadLine` ends a line at `"\n"`, `"\r"` or `"\r\n"` (documented: "a
 //!   sequence of characters followed by a line feed, a carriage return, or a carriage return
 //!   immediately followed by a line feed"), and returns the line without its ending.
+// The peers and the transports are Unix sockets and pipes; on Windows this file is empty.
+#![cfg(unix)]
 
 use bytes::BytesMut;
 use pipeframe::codec::{DecodeError, Delimited, FrameDecoder, FrameEncoder, LengthPrefixed};

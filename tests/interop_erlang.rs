@@ -7,6 +7,8 @@
 //! nothing is written to the child before its first packet has arrived (the port is open by
 //! then). The escript runs with `-noinput -kernel logger_level none`: the runtime logs the
 //! takeover, and its log would land on stdout, in the middle of the packets.
+// The peers and the transports are Unix sockets and pipes; on Windows this file is empty.
+#![cfg(unix)]
 
 #[path = "peers/support.rs"]
 mod support;

@@ -4,6 +4,8 @@
 //! socket file of `pipe:NAME`, so the same name works for .NET's `NamedPipeClientStream`.
 //!
 //! Peers: `tests/peers/grpc/greeter.py` (run `tests/peers/setup.sh`).
+// The peers and the transports are Unix sockets and pipes; on Windows this file is empty.
+#![cfg(unix)]
 
 #[path = "../examples/common/greeter.rs"]
 mod greeter;

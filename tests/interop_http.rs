@@ -3,6 +3,8 @@
 //! examples' server code, and pipeframe's client (hyper-util's legacy `Client` with
 //! `PipeConnector`) calling Python's `http.server` on a Unix socket
 //! (`tests/peers/http_unix_server.py`). Run `tests/peers/setup.sh` first.
+// The peers and the transports are Unix sockets and pipes; on Windows this file is empty.
+#![cfg(unix)]
 
 #[path = "../examples/common/hello_http.rs"]
 mod hello_http;

@@ -3,6 +3,8 @@
 //! (`tests/peers/node/jsonrpc_calculator.js`, `SocketMessageReader`/`SocketMessageWriter` on
 //! the pipe's socket file), in both directions, on the examples' calculator code. Also the
 //! StreamJsonRpc framing vectors of SPEC.md ("StreamJsonRpc framings").
+// The peers and the transports are Unix sockets and pipes; on Windows this file is empty.
+#![cfg(unix)]
 
 #[path = "../examples/common/calculator.rs"]
 mod calculator;

@@ -9,6 +9,8 @@
 //! Each peer sends a notification of its own first, then answers every request with the
 //! request's text and the length and CRC-32 of its UTF-8 bytes, so both directions are
 //! checked: the peer saw exactly our payload, and we read exactly its frames.
+// The peers and the transports are Unix sockets and pipes; on Windows this file is empty.
+#![cfg(unix)]
 
 #[path = "peers/support.rs"]
 mod support;

@@ -6,6 +6,8 @@
 //!
 //! Every message we send is JSON as `JSON.stringify` writes it (compact, keys in order,
 //! non-ASCII as UTF-8), so Node's echo must be byte for byte what we sent.
+// The peers and the transports are Unix sockets and pipes; on Windows this file is empty.
+#![cfg(unix)]
 
 #[path = "peers/support.rs"]
 mod support;

@@ -6,6 +6,8 @@
 //! The peer is `tests/peers/mp_peer.py`: it first sends frames of its own (sizes given on its
 //! command line, byte `i` of frame `k` = `(i + k) % 251`), then answers every frame it
 //! receives with `struct.pack("!QI", len, crc32)` and the frame itself.
+// The peers and the transports are Unix sockets and pipes; on Windows this file is empty.
+#![cfg(unix)]
 
 #[path = "peers/support.rs"]
 mod support;

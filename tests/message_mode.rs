@@ -151,7 +151,7 @@ fn codec_on_a_message_transport_fails_when_built() {
     assert!(mode.reader(rx.into()).is_err());
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(all(unix, not(target_os = "linux")))]
 #[test]
 fn message_transports_are_unsupported_here() {
     use pipeframe::message::{SeqpacketListener, SeqpacketStream, packet_pipe};

@@ -8,7 +8,9 @@ use std::io::{self, ErrorKind};
 
 use common::{Behave, Event, RecordingWriter, ScriptedReader};
 use pipeframe::codec::{ContentLength, Delimited, FrameEncoder, LengthPrefixed};
-use pipeframe::sync::{FrameReader, FrameStream, FrameWriter};
+#[cfg(unix)]
+use pipeframe::sync::FrameStream;
+use pipeframe::sync::{FrameReader, FrameWriter};
 
 fn lp(payloads: &[&[u8]]) -> Vec<u8> {
     let mut c = LengthPrefixed::u32_le();

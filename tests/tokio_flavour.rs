@@ -495,6 +495,7 @@ fn dropping_a_write_future_mid_frame_still_sends_the_whole_frame() {
 
 /// `Framed` (one object, both directions) over a Unix socket and a TCP connection: requests
 /// and replies in LSP framing.
+#[cfg(unix)]
 #[test]
 fn framed_request_reply_over_unix_and_tcp_sockets() {
     async fn serve<S: AsyncRead + AsyncWrite + Unpin>(s: S) -> io::Result<()> {
@@ -540,6 +541,7 @@ fn framed_request_reply_over_unix_and_tcp_sockets() {
     });
 }
 
+#[cfg(unix)]
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -548,6 +550,7 @@ fn rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+#[cfg(unix)]
 #[test]
 fn tokio_pipe_whose_reader_never_reads_bounds_the_writer() {
     rt().block_on(async {
@@ -567,6 +570,7 @@ fn tokio_pipe_whose_reader_never_reads_bounds_the_writer() {
 }
 
 /// Frames up to 200 KiB (more than a pipe or socket buffer holds), sent by both ends at once.
+#[cfg(unix)]
 fn duplex_frames(seed: u8) -> Vec<Vec<u8>> {
     (0..40usize)
         .map(|i| pattern([0, 1, 100, 5000, 200_000][i % 5] + i, seed))
@@ -575,6 +579,7 @@ fn duplex_frames(seed: u8) -> Vec<Vec<u8>> {
 
 /// Sends one side's frames and reads the other's from two tasks; `framed` picks tokio-util's
 /// FramedRead/FramedWrite over the codec impls instead of the engine reader/writer.
+#[cfg(unix)]
 async fn talk<R, W>(r: R, w: W, send_seed: u8, recv_seed: u8, framed: bool) -> io::Result<()>
 where
     R: AsyncRead + Unpin + Send + 'static,
@@ -618,6 +623,7 @@ where
     reader.await.unwrap()
 }
 
+#[cfg(unix)]
 #[test]
 fn tokio_full_duplex_over_two_anonymous_pipes() {
     for framed in [false, true] {
@@ -632,6 +638,7 @@ fn tokio_full_duplex_over_two_anonymous_pipes() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn tokio_full_duplex_over_a_unix_socket_pair() {
     for framed in [false, true] {
@@ -650,17 +657,17 @@ fn tokio_full_duplex_over_a_unix_socket_pair() {
 /// The examples' own code (included as modules): the tokio echo server and the smol client
 /// talk over a Unix socket, small lines and, with `lp32le`, frames larger than the socket
 /// buffers while both directions are busy.
-#[cfg(feature = "futures-io")]
+#[cfg(all(unix, feature = "futures-io"))]
 #[allow(dead_code)]
 #[path = "../examples/tokio_echo_server.rs"]
 mod echo_server;
 
-#[cfg(feature = "futures-io")]
+#[cfg(all(unix, feature = "futures-io"))]
 #[allow(dead_code)]
 #[path = "../examples/smol_client.rs"]
 mod smol_client;
 
-#[cfg(feature = "futures-io")]
+#[cfg(all(unix, feature = "futures-io"))]
 #[test]
 fn example_tokio_echo_server_and_smol_client_talk() {
     let dir = tempfile::tempdir().unwrap();

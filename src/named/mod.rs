@@ -1,7 +1,13 @@
 //! Named pipes: a server binds a [`PipeName`], many clients connect to it, each connection
 //! is its own duplex [`PipeStream`].
 //!
-//! On Unix a named pipe is a Unix domain stream socket, as in .NET: [`PipeName::new`] maps a
+//! On Windows a named pipe is a Windows named pipe, `\\.\pipe\NAME` (what .NET's
+//! `NamedPipeServerStream("NAME")` creates), in byte or message mode, with a DACL granting only
+//! the current user unless `ListenOptions::security_descriptor` says otherwise; connections tell
+//! the peer's process id (`PipeStream::peer_process_id`). Peer credentials, socket modes and
+//! abstract names are Unix only. What follows describes Unix.
+//!
+//! On Unix a named pipe is a Unix domain stream socket, as in .NET: `PipeName::new` maps a
 //! name to the same socket file .NET's `NamedPipeServerStream(name)` uses
 //! (`$TMPDIR/CoreFxPipe_NAME`), so a pipeframe server and a .NET client, or the reverse, meet
 //! by name. Explicit paths and Linux abstract names work too.
@@ -19,20 +25,20 @@
 //!
 //! # Access control
 //!
-//! * The socket file gets [`ListenOptions::mode`] (default `0o600`: only the owner, and root,
+//! * The socket file gets `ListenOptions::mode` (default `0o600`: only the owner, and root,
 //!   may connect) with no window where it is more open: the mode is set on the socket with
 //!   `fchmod` before `bind`, and Linux creates the file with it (less the umask; bits the
 //!   umask removed are then added back with `chmod`, which only widens up to the mode asked).
 //!   Other Unix systems do not take the mode from the socket; there the socket is bound inside
 //!   a new `0o700` directory beside the target, given its mode, and hard-linked into place
 //!   (`link` never replaces an existing file), and the directory is removed.
-//! * [`ListenOptions::current_user_only`], like .NET's `PipeOptions.CurrentUserOnly`, closes
+//! * `ListenOptions::current_user_only`, like .NET's `PipeOptions.CurrentUserOnly`, closes
 //!   peers whose effective uid differs from ours (`SO_PEERCRED`) before `accept` returns them.
 //!   On the client side [`ConnectOptions::current_user_only`] refuses a server run by another
 //!   user.
-//! * Every connection tells the peer's [`PeerCredentials`] (pid, uid, gid):
-//!   [`PipeStream::peer_credentials`] (the async flavours' streams have it too), or
-//!   [`peer_credentials`] for any socket.
+//! * Every connection tells the peer's `PeerCredentials` (pid, uid, gid):
+//!   `PipeStream::peer_credentials` (the async flavours' streams have it too), or
+//!   `peer_credentials` for any socket. (On Windows: `PipeStream::peer_process_id`.)
 //!
 //! # Client
 //!
@@ -58,6 +64,8 @@
 //! one (`UnixStream::from(stream)`) writes with `write(2)` again.
 //!
 //! ```
+//! # #[cfg(unix)]
+//! # fn main() -> std::io::Result<()> {
 //! use pipeframe::codec::LengthPrefixed;
 //! use pipeframe::named::{Listener, PipeName, connect_timeout};
 //! use std::time::Duration;
@@ -81,34 +89,68 @@
 //! s.write_frame(b"Message processed")?;
 //! s.flush()?;
 //! client.join().unwrap()?;
-//! # Ok::<(), std::io::Error>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(unix))]
+//! # fn main() {}
 //! ```
 
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[cfg(all(unix, any(feature = "tokio", feature = "futures-io")))]
 mod async_stream;
+#[cfg(unix)]
 mod creds;
+#[cfg(unix)]
 mod listener;
+#[cfg(unix)]
 mod name;
+#[cfg(unix)]
 mod options;
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[cfg(all(unix, any(feature = "tokio", feature = "futures-io")))]
 mod runtime;
+#[cfg(unix)]
 mod stream;
+// Windows: `\\.\pipe\NAME` named pipes on `sys::windows`, the same public names.
+#[cfg(windows)]
+mod windows;
 
-#[cfg(feature = "futures-io")]
+#[cfg(all(unix, feature = "futures-io"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
 pub mod futures_io;
-#[cfg(feature = "tokio")]
+#[cfg(all(windows, feature = "futures-io"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
+#[path = "windows/futures_io.rs"]
+pub mod futures_io;
+#[cfg(all(unix, feature = "tokio"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
+#[cfg(all(windows, feature = "tokio"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+#[path = "windows/tokio.rs"]
+pub mod tokio;
 
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[cfg(all(unix, any(feature = "tokio", feature = "futures-io")))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
 pub use async_stream::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf};
+#[cfg(unix)]
 pub use creds::{PeerCredentials, peer_credentials};
+#[cfg(unix)]
 pub use listener::Listener;
+#[cfg(unix)]
 pub use name::{DOTNET_PREFIX, PipeName};
+#[cfg(unix)]
 pub use options::{ConnectOptions, ListenOptions};
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[cfg(all(unix, any(feature = "tokio", feature = "futures-io")))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
 pub use runtime::{AsyncListener, connect_async};
+#[cfg(unix)]
 pub use stream::{PipeStream, connect, connect_timeout, connect_with};
+#[cfg(all(windows, any(feature = "tokio", feature = "futures-io")))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
+pub use windows::async_pipe::{AsyncListener, AsyncPipeStream, connect_async};
+#[cfg(windows)]
+pub(crate) use windows::check_len as windows_check_len;
+#[cfg(windows)]
+pub use windows::{
+    ConnectOptions, ListenOptions, Listener, PipeName, PipeStream, connect, connect_timeout,
+    connect_with,
+};

@@ -11,7 +11,7 @@
 //!
 //! A marker ([`Tokio`], [`AsyncIo`]) says how to poll an I/O object ([`ReadIo`],
 //! [`WriteIo`]: tokio's or futures-io's `AsyncRead`/`AsyncWrite`), how to wait for a
-//! descriptor ([`Reactor`]: tokio's `AsyncFd` or async-io's `Async`) and how to sleep. That is
+//! descriptor (`Reactor`, Unix: tokio's `AsyncFd` or async-io's `Async`) and how to sleep. That is
 //! all that differs between runtimes; the framing, buffering, backpressure, cancellation
 //! safety and error rules live in the generic types, once.
 //!

@@ -10,7 +10,7 @@ use super::{FrameReader, FrameWriter};
 ///
 /// It holds a [`FrameReader`] and a [`FrameWriter`] over two handles to the stream: pass a
 /// stream whose `&S` is `Read + Write` (sockets, `File`), or build it from
-/// [`try_clone`](std::os::unix::net::UnixStream::try_clone)d handles with
+/// `try_clone`d handles with
 /// [`from_parts`](Self::from_parts). Reading and writing from two threads at once: use
 /// [`into_split`](Self::into_split).
 ///

@@ -193,7 +193,31 @@ fn raw_win32_peer_messages_arrive_whole_both_ways() {
     let name = unique("raw");
     let mut server = Server::bind(&name, message_opts()).unwrap();
     let path = server.path().to_owned();
-    let peer = thread::spawn(move || {
+    let peer = spawn_raw_peer(path);
+    let s = server.accept().unwrap();
+    let a = s.read_message(1 << 20).unwrap().unwrap();
+    assert_eq!(a.len(), 10_000);
+    assert!(a == pattern(10_000, 7));
+    let b = s.read_message(1 << 20).unwrap().unwrap();
+    assert_eq!(b.len(), 100_000);
+    assert!(b == pattern(100_000, 8));
+    let ours = [pattern(3, 1), pattern(10_000, 2), pattern(100_000, 3)];
+    for m in &ours {
+        s.write_message(m).unwrap();
+    }
+    let got = peer.join().unwrap();
+    assert_eq!(got.len(), 3);
+    for (g, m) in got.iter().zip(&ours) {
+        assert_eq!(g.len(), m.len());
+        assert!(g == m);
+    }
+}
+
+/// The raw Win32 peer: opens `path` with `CreateFileW`, switches to message read mode, writes
+/// a 10,000- and a 100,000-byte message (one `WriteFile` each), then reads three messages (one
+/// `ReadFile` each into a 200,000-byte buffer) and returns them.
+fn spawn_raw_peer(path: String) -> thread::JoinHandle<Vec<Vec<u8>>> {
+    thread::spawn(move || {
         let wpath = wide(&path);
         let h = loop {
             // SAFETY: `wpath` is NUL-terminated; a plain open of an existing pipe.
@@ -245,24 +269,70 @@ fn raw_win32_peer_messages_arrive_whole_both_ways() {
         // SAFETY: `h` is ours and closed once.
         unsafe { CloseHandle(h) };
         got
-    });
-    let s = server.accept().unwrap();
-    let a = s.read_message(1 << 20).unwrap().unwrap();
-    assert_eq!(a.len(), 10_000);
-    assert!(a == pattern(10_000, 7));
-    let b = s.read_message(1 << 20).unwrap().unwrap();
-    assert_eq!(b.len(), 100_000);
-    assert!(b == pattern(100_000, 8));
-    let ours = [pattern(3, 1), pattern(10_000, 2), pattern(100_000, 3)];
-    for m in &ours {
-        s.write_message(m).unwrap();
-    }
-    let got = peer.join().unwrap();
+    })
+}
+
+/// What the raw peer must receive back, and checks of what it got.
+fn ours() -> [Vec<u8>; 3] {
+    [pattern(3, 1), pattern(10_000, 2), pattern(100_000, 3)]
+}
+
+fn check_raw_peer_got(got: Vec<Vec<u8>>) {
     assert_eq!(got.len(), 3);
-    for (g, m) in got.iter().zip(&ours) {
+    for (g, m) in got.iter().zip(&ours()) {
         assert_eq!(g.len(), m.len());
         assert!(g == m);
     }
+}
+
+/// The raw Win32 peer against pipeframe's public blocking message pipe
+/// (`named::ListenOptions::message` + `message::MessagePipe`).
+#[test]
+fn raw_win32_peer_and_the_public_blocking_message_pipe() {
+    let name = crate::named::PipeName::new(&unique("rawpub")).unwrap();
+    let listener = crate::named::ListenOptions::new()
+        .message(true)
+        .bind(&name)
+        .unwrap();
+    let peer = spawn_raw_peer(name.pipe_path().to_owned());
+    let mut m = crate::message::MessagePipe::new(listener.accept().unwrap()).unwrap();
+    let a = m.read_frame().unwrap().unwrap();
+    assert!(a.len() == 10_000 && a[..] == pattern(10_000, 7)[..]);
+    let b = m.read_frame().unwrap().unwrap();
+    assert!(b.len() == 100_000 && b[..] == pattern(100_000, 8)[..]);
+    for msg in &ours() {
+        m.write_frame(msg).unwrap();
+    }
+    check_raw_peer_got(peer.join().unwrap());
+}
+
+/// The raw Win32 peer against pipeframe's public tokio reader (`named::tokio::Listener`,
+/// `AsyncPipeStream::read_frame` / `write_frame`).
+#[cfg(feature = "tokio")]
+#[test]
+fn raw_win32_peer_and_the_public_tokio_reader() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let name = crate::named::PipeName::new(&unique("rawtok")).unwrap();
+        let listener = crate::named::tokio::Listener::bind_with(
+            &name,
+            &crate::named::ListenOptions::new().message(true),
+        )
+        .unwrap();
+        let peer = spawn_raw_peer(name.pipe_path().to_owned());
+        let mut s = listener.accept().await.unwrap();
+        let a = s.read_frame().await.unwrap().unwrap();
+        assert!(a.len() == 10_000 && a[..] == pattern(10_000, 7)[..]);
+        let b = s.read_frame().await.unwrap().unwrap();
+        assert!(b.len() == 100_000 && b[..] == pattern(100_000, 8)[..]);
+        for msg in &ours() {
+            s.write_frame(msg).await.unwrap();
+        }
+        check_raw_peer_got(peer.join().unwrap());
+    });
 }
 
 #[test]

@@ -1,0 +1,46 @@
+//! Windows named pipes on tokio: [`Listener`] and the connect functions return
+//! [`AsyncPipeStream`], which is `tokio::io::AsyncRead + AsyncWrite` (and reads whole messages
+//! in message mode). Built on overlapped I/O, not on tokio's `NamedPipe*` types, whose reads
+//! split messages over 4 KiB.
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use crate::rt::Tokio;
+
+use super::{AsyncPipeStream, ConnectOptions, PipeName};
+
+/// One connection, either side (the same name as on Unix).
+pub type PipeStream = super::AsyncPipeStream;
+
+/// A named pipe server on tokio.
+pub type Listener = super::AsyncListener<Tokio>;
+
+impl super::AsyncListener<Tokio> {
+    /// The accept loop: spawns `handler` for every client, forever.
+    pub async fn serve<F, Fut>(&self, mut handler: F) -> io::Result<()>
+    where
+        F: FnMut(AsyncPipeStream) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        loop {
+            tokio::spawn(handler(self.accept().await?));
+        }
+    }
+}
+
+/// Connects once.
+pub async fn connect(name: &PipeName) -> io::Result<AsyncPipeStream> {
+    connect_with(name, &ConnectOptions::new()).await
+}
+
+/// Connects, waiting up to `timeout` for a server.
+pub async fn connect_timeout(name: &PipeName, timeout: Duration) -> io::Result<AsyncPipeStream> {
+    connect_with(name, &ConnectOptions::new().timeout(timeout)).await
+}
+
+/// Connects as `opts` say.
+pub async fn connect_with(name: &PipeName, opts: &ConnectOptions) -> io::Result<AsyncPipeStream> {
+    super::connect_async::<Tokio>(name, opts).await
+}
