@@ -21,10 +21,12 @@ pub(crate) struct BenchArgs {
     /// Frame sizes, comma separated (default 64,64k; suffixes k and m allowed).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_size)]
     sizes: Option<Vec<usize>>,
-    /// Transports, comma separated: pipe, unix, seqpacket, packetpipe, tcp (default all).
+    /// Transports, comma separated: pipe, pipe-64k, unix, seqpacket, packetpipe, tcp (default
+    /// all).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_transport)]
     transports: Option<Vec<Transport>>,
-    /// Flavours, comma separated: blocking, tokio, smol (default all).
+    /// Flavours, comma separated: blocking, tokio, smol, and the peers tokio-util and
+    /// asynchronous-codec (default all).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_flavour)]
     flavours: Option<Vec<Flavour>>,
     /// The byte codec for stream transports (message transports use message mode).
@@ -138,7 +140,7 @@ fn print_table(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "{:<11} {:<9} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
+        "{:<11} {:<18} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
         "transport",
         "flavour",
         "size",
@@ -155,19 +157,19 @@ fn print_table(
     for &t in transports {
         for &f in flavours {
             for &size in sizes {
-                let raw = find(rows, t, f, true, size, Metric::BytesPerSec);
+                let raw = find(rows, t, f.base(), true, size, Metric::BytesPerSec);
                 let fr = find(rows, t, f, false, size, Metric::BytesPerSec);
                 let frm = find(rows, t, f, false, size, Metric::MsgsPerSec);
                 let tcp = find(rows, Transport::Tcp, f, false, size, Metric::BytesPerSec);
                 let blk = find(rows, t, Flavour::Blocking, false, size, Metric::BytesPerSec);
-                let rr = find(rows, t, f, true, size, Metric::RttNs);
+                let rr = find(rows, t, f.base(), true, size, Metric::RttNs);
                 let rf = find(rows, t, f, false, size, Metric::RttNs);
                 if raw.is_none() && fr.is_none() && rr.is_none() {
                     continue;
                 }
                 writeln!(
                     out,
-                    "{:<11} {:<9} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
+                    "{:<11} {:<18} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
                     t.name(),
                     f.name(),
                     size,
@@ -188,6 +190,8 @@ fn print_table(
         out,
         "\nf/raw: framed over raw throughput; f/tcp: framed over framed TCP loopback; f/blk: \
          framed over framed blocking; rtt f/r: framed over raw round trip. On seqpacket and \
-         packetpipe, framed is message mode. Ratios are from this run only."
+         packetpipe, framed is message mode. Peers: tokio-util (LengthDelimitedCodec, \
+         4-byte header) on tokio's transports, asynchronous-codec (LengthCodec, 8-byte header) \
+         on smol's; their raw columns are tokio's and smol's. Ratios are from this run only."
     )
 }
