@@ -29,6 +29,10 @@ pub(crate) struct BenchArgs {
     /// asynchronous-codec (default all).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_flavour)]
     flavours: Option<Vec<Flavour>>,
+    /// Also draw throughput against frame size into this SVG file, one panel per transport
+    /// (sizes default to 64 B..1 MiB in steps of 4 with this option).
+    #[arg(long, value_name = "FILE")]
+    svg: Option<std::path::PathBuf>,
     /// The byte codec for stream transports (message transports use message mode).
     #[arg(long, value_name = "F", default_value = "lp32le")]
     framing: Framing,
@@ -43,7 +47,12 @@ fn parse_flavour(s: &str) -> Result<Flavour, String> {
 }
 
 pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
-    let sizes = args.sizes.clone().unwrap_or_else(|| vec![64, 64 * 1024]);
+    let default_sizes = if args.svg.is_some() {
+        (0..8).map(|i| 64usize << (2 * i)).collect()
+    } else {
+        vec![64, 64 * 1024]
+    };
+    let sizes = args.sizes.clone().unwrap_or(default_sizes);
     if sizes.is_empty() || sizes.contains(&0) {
         return Err(Failure::Usage(
             "--sizes needs sizes of at least 1 byte".into(),
@@ -90,6 +99,10 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         let _ = writeln!(err, "skipped: {s}");
     }
 
+    if let Some(path) = &args.svg {
+        bench::svg::draw(path, &rows, &transports)
+            .map_err(|e| Failure::Runtime(format!("{}: {e}", path.display())))?;
+    }
     let mut out = io::stdout().lock();
     let res = if args.json {
         print_json(&mut out, &rows)

@@ -33,6 +33,7 @@ mod drive;
 mod pair;
 mod peers;
 mod smol;
+pub mod svg;
 mod tokio;
 
 pub use pair::{DuplexPair, OneWayPair};
