@@ -177,7 +177,8 @@ fn print_table(
                 let blk = find(rows, t, Flavour::Blocking, false, size, Metric::BytesPerSec);
                 let rr = find(rows, t, f.base(), true, size, Metric::RttNs);
                 let rf = find(rows, t, f, false, size, Metric::RttNs);
-                if raw.is_none() && fr.is_none() && rr.is_none() {
+                if (raw.is_none() && fr.is_none() && rr.is_none()) || (f.is_peer() && fr.is_none())
+                {
                     continue;
                 }
                 writeln!(
