@@ -23,11 +23,7 @@ fn fits(t: Transport, size: usize) -> bool {
 
 /// The (label, framing) rows a flavour measures on `t`: raw and framed, or framed only for a
 /// peer (nothing on a message transport).
-fn kinds<'a>(
-    t: Transport,
-    f: Flavour,
-    framing: &'a Framing,
-) -> Vec<(&'static str, Option<&'a Framing>)> {
+fn kinds(t: Transport, f: Flavour, framing: &Framing) -> Vec<(&'static str, Option<&Framing>)> {
     match (f.is_peer(), t.is_message()) {
         (true, true) => vec![],
         (true, false) => vec![("framed", Some(framing))],

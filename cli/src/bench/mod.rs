@@ -18,6 +18,12 @@
 //! `pipeframe::message` types of the runtime). The measuring loops exist once, in `drive`,
 //! generic over the flavour.
 //!
+//! Two pipe transports: `pipe` is a pipe as pipeframe creates them (raised with
+//! `F_SETPIPE_SZ` to `pipeframe::pipe::max_capacity`), `pipe-64k` one with the kernel's
+//! default capacity; raw and framed rows of one transport use the same kind of pipe. The peer
+//! flavours (`tokio-util`, `asynchronous-codec`, see `peers`) measure another crate's codec over
+//! the tokio and smol flavours' own transport types; their baseline is that flavour's raw row.
+//!
 //! The writer thread is pinned to CPU 0 and the reader to CPU 1 when the machine has two or
 //! more CPUs, so runs compare like with like.
 

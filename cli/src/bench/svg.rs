@@ -31,9 +31,9 @@ fn series_name(r: &Row) -> String {
 }
 
 fn size_label(s: usize) -> String {
-    if s >= 1 << 20 && s % (1 << 20) == 0 {
+    if s >= 1 << 20 && s.is_multiple_of(1 << 20) {
         format!("{}M", s >> 20)
-    } else if s >= 1024 && s % 1024 == 0 {
+    } else if s >= 1024 && s.is_multiple_of(1024) {
         format!("{}k", s >> 10)
     } else {
         s.to_string()
