@@ -21,12 +21,18 @@ pub(crate) struct BenchArgs {
     /// Frame sizes, comma separated (default 64,64k; suffixes k and m allowed).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_size)]
     sizes: Option<Vec<usize>>,
-    /// Transports, comma separated: pipe, unix, seqpacket, packetpipe, tcp (default all).
+    /// Transports, comma separated: pipe, pipe-64k, unix, seqpacket, packetpipe, tcp (default
+    /// all).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_transport)]
     transports: Option<Vec<Transport>>,
-    /// Flavours, comma separated: blocking, tokio, smol (default all).
+    /// Flavours, comma separated: blocking, tokio, smol, and the peers tokio-util and
+    /// asynchronous-codec (default all).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_flavour)]
     flavours: Option<Vec<Flavour>>,
+    /// Also draw throughput against frame size into this SVG file, one panel per transport
+    /// (sizes default to 64 B..1 MiB in steps of 4 with this option).
+    #[arg(long, value_name = "FILE")]
+    svg: Option<std::path::PathBuf>,
     /// The byte codec for stream transports (message transports use message mode).
     #[arg(long, value_name = "F", default_value = "lp32le")]
     framing: Framing,
@@ -41,7 +47,12 @@ fn parse_flavour(s: &str) -> Result<Flavour, String> {
 }
 
 pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
-    let sizes = args.sizes.clone().unwrap_or_else(|| vec![64, 64 * 1024]);
+    let default_sizes = if args.svg.is_some() {
+        (0..8).map(|i| 64usize << (2 * i)).collect()
+    } else {
+        vec![64, 64 * 1024]
+    };
+    let sizes = args.sizes.clone().unwrap_or(default_sizes);
     if sizes.is_empty() || sizes.contains(&0) {
         return Err(Failure::Usage(
             "--sizes needs sizes of at least 1 byte".into(),
@@ -88,6 +99,10 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         let _ = writeln!(err, "skipped: {s}");
     }
 
+    if let Some(path) = &args.svg {
+        bench::svg::draw(path, &rows, &transports)
+            .map_err(|e| Failure::Runtime(format!("{}: {e}", path.display())))?;
+    }
     let mut out = io::stdout().lock();
     let res = if args.json {
         print_json(&mut out, &rows)
@@ -138,7 +153,7 @@ fn print_table(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "{:<11} {:<9} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
+        "{:<11} {:<18} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
         "transport",
         "flavour",
         "size",
@@ -155,19 +170,20 @@ fn print_table(
     for &t in transports {
         for &f in flavours {
             for &size in sizes {
-                let raw = find(rows, t, f, true, size, Metric::BytesPerSec);
+                let raw = find(rows, t, f.base(), true, size, Metric::BytesPerSec);
                 let fr = find(rows, t, f, false, size, Metric::BytesPerSec);
                 let frm = find(rows, t, f, false, size, Metric::MsgsPerSec);
                 let tcp = find(rows, Transport::Tcp, f, false, size, Metric::BytesPerSec);
                 let blk = find(rows, t, Flavour::Blocking, false, size, Metric::BytesPerSec);
-                let rr = find(rows, t, f, true, size, Metric::RttNs);
+                let rr = find(rows, t, f.base(), true, size, Metric::RttNs);
                 let rf = find(rows, t, f, false, size, Metric::RttNs);
-                if raw.is_none() && fr.is_none() && rr.is_none() {
+                if (raw.is_none() && fr.is_none() && rr.is_none()) || (f.is_peer() && fr.is_none())
+                {
                     continue;
                 }
                 writeln!(
                     out,
-                    "{:<11} {:<9} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
+                    "{:<11} {:<18} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
                     t.name(),
                     f.name(),
                     size,
@@ -188,6 +204,8 @@ fn print_table(
         out,
         "\nf/raw: framed over raw throughput; f/tcp: framed over framed TCP loopback; f/blk: \
          framed over framed blocking; rtt f/r: framed over raw round trip. On seqpacket and \
-         packetpipe, framed is message mode. Ratios are from this run only."
+         packetpipe, framed is message mode. Peers: tokio-util (LengthDelimitedCodec, \
+         4-byte header) on tokio's transports, asynchronous-codec (LengthCodec, 8-byte header) \
+         on smol's; their raw columns are tokio's and smol's. Ratios are from this run only."
     )
 }

@@ -92,6 +92,12 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! # Capacity
+//!
+//! The pipes made here are raised to [`max_capacity`] (1 MiB by default on Linux, against the
+//! kernel's 64 KiB), so a 64 KiB frame and its header fit; [`set_capacity`] does the same for a
+//! pipe made elsewhere, and says what the kernel granted.
+//!
 //! The parent's ends are std's [`PipeReader`] / [`PipeWriter`]; on tokio turn them into
 //! `tokio::net::unix::pipe::{Receiver, Sender}` with `from_owned_fd(end.into())`, on smol wrap
 //! them in `async_io::Async::new(end)`.
@@ -105,6 +111,11 @@ use crate::codec::{FrameDecoder, FrameEncoder};
 use crate::sync::{FrameReader, FrameWriter};
 use crate::sys::unix::handoff::{self, End, Expect};
 
+mod capacity;
+pub use capacity::{
+    capacity, from_child_with_capacity, max_capacity, set_capacity, to_child_with_capacity,
+};
+
 /// The child's end of an anonymous pipe, held by the parent until the child is spawned.
 ///
 /// Dropping it without spawning closes it (the parent's end then sees end of stream or a
@@ -115,28 +126,16 @@ pub struct ChildEnd {
     end: End,
 }
 
-/// A pipe whose write end stays with the parent; the child reads.
+/// A pipe whose write end stays with the parent; the child reads. Its capacity is raised to
+/// [`max_capacity`] where the kernel allows ([`to_child_with_capacity`] chooses it).
 pub fn to_child() -> io::Result<(PipeWriter, ChildEnd)> {
-    let (r, w) = io::pipe()?;
-    Ok((
-        w,
-        ChildEnd {
-            fd: r.into(),
-            end: End::Read,
-        },
-    ))
+    to_child_with_capacity(max_capacity())
 }
 
-/// A pipe whose read end stays with the parent; the child writes.
+/// A pipe whose read end stays with the parent; the child writes. Its capacity is raised to
+/// [`max_capacity`] where the kernel allows ([`from_child_with_capacity`] chooses it).
 pub fn from_child() -> io::Result<(PipeReader, ChildEnd)> {
-    let (r, w) = io::pipe()?;
-    Ok((
-        r,
-        ChildEnd {
-            fd: w.into(),
-            end: End::Write,
-        },
-    ))
+    from_child_with_capacity(max_capacity())
 }
 
 impl ChildEnd {

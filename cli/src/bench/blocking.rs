@@ -68,7 +68,7 @@ impl FrameTx for Box<dyn WriteFrame + Send> {
 fn write_transport(t: Transport, fd: File) -> io::Result<WriteTransport> {
     let fd = OwnedFd::from(fd);
     Ok(match t {
-        Transport::Pipe => WriteTransport::bytes(File::from(fd)),
+        Transport::Pipe | Transport::Pipe64k => WriteTransport::bytes(File::from(fd)),
         Transport::Unix => WriteTransport::socket(UnixStream::from(fd)),
         Transport::Tcp => WriteTransport::socket(TcpStream::from(fd)),
         Transport::Seqpacket => SeqpacketStream::try_from(fd)?.into(),

@@ -18,6 +18,12 @@
 //! `pipeframe::message` types of the runtime). The measuring loops exist once, in `drive`,
 //! generic over the flavour.
 //!
+//! Two pipe transports: `pipe` is a pipe as pipeframe creates them (raised with
+//! `F_SETPIPE_SZ` to `pipeframe::pipe::max_capacity`), `pipe-64k` one with the kernel's
+//! default capacity; raw and framed rows of one transport use the same kind of pipe. The peer
+//! flavours (`tokio-util`, `asynchronous-codec`, see `peers`) measure another crate's codec over
+//! the tokio and smol flavours' own transport types; their baseline is that flavour's raw row.
+//!
 //! The writer thread is pinned to CPU 0 and the reader to CPU 1 when the machine has two or
 //! more CPUs, so runs compare like with like.
 
@@ -31,7 +37,9 @@ use pipeframe::codec::Framing;
 mod blocking;
 mod drive;
 mod pair;
+mod peers;
 mod smol;
+pub mod svg;
 mod tokio;
 
 pub use pair::{DuplexPair, OneWayPair};
@@ -39,8 +47,12 @@ pub use pair::{DuplexPair, OneWayPair};
 /// A transport measured by the benches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transport {
-    /// An anonymous pipe (`pipe2`).
+    /// An anonymous pipe as pipeframe creates them: `pipe2`, then `F_SETPIPE_SZ` to the
+    /// unprivileged maximum (`pipeframe::pipe::max_capacity`, 1 MiB by default).
     Pipe,
+    /// An anonymous pipe with the kernel's default capacity (64 KiB on Linux), like a pipe
+    /// someone else made.
+    Pipe64k,
     /// A Unix stream socket pair.
     Unix,
     /// A Unix `SOCK_SEQPACKET` socket pair (message transport).
@@ -53,18 +65,21 @@ pub enum Transport {
 
 impl Transport {
     /// Every transport, in table order.
-    pub const ALL: [Transport; 5] = [
+    pub const ALL: [Transport; 6] = [
         Transport::Pipe,
+        Transport::Pipe64k,
         Transport::Unix,
         Transport::Seqpacket,
         Transport::PacketPipe,
         Transport::Tcp,
     ];
 
-    /// The transport's name in tables and JSON (`pipe`, `unix`, `seqpacket`, `packetpipe`, `tcp`).
+    /// The transport's name in tables and JSON (`pipe`, `pipe-64k`, `unix`, `seqpacket`,
+    /// `packetpipe`, `tcp`).
     pub fn name(self) -> &'static str {
         match self {
             Transport::Pipe => "pipe",
+            Transport::Pipe64k => "pipe-64k",
             Transport::Unix => "unix",
             Transport::Seqpacket => "seqpacket",
             Transport::PacketPipe => "packetpipe",
@@ -101,7 +116,7 @@ impl FromStr for Transport {
             .find(|t| t.name() == s)
             .ok_or_else(|| {
                 format!(
-                    "unknown transport {s:?} (expected pipe, unix, seqpacket, packetpipe or tcp)"
+                    "unknown transport {s:?} (expected pipe, pipe-64k, unix, seqpacket, packetpipe or tcp)"
                 )
             })
     }
@@ -196,11 +211,38 @@ pub enum Flavour {
     Tokio,
     /// smol (futures-io over async-io), an executor per side.
     Smol,
+    /// A peer: tokio-util's `FramedRead`/`FramedWrite` with `LengthDelimitedCodec` (4-byte
+    /// header) over the tokio flavour's transports. Stream transports only.
+    TokioUtil,
+    /// A peer: asynchronous-codec's `Framed` with `LengthCodec` (8-byte header) over the smol
+    /// flavour's transports. Stream transports only.
+    AsynchronousCodec,
 }
 
 impl Flavour {
-    /// Every flavour.
-    pub const ALL: [Flavour; 3] = [Flavour::Blocking, Flavour::Tokio, Flavour::Smol];
+    /// Every flavour, pipeframe's then the peers.
+    pub const ALL: [Flavour; 5] = [
+        Flavour::Blocking,
+        Flavour::Tokio,
+        Flavour::Smol,
+        Flavour::TokioUtil,
+        Flavour::AsynchronousCodec,
+    ];
+
+    /// Whether this is a peer (another crate's codec), not pipeframe.
+    pub fn is_peer(self) -> bool {
+        matches!(self, Flavour::TokioUtil | Flavour::AsynchronousCodec)
+    }
+
+    /// The pipeframe flavour a peer runs on (its runtime and transport types): tokio for
+    /// tokio-util, smol for asynchronous-codec; a pipeframe flavour itself.
+    pub fn base(self) -> Flavour {
+        match self {
+            Flavour::TokioUtil => Flavour::Tokio,
+            Flavour::AsynchronousCodec => Flavour::Smol,
+            f => f,
+        }
+    }
 
     /// The flavour's name in tables and JSON.
     pub fn name(self) -> &'static str {
@@ -208,6 +250,8 @@ impl Flavour {
             Flavour::Blocking => "blocking",
             Flavour::Tokio => "tokio",
             Flavour::Smol => "smol",
+            Flavour::TokioUtil => "tokio-util",
+            Flavour::AsynchronousCodec => "asynchronous-codec",
         }
     }
 
@@ -225,6 +269,8 @@ impl Flavour {
             Flavour::Blocking => drive::throughput::<blocking::Blocking>,
             Flavour::Tokio => drive::throughput::<tokio::Tokio>,
             Flavour::Smol => drive::throughput::<smol::Smol>,
+            Flavour::TokioUtil => drive::throughput::<peers::TokioUtil>,
+            Flavour::AsynchronousCodec => drive::throughput::<peers::AsynchronousCodec>,
         };
         run(transport, framing, size, frames)
     }
@@ -243,6 +289,8 @@ impl Flavour {
             Flavour::Blocking => drive::round_trip::<blocking::Blocking>,
             Flavour::Tokio => drive::round_trip::<tokio::Tokio>,
             Flavour::Smol => drive::round_trip::<smol::Smol>,
+            Flavour::TokioUtil => drive::round_trip::<peers::TokioUtil>,
+            Flavour::AsynchronousCodec => drive::round_trip::<peers::AsynchronousCodec>,
         };
         run(transport, framing, size, iters)
     }
@@ -260,7 +308,12 @@ impl FromStr for Flavour {
         Flavour::ALL
             .into_iter()
             .find(|f| f.name() == s)
-            .ok_or_else(|| format!("unknown flavour {s:?} (expected blocking, tokio or smol)"))
+            .ok_or_else(|| {
+                format!(
+                    "unknown flavour {s:?} (expected blocking, tokio, smol, tokio-util or \
+                     asynchronous-codec)"
+                )
+            })
     }
 }
 
@@ -309,6 +362,10 @@ fn sample(
 /// "framed" is message mode (`pipeframe::message`). A figure that cannot be measured here
 /// (an unsupported kernel feature, a size over a transport's limit) is left out; the error is
 /// returned only if nothing could be measured.
+///
+/// A peer flavour ([`Flavour::is_peer`]) measures its framed rows only (its raw ends are its
+/// [base](Flavour::base) flavour's, whose raw rows are the baseline), and nothing on message
+/// transports.
 pub fn measure(
     transport: Transport,
     flavour: Flavour,
@@ -323,9 +380,21 @@ pub fn measure(
     } else {
         framing.to_string()
     };
-    for framed in [false, true] {
+    if flavour.is_peer() && transport.is_message() {
+        return Ok(rows);
+    }
+    let kinds: &[bool] = if flavour.is_peer() {
+        &[true]
+    } else {
+        &[false, true]
+    };
+    for &framed in kinds {
         let f = framed.then_some(framing);
-        let name = if framed {
+        let name = if flavour == Flavour::TokioUtil {
+            "length-delimited".to_string()
+        } else if flavour == Flavour::AsynchronousCodec {
+            "length-u64".to_string()
+        } else if framed {
             framed_name.clone()
         } else {
             "raw".into()

@@ -52,6 +52,12 @@ impl OneWayPair {
         Ok(match t {
             Transport::Pipe => {
                 let (r, w) = io::pipe()?;
+                // As pipeframe's own pipes: raised to the unprivileged maximum where allowed.
+                pipeframe::pipe::set_capacity(&w, pipeframe::pipe::max_capacity())?;
+                files(r, w)
+            }
+            Transport::Pipe64k => {
+                let (r, w) = io::pipe()?;
                 files(r, w)
             }
             Transport::PacketPipe => {
@@ -78,7 +84,7 @@ impl DuplexPair {
     /// A connected duplex pair over `t`.
     pub fn new(t: Transport) -> io::Result<Self> {
         match t {
-            Transport::Pipe | Transport::PacketPipe => {
+            Transport::Pipe | Transport::Pipe64k | Transport::PacketPipe => {
                 let ab = OneWayPair::new(t)?;
                 let ba = OneWayPair::new(t)?;
                 Ok(DuplexPair {
@@ -119,7 +125,7 @@ impl Ender {
                 Ender::Unix(UnixStream::from(OwnedFd::from(end.try_clone()?)))
             }
             Transport::Tcp => Ender::Tcp(TcpStream::from(OwnedFd::from(end.try_clone()?))),
-            Transport::Pipe | Transport::PacketPipe => Ender::Close,
+            Transport::Pipe | Transport::Pipe64k | Transport::PacketPipe => Ender::Close,
         })
     }
 

@@ -34,13 +34,13 @@ pub(crate) enum Io {
 
 impl Io {
     /// Registers `fd` with the current runtime; `read` says which end of a pipe it is.
-    fn new(transport: Transport, fd: File, read: bool) -> io::Result<Io> {
+    pub(crate) fn new(transport: Transport, fd: File, read: bool) -> io::Result<Io> {
         let fd = OwnedFd::from(fd);
         Ok(match transport {
-            Transport::Pipe | Transport::PacketPipe if read => {
+            Transport::Pipe | Transport::Pipe64k | Transport::PacketPipe if read => {
                 Io::PipeRead(pipe::Receiver::from_owned_fd(fd)?)
             }
-            Transport::Pipe | Transport::PacketPipe => {
+            Transport::Pipe | Transport::Pipe64k | Transport::PacketPipe => {
                 Io::PipeWrite(pipe::Sender::from_owned_fd(fd)?)
             }
             Transport::Unix | Transport::Seqpacket => {

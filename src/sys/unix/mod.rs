@@ -20,6 +20,7 @@ pub(crate) mod async_fd;
 pub(crate) mod fifo;
 pub(crate) mod handoff;
 pub(crate) mod message;
+pub(crate) mod pipe_size;
 pub(crate) mod socket;
 pub(crate) mod thread;
 

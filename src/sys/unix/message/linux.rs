@@ -2,7 +2,7 @@
 //! packet pipes (`pipe2(O_DIRECT)`).
 
 use std::io;
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use bytes::Bytes;
 use rustix::io::Errno;
@@ -389,7 +389,13 @@ pub(crate) fn send_message(fd: BorrowedFd<'_>, payload: &[u8], max: usize) -> io
 /// A packet pipe: `pipe2(O_DIRECT | O_CLOEXEC)`, (read end, write end).
 pub(crate) fn packet_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     match rustix::pipe::pipe_with(PipeFlags::DIRECT | PipeFlags::CLOEXEC) {
-        Ok(p) => Ok(p),
+        Ok(p) => {
+            // More packets in flight before the writer waits (16 at the default 64 KiB); a
+            // refusal keeps the default.
+            let max = crate::sys::unix::pipe_size::max_capacity();
+            let _ = crate::sys::unix::pipe_size::set_capacity(p.1.as_fd(), max);
+            Ok(p)
+        }
         Err(Errno::INVAL) => Err(io::Error::new(
             io::ErrorKind::Unsupported,
             "packet pipes are not supported by this kernel: pipe2(O_DIRECT) returned EINVAL \
