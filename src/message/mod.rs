@@ -6,7 +6,7 @@
 //! | transport | a message is | size limit (default, how to raise) | empty message |
 //! | --- | --- | --- | --- |
 //! | `SeqpacketStream` (`AF_UNIX`, `SOCK_SEQPACKET`) | one `send` | `SO_SNDBUF - 32` = 212,960 bytes by default; `SeqpacketStream::with_max_frame_len` grows `SO_SNDBUF` up to `net.core.wmem_max` | refused (reads as end of stream) |
-//! | `packet_pipe` (`pipe2(O_DIRECT)`, Linux 3.4+) | one `write` of at most `PIPE_BUF` bytes | 4096 bytes, fixed; the pipe holds 16 packets, `PacketWriter::set_capacity` | refused (makes no packet) |
+//! | `packet_pipe` (`pipe2(O_DIRECT)`, Linux 3.4+) | one `write` of at most `PIPE_BUF` bytes | 4096 bytes, fixed; the pipe holds as many packets as `fs.pipe-max-size` allows (256 by default; 16 where the kernel refuses), `PacketWriter::set_capacity` | refused (makes no packet) |
 //!
 //! Both kinds keep boundaries in the kernel: a read returns exactly one message, whole. What
 //! pipeframe adds is that nothing is ever cut or split silently: a message is sized before it

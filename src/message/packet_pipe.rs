@@ -18,7 +18,9 @@ use super::sys;
 /// * A packet holds 1 to 4096 bytes. Longer frames are refused with
 ///   [`io::ErrorKind::InvalidInput`] before any byte is written: the kernel would split them
 ///   into several packets. Empty frames are refused too: a zero-length write makes no packet.
-/// * The pipe holds 16 packets by default, whatever their size (one page each). A writer
+/// * The pipe holds as many packets as the unprivileged maximum pipe size allows
+///   (`/proc/sys/fs/pipe-max-size`: 1 MiB = 256 packets by default; the kernel's 16 where it
+///   refuses, e.g. past the per-user pipe page limit), whatever their size (one page each). A writer
 ///   blocks when it is full. [`PacketWriter::set_capacity`] / [`PacketReader::set_capacity`]
 ///   change that (`F_SETPIPE_SZ`; an unprivileged process may go up to
 ///   `/proc/sys/fs/pipe-max-size`, 1 MiB by default, i.e. 256 packets).
@@ -60,7 +62,7 @@ impl PacketReader {
         Ok(pkt)
     }
 
-    /// The pipe's capacity in packets (16 by default).
+    /// The pipe's capacity in packets (see the type docs for the default).
     pub fn capacity(&self) -> io::Result<usize> {
         sys::pipe_capacity(self.fd.as_fd())
     }
@@ -107,7 +109,7 @@ impl PacketWriter {
         sys::write_packet(self.fd.as_fd(), payload)
     }
 
-    /// The pipe's capacity in packets (16 by default).
+    /// The pipe's capacity in packets (see the type docs for the default).
     pub fn capacity(&self) -> io::Result<usize> {
         sys::pipe_capacity(self.fd.as_fd())
     }
