@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use bytes::{Bytes, BytesMut};
+
 use super::{
     ContentLength, DecodeError, Delimited, DotnetLines, EncodeError, FrameDecoder, FrameEncoder,
     LengthPrefixed, Netstring, Parts, Step,
@@ -214,6 +216,19 @@ impl FrameDecoder for Framing {
             Framing::ContentLength(c) => c.step(buf),
             Framing::Netstring(c) => c.step(buf),
             Framing::DotnetLines(c) => c.step(buf),
+        }
+    }
+
+    /// Each codec's own `decode_frame`, so a codec that writes it out keeps its fast path
+    /// behind the enum.
+    #[inline]
+    fn decode_frame(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, DecodeError> {
+        match self {
+            Framing::LengthPrefixed(c) => c.decode_frame(src),
+            Framing::Delimited(c) => c.decode_frame(src),
+            Framing::ContentLength(c) => c.decode_frame(src),
+            Framing::Netstring(c) => c.decode_frame(src),
+            Framing::DotnetLines(c) => c.decode_frame(src),
         }
     }
 

@@ -425,9 +425,14 @@ pub trait FrameDecoder {
 fn apply(src: &mut BytesMut, step: &Step) -> Option<Bytes> {
     match &step.frame {
         Some(range) => {
-            src.advance(range.start);
+            // The zero-length advances are skipped here: `BytesMut::advance` is a call.
+            if range.start > 0 {
+                src.advance(range.start);
+            }
             let frame = src.split_to(range.end - range.start).freeze();
-            src.advance(step.consumed - range.end);
+            if step.consumed > range.end {
+                src.advance(step.consumed - range.end);
+            }
             Some(frame)
         }
         None => {

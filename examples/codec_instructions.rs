@@ -1,0 +1,95 @@
+//! Fixed-count codec loops for instruction counting with callgrind, which is repeatable on
+//! these shared machines where wall time is not (and `perf stat` has no hardware counters).
+//!
+//! ```text
+//! cargo build --release --features tokio --example codec_instructions
+//! for m in setup decode tokio-util read read-owned write; do
+//!   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.$m \
+//!     target/release/examples/codec_instructions $m 2>&1 | grep Collected
+//! done
+//! ```
+//!
+//! Each mode handles the same 262,144 frames of 64 B with a 4-byte big-endian length prefix;
+//! `setup` only encodes the input, so `(mode - setup) / 262144` is the instructions a frame:
+//!
+//! * `decode`: owned frames, `FrameDecoder::decode_frame` on a `BytesMut`;
+//! * `tokio-util`: tokio-util's `LengthDelimitedCodec::decode` on the same bytes;
+//! * `read` / `read-owned`: `sync::FrameReader::read_frame_ref` / `read_frame` over a slice;
+//! * `write`: `sync::FrameWriter::write_frame` into `io::sink()`.
+//!
+//! BENCHMARKS.md records the counts; the codec bench (`benches/codec.rs`) measures the time.
+
+use std::hint::black_box;
+
+use bytes::BytesMut;
+use pipeframe::codec::{FrameDecoder, FrameEncoder, LengthPrefixed};
+use pipeframe::sync::{FrameReader, FrameWriter};
+use tokio_util::codec::{Decoder, LengthDelimitedCodec};
+
+const FRAMES: usize = 262_144;
+const SIZE: usize = 64;
+
+fn main() {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let payload = vec![b'a'; SIZE];
+    let mut codec = LengthPrefixed::u32_be();
+    let mut input = Vec::new();
+    for _ in 0..FRAMES {
+        codec.encode_frame(&payload, &mut input).expect("encode");
+    }
+    let mut n = 0usize;
+    match mode.as_str() {
+        "setup" => {
+            black_box(&input);
+        }
+        "decode" => {
+            let mut buf = BytesMut::from(&input[..]);
+            while let Some(f) = codec.decode_frame(&mut buf).expect("decode") {
+                black_box(&f);
+                n += 1;
+            }
+        }
+        "tokio-util" => {
+            let mut buf = BytesMut::from(&input[..]);
+            let mut c = LengthDelimitedCodec::builder()
+                .max_frame_length(usize::MAX)
+                .new_codec();
+            while let Some(f) = c.decode(&mut buf).expect("decode") {
+                black_box(&f);
+                n += 1;
+            }
+        }
+        "read" => {
+            let mut r = FrameReader::new(&input[..], codec);
+            while let Some(f) = r.read_frame_ref().expect("read") {
+                black_box(f);
+                n += 1;
+            }
+        }
+        "read-owned" => {
+            let mut r = FrameReader::new(&input[..], codec);
+            while let Some(f) = r.read_frame().expect("read") {
+                black_box(&f);
+                n += 1;
+            }
+        }
+        "write" => {
+            let mut w = FrameWriter::new(std::io::sink(), codec);
+            for _ in 0..FRAMES {
+                w.write_frame(black_box(&payload)).expect("write");
+                n += 1;
+            }
+            w.flush().expect("flush");
+        }
+        other => {
+            eprintln!(
+                "unknown mode {other:?}: expected setup, decode, tokio-util, read, read-owned or write"
+            );
+            std::process::exit(2);
+        }
+    }
+    if mode != "setup" {
+        assert_eq!(n, FRAMES, "every frame handled");
+    }
+    println!("{mode}: {n} frames");
+}
