@@ -14,7 +14,7 @@ use futures_core::Stream;
 use futures_sink::Sink;
 
 use super::sys;
-use crate::rt::Reactor;
+use crate::rt::{Direction, Reactor};
 
 /// A listening seqpacket socket on an async runtime; see [`super::SeqpacketListener`]. Use
 /// the aliases `message::tokio::SeqpacketListener` / `message::futures_io::SeqpacketListener`.
@@ -43,7 +43,8 @@ impl<Rt: Reactor> AsyncSeqpacketListener<Rt> {
     /// Waits for a connection. Cancellation safe: a connection accepted by the kernel but
     /// not yet returned stays queued.
     pub async fn accept(&self) -> io::Result<AsyncSeqpacketStream<Rt>> {
-        let fd = poll_fn(|cx| Rt::poll_read_with(&self.io, cx, |l| sys::accept(l.as_fd()))).await?;
+        // `shared_io`, not `poll_read_with`: several tasks may await `accept` on one listener.
+        let fd = Rt::shared_io(&self.io, Direction::Read, |l| sys::accept(l.as_fd())).await?;
         AsyncSeqpacketStream::from_std(super::SeqpacketStream::try_from(fd)?)
     }
 }
@@ -111,10 +112,10 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
     /// sent. Cancellation safe: the message is sent whole or not at all.
     pub async fn write_frame(&self, payload: &[u8]) -> io::Result<()> {
         sys::check_message(payload.len(), self.max)?;
-        poll_fn(|cx| {
-            Rt::poll_write_with(&self.io, cx, |fd| {
-                sys::send_message(fd.as_fd(), payload, self.max)
-            })
+        let max = self.max;
+        // `&self`: several tasks may send at once, so a readiness wait that wakes them all.
+        Rt::shared_io(&self.io, Direction::Write, |fd| {
+            sys::send_message(fd.as_fd(), payload, max)
         })
         .await
     }
@@ -267,8 +268,11 @@ impl<Rt: Reactor> AsyncPacketWriter<Rt> {
     /// before anything is written. Cancellation safe.
     pub async fn write_frame(&self, payload: &[u8]) -> io::Result<()> {
         sys::check_packet(payload.len())?;
-        poll_fn(|cx| Rt::poll_write_with(&self.io, cx, |fd| sys::write_packet(fd.as_fd(), payload)))
-            .await
+        // `&self`: several tasks may write at once, so a readiness wait that wakes them all.
+        Rt::shared_io(&self.io, Direction::Write, |fd| {
+            sys::write_packet(fd.as_fd(), payload)
+        })
+        .await
     }
 
     fn poll_send_slot(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -60,6 +60,25 @@ impl super::Reactor for AsyncIo {
         io.get_ref()
     }
 
+    async fn shared_io<T: super::Source, U: Send>(
+        io: &Self::Io<T>,
+        dir: super::Direction,
+        mut f: impl FnMut(&T) -> io::Result<U> + Send,
+    ) -> io::Result<U> {
+        loop {
+            match f(io.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                res => return res,
+            }
+            // `readable`/`writable` register each waiting task; `poll_readable` keeps one
+            // waker and wakes the one it replaces, so waiters would wake each other in a loop.
+            match dir {
+                super::Direction::Read => io.readable().await?,
+                super::Direction::Write => io.writable().await?,
+            }
+        }
+    }
+
     fn poll_io<T: super::Source, U>(
         io: &Self::Io<T>,
         cx: &mut Context<'_>,

@@ -99,6 +99,7 @@ pub use crate::sys::unix::async_fd::RegisteredFd;
 #[cfg(unix)]
 mod reactor {
     use std::fmt::Debug;
+    use std::future::Future;
     use std::io;
     use std::os::fd::{AsFd, OwnedFd};
     use std::os::unix::net::{UnixListener, UnixStream};
@@ -151,6 +152,19 @@ mod reactor {
             dir: Direction,
             f: impl FnMut(&T) -> io::Result<U>,
         ) -> Poll<io::Result<U>>;
+
+        /// Calls `f` until it does not fail with `WouldBlock`, waiting for the source to be
+        /// ready in direction `dir` in between, like [`poll_io`](Self::poll_io), but as a
+        /// future that any number of tasks may await at once on one source: each waiter is
+        /// woken (tokio's `AsyncFd::readable`/`writable`, async-io's
+        /// `Async::readable`/`writable`). `poll_io` keeps one waker per direction, which is
+        /// right for `&mut self` methods only; `&self` methods, which several tasks can await
+        /// together, use this.
+        fn shared_io<T: Source, U: Send>(
+            io: &Self::Io<T>,
+            dir: Direction,
+            f: impl FnMut(&T) -> io::Result<U> + Send,
+        ) -> impl Future<Output = io::Result<U>> + Send;
 
         /// [`poll_io`](Self::poll_io) waiting for readability.
         fn poll_read_with<T: Source, U>(

@@ -64,6 +64,23 @@ impl super::Reactor for Tokio {
         io.get_ref()
     }
 
+    async fn shared_io<T: super::Source, U: Send>(
+        io: &Self::Io<T>,
+        dir: super::Direction,
+        mut f: impl FnMut(&T) -> io::Result<U> + Send,
+    ) -> io::Result<U> {
+        loop {
+            // `readable`/`writable` register each waiting task, unlike `poll_*_ready`.
+            let mut guard = match dir {
+                super::Direction::Read => io.readable().await?,
+                super::Direction::Write => io.writable().await?,
+            };
+            if let Ok(res) = guard.try_io(|inner| f(inner.get_ref())) {
+                return res;
+            }
+        }
+    }
+
     fn poll_io<T: super::Source, U>(
         io: &Self::Io<T>,
         cx: &mut Context<'_>,
