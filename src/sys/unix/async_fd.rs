@@ -8,9 +8,9 @@ use tokio::io::unix::AsyncFd;
 /// A descriptor owner ([`crate::rt::Source`]: `OwnedFd`, `UnixListener`, `UnixStream`)
 /// registered with tokio, readable and writable interest, in non-blocking mode.
 ///
-/// It derefs to `&AsyncFd<OwnedFd>` (`poll_read_ready`, `poll_write_ready`, `readable`,
+/// It derefs to `&AsyncFd<T>` (`poll_read_ready`, `poll_write_ready`, `readable`,
 /// `writable`, `get_ref`, `try_io` on the guards: everything the shared reference gives) and
-/// never hands out `&mut AsyncFd`: `AsyncFd::get_mut` would let safe code swap the `OwnedFd`
+/// never hands out `&mut AsyncFd`: `AsyncFd::get_mut` would let safe code swap the `T`
 /// for another while the first one's number is still registered, which is what
 /// `AsyncFd::register` makes its caller promise cannot happen.
 #[derive(Debug)]
