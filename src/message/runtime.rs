@@ -8,6 +8,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_core::Stream;
@@ -68,15 +69,48 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
         Ok((Self::from_std(a)?, Self::from_std(b)?))
     }
 
-    /// Connects to a listener bound to a filesystem path. (Connecting a Unix socket does not
-    /// wait on the network; it blocks only while the listener's backlog is full.)
+    /// Connects to a listener bound to a filesystem path, without blocking the executor:
+    /// the socket is non-blocking from the start. While the listener's backlog is full
+    /// (where a blocking connect would block), it retries on the runtime's timer, every 1 ms
+    /// at first and at most every 50 ms, until a place frees up; wrap it in a timeout to
+    /// bound that. Cancellation safe: dropping the future closes the half-made socket.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<Self> {
-        Self::from_std(super::SeqpacketStream::connect(path)?)
+        Self::connect_to(sys::Name::Path(path.as_ref())).await
     }
 
-    /// Connects to a listener bound to a Linux abstract name.
+    /// Connects to a listener bound to a Linux abstract name; waits as
+    /// [`connect`](Self::connect) does.
     pub async fn connect_abstract(name: impl AsRef<[u8]>) -> io::Result<Self> {
-        Self::from_std(super::SeqpacketStream::connect_abstract(name)?)
+        Self::connect_to(sys::Name::Abstract(name.as_ref())).await
+    }
+
+    async fn connect_to(name: sys::Name<'_>) -> io::Result<Self> {
+        let io = Rt::register(sys::connecting_socket()?)?;
+        let mut backoff = Duration::from_millis(1);
+        loop {
+            match sys::connect_step(Rt::get_ref(&io).as_fd(), name)? {
+                sys::ConnectStep::Connected => break,
+                sys::ConnectStep::InProgress => {
+                    Rt::shared_io(&io, Direction::Write, |fd| {
+                        sys::finish_connect(fd.as_fd(), name)
+                    })
+                    .await?;
+                    break;
+                }
+                sys::ConnectStep::BacklogFull => {
+                    Rt::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(50));
+                }
+            }
+        }
+        let max = sys::default_max(Rt::get_ref(&io).as_fd())?;
+        Ok(AsyncSeqpacketStream {
+            io,
+            max,
+            eof: false,
+            rbuf: sys::RecvBuf::default(),
+            slot: None,
+        })
     }
 
     /// Registers a blocking stream with the runtime (it is set non-blocking); its maximum

@@ -391,6 +391,21 @@ pub(crate) fn try_connect(addr: &Addr) -> Result<OwnedFd, ConnectError> {
     }
 }
 
+/// How far a non-blocking connect that failed with `EINPROGRESS` has come: `Ok` once it is
+/// connected, [`io::ErrorKind::WouldBlock`] while it is still in progress (wait for
+/// writability and ask again), or the error it failed with (`SO_ERROR`).
+pub(crate) fn connect_outcome(fd: impl AsFd) -> io::Result<()> {
+    let fd = fd.as_fd();
+    if let Err(e) = rustix::net::sockopt::socket_error(fd)? {
+        return Err(e.into());
+    }
+    match rustix::net::getpeername(fd) {
+        Ok(_) => Ok(()),
+        Err(Errno::NOTCONN) => Err(io::ErrorKind::WouldBlock.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Puts a socket into blocking mode.
 pub(crate) fn set_blocking(fd: impl AsFd) -> io::Result<()> {
     let flags = rustix::fs::fcntl_getfl(&fd)?;
