@@ -98,6 +98,7 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
                     break;
                 }
                 sys::ConnectStep::BacklogFull => {
+                    Rt::check_timer()?;
                     Rt::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_millis(50));
                 }

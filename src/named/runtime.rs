@@ -111,7 +111,10 @@ pub async fn connect_async<Rt: Reactor>(
     let fd = loop {
         match c.attempt()? {
             Attempt::Connected(fd) => break fd,
-            Attempt::Wait(d) => Rt::sleep(d).await,
+            Attempt::Wait(d) => {
+                Rt::check_timer()?; // tokio without enable_time: an error, not a panic
+                Rt::sleep(d).await;
+            }
         }
     };
     AsyncPipeStream::new(UnixStream::from(c.finish(fd)?))

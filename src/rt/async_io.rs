@@ -18,6 +18,10 @@ impl Runtime for AsyncIo {
         Ok(())
     }
 
+    fn check_timer() -> io::Result<()> {
+        Ok(())
+    }
+
     async fn sleep(d: Duration) {
         async_io::Timer::after(d).await;
     }

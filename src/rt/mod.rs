@@ -62,7 +62,11 @@ pub trait Runtime: sealed::Sealed + Debug + Send + Sync + Unpin + 'static {
     /// runtime); always `Ok` where any thread will do.
     fn check_context() -> io::Result<()>;
 
-    /// Waits `d`.
+    /// Fails with a clear error where [`sleep`](Self::sleep) cannot work (a tokio runtime
+    /// built without `enable_time`); call it before sleeping.
+    fn check_timer() -> io::Result<()>;
+
+    /// Waits `d`. On tokio it needs the timer ([`check_timer`](Self::check_timer)).
     fn sleep(d: Duration) -> impl Future<Output = ()> + Send;
 }
 

@@ -26,9 +26,20 @@ impl<T: crate::rt::Source> Deref for RegisteredFd<T> {
 
 /// Sets `fd` non-blocking and registers it with the current tokio runtime's reactor for
 /// readable and writable readiness. Must be called inside a tokio runtime (as
-/// `AsyncFd::register` requires); a registration failure is the OS error it carries.
+/// `AsyncFd::register` requires); a registration failure is the OS error it carries, and a
+/// runtime built without `enable_io` is an error naming it (tokio panics there; the panic is
+/// caught, `fd` is closed, and the panic hook still reports it).
 pub(crate) fn tokio_async_fd<T: crate::rt::Source>(fd: T) -> io::Result<RegisteredFd<T>> {
     rustix::io::ioctl_fionbio(std::os::fd::AsFd::as_fd(&fd), true)?;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| register(fd))).unwrap_or_else(|_| {
+        Err(io::Error::other(
+            "the tokio runtime has IO disabled, and pipeframe's async types need it: build \
+             the runtime with enable_io() or enable_all()",
+        ))
+    })
+}
+
+fn register<T: crate::rt::Source>(fd: T) -> io::Result<RegisteredFd<T>> {
     // SAFETY: `register` needs the descriptor `inner.as_raw_fd()` returns to be open, to stay
     // open and name the same open file description, and to be what `as_raw_fd` returns, until
     // the `AsyncFd` is dropped, `into_inner`ed or forgotten. `fd` is a `Source`, a sealed set of
