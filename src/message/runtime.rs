@@ -8,13 +8,14 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_sink::Sink;
 
 use super::sys;
-use crate::rt::Reactor;
+use crate::rt::{Direction, Reactor};
 
 /// A listening seqpacket socket on an async runtime; see [`super::SeqpacketListener`]. Use
 /// the aliases `message::tokio::SeqpacketListener` / `message::futures_io::SeqpacketListener`.
@@ -43,7 +44,8 @@ impl<Rt: Reactor> AsyncSeqpacketListener<Rt> {
     /// Waits for a connection. Cancellation safe: a connection accepted by the kernel but
     /// not yet returned stays queued.
     pub async fn accept(&self) -> io::Result<AsyncSeqpacketStream<Rt>> {
-        let fd = poll_fn(|cx| Rt::poll_read_with(&self.io, cx, |l| sys::accept(l.as_fd()))).await?;
+        // `shared_io`, not `poll_read_with`: several tasks may await `accept` on one listener.
+        let fd = Rt::shared_io(&self.io, Direction::Read, |l| sys::accept(l.as_fd())).await?;
         AsyncSeqpacketStream::from_std(super::SeqpacketStream::try_from(fd)?)
     }
 }
@@ -67,15 +69,49 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
         Ok((Self::from_std(a)?, Self::from_std(b)?))
     }
 
-    /// Connects to a listener bound to a filesystem path. (Connecting a Unix socket does not
-    /// wait on the network; it blocks only while the listener's backlog is full.)
+    /// Connects to a listener bound to a filesystem path, without blocking the executor:
+    /// the socket is non-blocking from the start. While the listener's backlog is full
+    /// (where a blocking connect would block), it retries on the runtime's timer, every 1 ms
+    /// at first and at most every 50 ms, until a place frees up; wrap it in a timeout to
+    /// bound that. Cancellation safe: dropping the future closes the half-made socket.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<Self> {
-        Self::from_std(super::SeqpacketStream::connect(path)?)
+        Self::connect_to(sys::Name::Path(path.as_ref())).await
     }
 
-    /// Connects to a listener bound to a Linux abstract name.
+    /// Connects to a listener bound to a Linux abstract name; waits as
+    /// [`connect`](Self::connect) does.
     pub async fn connect_abstract(name: impl AsRef<[u8]>) -> io::Result<Self> {
-        Self::from_std(super::SeqpacketStream::connect_abstract(name)?)
+        Self::connect_to(sys::Name::Abstract(name.as_ref())).await
+    }
+
+    async fn connect_to(name: sys::Name<'_>) -> io::Result<Self> {
+        let io = Rt::register(sys::connecting_socket()?)?;
+        let mut backoff = Duration::from_millis(1);
+        loop {
+            match sys::connect_step(Rt::get_ref(&io).as_fd(), name)? {
+                sys::ConnectStep::Connected => break,
+                sys::ConnectStep::InProgress => {
+                    Rt::shared_io(&io, Direction::Write, |fd| {
+                        sys::finish_connect(fd.as_fd(), name)
+                    })
+                    .await?;
+                    break;
+                }
+                sys::ConnectStep::BacklogFull => {
+                    Rt::check_timer()?;
+                    Rt::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(50));
+                }
+            }
+        }
+        let max = sys::default_max(Rt::get_ref(&io).as_fd())?;
+        Ok(AsyncSeqpacketStream {
+            io,
+            max,
+            eof: false,
+            rbuf: sys::RecvBuf::default(),
+            slot: None,
+        })
     }
 
     /// Registers a blocking stream with the runtime (it is set non-blocking); its maximum
@@ -111,10 +147,10 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
     /// sent. Cancellation safe: the message is sent whole or not at all.
     pub async fn write_frame(&self, payload: &[u8]) -> io::Result<()> {
         sys::check_message(payload.len(), self.max)?;
-        poll_fn(|cx| {
-            Rt::poll_write_with(&self.io, cx, |fd| {
-                sys::send_message(fd.as_fd(), payload, self.max)
-            })
+        let max = self.max;
+        // `&self`: several tasks may send at once, so a readiness wait that wakes them all.
+        Rt::shared_io(&self.io, Direction::Write, |fd| {
+            sys::send_message(fd.as_fd(), payload, max)
         })
         .await
     }
@@ -267,8 +303,11 @@ impl<Rt: Reactor> AsyncPacketWriter<Rt> {
     /// before anything is written. Cancellation safe.
     pub async fn write_frame(&self, payload: &[u8]) -> io::Result<()> {
         sys::check_packet(payload.len())?;
-        poll_fn(|cx| Rt::poll_write_with(&self.io, cx, |fd| sys::write_packet(fd.as_fd(), payload)))
-            .await
+        // `&self`: several tasks may write at once, so a readiness wait that wakes them all.
+        Rt::shared_io(&self.io, Direction::Write, |fd| {
+            sys::write_packet(fd.as_fd(), payload)
+        })
+        .await
     }
 
     fn poll_send_slot(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

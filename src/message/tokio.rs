@@ -3,8 +3,10 @@
 //! `Framed` over a byte codec, so async code does not change when the framing does.
 //!
 //! Built on [`tokio::io::unix::AsyncFd`]: the descriptors are set non-blocking and registered
-//! with the runtime's reactor. Constructors panic outside a tokio runtime, like
-//! `tokio::net::UnixStream::from_std`.
+//! with the runtime's reactor. Constructors must run inside a tokio runtime with IO enabled
+//! (`enable_io` or `enable_all`): outside one, or in one without IO, they return an error
+//! saying so. `connect` waits on the timer while a listener's backlog is full: there a
+//! runtime without `enable_time` is an error too.
 //!
 //! # Cancellation safety
 //!

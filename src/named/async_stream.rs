@@ -122,6 +122,19 @@ impl<Rt: Reactor> AsFd for AsyncPipeStream<Rt> {
 }
 
 /// The read half of an [`AsyncPipeStream`] ([`AsyncPipeStream::into_split`]): reads only.
+/// It gives no way to write: no access to the whole stream (whose `&` reference writes),
+/// only what inspects the connection, such as
+/// [`peer_credentials`](Self::peer_credentials).
+///
+/// ```compile_fail
+/// # async fn f() -> std::io::Result<()> {
+/// use pipeframe::named::tokio::PipeStream;
+/// use tokio::io::AsyncWriteExt;
+/// let (read_half, _write_half) = PipeStream::pair()?.0.into_split();
+/// let mut through: &PipeStream = read_half.stream(); // no such accessor
+/// through.write_all(b"written through the read half").await
+/// # }
+/// ```
 pub struct AsyncPipeReadHalf<Rt: Reactor>(Arc<AsyncPipeStream<Rt>>);
 
 /// The write half of an [`AsyncPipeStream`] ([`AsyncPipeStream::into_split`]): writes only;
@@ -138,9 +151,11 @@ macro_rules! half_common {
         }
 
         impl<Rt: Reactor> $t<Rt> {
-            /// The whole stream both halves share (peer credentials, `shutdown_write`).
-            pub fn stream(&self) -> &AsyncPipeStream<Rt> {
-                &self.0
+            /// Who is at the other end (see [`PeerCredentials`]). (The halves give no access
+            /// to the whole stream: through it a read half could write, and a write half
+            /// read.)
+            pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
+                self.0.peer_credentials()
             }
         }
 

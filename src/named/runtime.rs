@@ -2,7 +2,6 @@
 //! ([`crate::rt`]). `named::tokio` and `named::futures_io` name them with aliases.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
@@ -57,7 +56,9 @@ impl<Rt: Reactor> AsyncListener<Rt> {
     /// Cancel-safe: a client accepted by the kernel but not yet returned stays queued.
     pub async fn accept(&self) -> io::Result<AsyncPipeStream<Rt>> {
         loop {
-            let stream = poll_fn(|cx| Rt::poll_read_with(&self.io, cx, accept)).await?;
+            // `shared_io`, not `poll_read_with`: several tasks may await `accept` on one
+            // listener, and each must be woken.
+            let stream = Rt::shared_io(&self.io, crate::rt::Direction::Read, accept).await?;
             if let Some(stream) = self.bound.screen(stream)? {
                 return AsyncPipeStream::new(stream);
             }
@@ -110,7 +111,10 @@ pub async fn connect_async<Rt: Reactor>(
     let fd = loop {
         match c.attempt()? {
             Attempt::Connected(fd) => break fd,
-            Attempt::Wait(d) => Rt::sleep(d).await,
+            Attempt::Wait(d) => {
+                Rt::check_timer()?; // tokio without enable_time: an error, not a panic
+                Rt::sleep(d).await;
+            }
         }
     };
     AsyncPipeStream::new(UnixStream::from(c.finish(fd)?))

@@ -18,6 +18,10 @@ impl Runtime for AsyncIo {
         Ok(())
     }
 
+    fn check_timer() -> io::Result<()> {
+        Ok(())
+    }
+
     async fn sleep(d: Duration) {
         async_io::Timer::after(d).await;
     }
@@ -58,6 +62,25 @@ impl super::Reactor for AsyncIo {
 
     fn get_ref<T: super::Source>(io: &Self::Io<T>) -> &T {
         io.get_ref()
+    }
+
+    async fn shared_io<T: super::Source, U: Send>(
+        io: &Self::Io<T>,
+        dir: super::Direction,
+        mut f: impl FnMut(&T) -> io::Result<U> + Send,
+    ) -> io::Result<U> {
+        loop {
+            match f(io.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                res => return res,
+            }
+            // `readable`/`writable` register each waiting task; `poll_readable` keeps one
+            // waker and wakes the one it replaces, so waiters would wake each other in a loop.
+            match dir {
+                super::Direction::Read => io.readable().await?,
+                super::Direction::Write => io.writable().await?,
+            }
+        }
     }
 
     fn poll_io<T: super::Source, U>(

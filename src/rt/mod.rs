@@ -62,7 +62,11 @@ pub trait Runtime: sealed::Sealed + Debug + Send + Sync + Unpin + 'static {
     /// runtime); always `Ok` where any thread will do.
     fn check_context() -> io::Result<()>;
 
-    /// Waits `d`.
+    /// Fails with a clear error where [`sleep`](Self::sleep) cannot work (a tokio runtime
+    /// built without `enable_time`); call it before sleeping.
+    fn check_timer() -> io::Result<()>;
+
+    /// Waits `d`. On tokio it needs the timer ([`check_timer`](Self::check_timer)).
     fn sleep(d: Duration) -> impl Future<Output = ()> + Send;
 }
 
@@ -99,6 +103,7 @@ pub use crate::sys::unix::async_fd::RegisteredFd;
 #[cfg(unix)]
 mod reactor {
     use std::fmt::Debug;
+    use std::future::Future;
     use std::io;
     use std::os::fd::{AsFd, OwnedFd};
     use std::os::unix::net::{UnixListener, UnixStream};
@@ -151,6 +156,19 @@ mod reactor {
             dir: Direction,
             f: impl FnMut(&T) -> io::Result<U>,
         ) -> Poll<io::Result<U>>;
+
+        /// Calls `f` until it does not fail with `WouldBlock`, waiting for the source to be
+        /// ready in direction `dir` in between, like [`poll_io`](Self::poll_io), but as a
+        /// future that any number of tasks may await at once on one source: each waiter is
+        /// woken (tokio's `AsyncFd::readable`/`writable`, async-io's
+        /// `Async::readable`/`writable`). `poll_io` keeps one waker per direction, which is
+        /// right for `&mut self` methods only; `&self` methods, which several tasks can await
+        /// together, use this.
+        fn shared_io<T: Source, U: Send>(
+            io: &Self::Io<T>,
+            dir: Direction,
+            f: impl FnMut(&T) -> io::Result<U> + Send,
+        ) -> impl Future<Output = io::Result<U>> + Send;
 
         /// [`poll_io`](Self::poll_io) waiting for readability.
         fn poll_read_with<T: Source, U>(

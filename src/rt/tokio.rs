@@ -20,6 +20,19 @@ impl Runtime for Tokio {
             .map_err(|_| io::Error::other("a tokio runtime is needed (call from inside one)"))
     }
 
+    fn check_timer() -> io::Result<()> {
+        Self::check_context()?;
+        // tokio has no way to ask whether the timer is enabled: making a `Sleep` panics when
+        // it is not (the panic hook still reports that panic). Made, not polled, it costs
+        // nothing, and this runs only just before a sleep.
+        std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO))).map_err(|_| {
+            io::Error::other(
+                "the tokio runtime has its timer disabled, and waiting here needs it: build \
+                 the runtime with enable_time() or enable_all()",
+            )
+        })
+    }
+
     fn sleep(d: Duration) -> impl std::future::Future<Output = ()> + Send {
         tokio::time::sleep(d)
     }
@@ -62,6 +75,23 @@ impl super::Reactor for Tokio {
 
     fn get_ref<T: super::Source>(io: &Self::Io<T>) -> &T {
         io.get_ref()
+    }
+
+    async fn shared_io<T: super::Source, U: Send>(
+        io: &Self::Io<T>,
+        dir: super::Direction,
+        mut f: impl FnMut(&T) -> io::Result<U> + Send,
+    ) -> io::Result<U> {
+        loop {
+            // `readable`/`writable` register each waiting task, unlike `poll_*_ready`.
+            let mut guard = match dir {
+                super::Direction::Read => io.readable().await?,
+                super::Direction::Write => io.writable().await?,
+            };
+            if let Ok(res) = guard.try_io(|inner| f(inner.get_ref())) {
+                return res;
+            }
+        }
     }
 
     fn poll_io<T: super::Source, U>(

@@ -96,6 +96,7 @@ impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> AsyncFrameWriter<W, E, Rt> {
             writer: self,
             payload,
             sending: false,
+            done: false,
         }
     }
 
@@ -167,12 +168,15 @@ impl<W, E, Rt> AsyncFrameWriter<W, E, Rt> {
 }
 
 /// The future of [`AsyncFrameWriter::write_frame`]. See the writer's cancellation safety.
+/// Polled again after it returned `Ready`, it is an error and queues nothing more.
 #[must_use = "futures do nothing unless polled"]
 pub struct WriteFrameFuture<'a, W, E, Rt> {
     writer: &'a mut AsyncFrameWriter<W, E, Rt>,
     payload: &'a [u8],
     /// The frame is accepted and large: it is being written from the borrowed payload.
     sending: bool,
+    /// The future has returned `Ready`: polling again must not queue the frame again.
+    done: bool,
 }
 
 impl<W: fmt::Debug, E: fmt::Debug, Rt> fmt::Debug for WriteFrameFuture<'_, W, E, Rt> {
@@ -181,6 +185,7 @@ impl<W: fmt::Debug, E: fmt::Debug, Rt> fmt::Debug for WriteFrameFuture<'_, W, E,
             .field("writer", &self.writer)
             .field("len", &self.payload.len())
             .field("sending", &self.sending)
+            .field("done", &self.done)
             .finish()
     }
 }
@@ -188,17 +193,32 @@ impl<W: fmt::Debug, E: fmt::Debug, Rt> fmt::Debug for WriteFrameFuture<'_, W, E,
 impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> Future for WriteFrameFuture<'_, W, E, Rt> {
     type Output = io::Result<()>;
 
+    /// Polled again after it returned `Ready`, it returns an error (naming the misuse) and
+    /// queues nothing: the frame was queued once, by the first completion.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if !this.sending {
-            ready!(this.writer.poll_out(cx, Until::Ready, None))?;
-            if !this.writer.outbox.push_borrowed(this.payload)? {
+        if this.done {
+            return Poll::Ready(Err(io::Error::other(
+                "WriteFrameFuture polled after completion: its frame was already queued once",
+            )));
+        }
+        let res = ready!(this.poll_frame(cx));
+        this.done = true;
+        Poll::Ready(res)
+    }
+}
+
+impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> WriteFrameFuture<'_, W, E, Rt> {
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !self.sending {
+            ready!(self.writer.poll_out(cx, Until::Ready, None))?;
+            if !self.writer.outbox.push_borrowed(self.payload)? {
                 return Poll::Ready(Ok(()));
             }
-            this.sending = true;
+            self.sending = true;
         }
-        let res = ready!(this.writer.poll_out(cx, Until::Ready, Some(this.payload)));
-        this.sending = false;
+        let res = ready!(self.writer.poll_out(cx, Until::Ready, Some(self.payload)));
+        self.sending = false;
         Poll::Ready(res)
     }
 }
@@ -229,5 +249,49 @@ impl<W: Unpin, E: FrameEncoder + Unpin, Rt: WriteIo<W>> Sink<Bytes> for AsyncFra
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().poll_close_frames(cx)
+    }
+}
+
+#[cfg(all(test, feature = "tokio"))]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use crate::codec::LengthPrefixed;
+    use crate::tokio::AsyncFrameWriter;
+
+    /// Polls `write_frame`'s future to completion, then once more: the frame must be on the
+    /// wire once, and the extra poll an error naming the misuse.
+    fn poll_twice(payload: &[u8]) {
+        let mut w = AsyncFrameWriter::new(Vec::new(), LengthPrefixed::u32_le());
+        let mut cx = Context::from_waker(Waker::noop());
+        {
+            let mut fut = pin!(w.write_frame(payload));
+            assert!(matches!(fut.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+            match fut.as_mut().poll(&mut cx) {
+                Poll::Ready(Err(e)) => {
+                    assert!(e.to_string().contains("polled after"), "{e}");
+                }
+                other => panic!("second poll: {other:?}, not an error"),
+            }
+        }
+        {
+            let mut flush = pin!(w.flush());
+            assert!(matches!(flush.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+        }
+        let mut want = (payload.len() as u32).to_le_bytes().to_vec();
+        want.extend_from_slice(payload);
+        assert_eq!(w.get_ref(), &want, "the frame went out more than once");
+    }
+
+    #[test]
+    fn small_frame_future_polled_after_completion_is_an_error_not_a_second_frame() {
+        poll_twice(b"hello");
+    }
+
+    #[test]
+    fn large_frame_future_polled_after_completion_is_an_error_not_a_second_frame() {
+        poll_twice(&vec![7u8; 100_000]);
     }
 }

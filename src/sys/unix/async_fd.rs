@@ -8,9 +8,9 @@ use tokio::io::unix::AsyncFd;
 /// A descriptor owner ([`crate::rt::Source`]: `OwnedFd`, `UnixListener`, `UnixStream`)
 /// registered with tokio, readable and writable interest, in non-blocking mode.
 ///
-/// It derefs to `&AsyncFd<OwnedFd>` (`poll_read_ready`, `poll_write_ready`, `readable`,
+/// It derefs to `&AsyncFd<T>` (`poll_read_ready`, `poll_write_ready`, `readable`,
 /// `writable`, `get_ref`, `try_io` on the guards: everything the shared reference gives) and
-/// never hands out `&mut AsyncFd`: `AsyncFd::get_mut` would let safe code swap the `OwnedFd`
+/// never hands out `&mut AsyncFd`: `AsyncFd::get_mut` would let safe code swap the `T`
 /// for another while the first one's number is still registered, which is what
 /// `AsyncFd::register` makes its caller promise cannot happen.
 #[derive(Debug)]
@@ -26,9 +26,20 @@ impl<T: crate::rt::Source> Deref for RegisteredFd<T> {
 
 /// Sets `fd` non-blocking and registers it with the current tokio runtime's reactor for
 /// readable and writable readiness. Must be called inside a tokio runtime (as
-/// `AsyncFd::register` requires); a registration failure is the OS error it carries.
+/// `AsyncFd::register` requires); a registration failure is the OS error it carries, and a
+/// runtime built without `enable_io` is an error naming it (tokio panics there; the panic is
+/// caught, `fd` is closed, and the panic hook still reports it).
 pub(crate) fn tokio_async_fd<T: crate::rt::Source>(fd: T) -> io::Result<RegisteredFd<T>> {
     rustix::io::ioctl_fionbio(std::os::fd::AsFd::as_fd(&fd), true)?;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| register(fd))).unwrap_or_else(|_| {
+        Err(io::Error::other(
+            "the tokio runtime has IO disabled, and pipeframe's async types need it: build \
+             the runtime with enable_io() or enable_all()",
+        ))
+    })
+}
+
+fn register<T: crate::rt::Source>(fd: T) -> io::Result<RegisteredFd<T>> {
     // SAFETY: `register` needs the descriptor `inner.as_raw_fd()` returns to be open, to stay
     // open and name the same open file description, and to be what `as_raw_fd` returns, until
     // the `AsyncFd` is dropped, `into_inner`ed or forgotten. `fd` is a `Source`, a sealed set of

@@ -370,9 +370,37 @@ pub(crate) enum ConnectError {
 pub(crate) fn try_connect(addr: &Addr) -> Result<OwnedFd, ConnectError> {
     let sa = addr.sockaddr().map_err(ConnectError::Fatal)?;
     let fd = new_socket(true).map_err(ConnectError::Fatal)?;
-    match rustix::net::connect(&fd, &sa) {
+    let res = rustix::net::connect(&fd, &sa);
+    settle_connect(fd, res, addr)
+}
+
+/// What a non-blocking connect's result `res` on `fd` means.
+///
+/// `EINPROGRESS` (Linux never answers it for a Unix socket; other systems may) is not
+/// "connected": the socket is asked how far it has come ([`connect_outcome`]: `SO_ERROR`, then
+/// whether it has a peer). Connected is `Ok`; a failure is classified like an immediate one;
+/// still in progress is [`ConnectError::NotYet`] with [`io::ErrorKind::WouldBlock`], so the
+/// caller drops this socket and tries again after its backoff, never blocking here.
+fn settle_connect(
+    fd: OwnedFd,
+    res: Result<(), Errno>,
+    addr: &dyn std::fmt::Display,
+) -> Result<OwnedFd, ConnectError> {
+    let res = match res {
+        Err(Errno::INPROGRESS) => match connect_outcome(&fd) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                return Err(ConnectError::NotYet(err(
+                    io::ErrorKind::WouldBlock,
+                    format!("cannot connect to pipe {addr}: the connection is still in progress"),
+                )));
+            }
+            Err(e) => Err(e.raw_os_error().map_or(Errno::IO, Errno::from_raw_os_error)),
+        },
+        res => res,
+    };
+    match res {
         Ok(()) => Ok(fd),
-        Err(Errno::INPROGRESS) => Ok(fd),
         Err(e @ (Errno::NOENT | Errno::CONNREFUSED | Errno::AGAIN)) => {
             let why = match e {
                 Errno::NOENT => "no such socket file",
@@ -388,6 +416,21 @@ pub(crate) fn try_connect(addr: &Addr) -> Result<OwnedFd, ConnectError> {
             e,
             format_args!("cannot connect to pipe {addr}"),
         ))),
+    }
+}
+
+/// How far a non-blocking connect that failed with `EINPROGRESS` has come: `Ok` once it is
+/// connected, [`io::ErrorKind::WouldBlock`] while it is still in progress (wait for
+/// writability and ask again), or the error it failed with (`SO_ERROR`).
+pub(crate) fn connect_outcome(fd: impl AsFd) -> io::Result<()> {
+    let fd = fd.as_fd();
+    if let Err(e) = rustix::net::sockopt::socket_error(fd)? {
+        return Err(e.into());
+    }
+    match rustix::net::getpeername(fd) {
+        Ok(_) => Ok(()),
+        Err(Errno::NOTCONN) => Err(io::ErrorKind::WouldBlock.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -538,6 +581,50 @@ pub(crate) fn current_uid() -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A non-blocking TCP connect on loopback, for `EINPROGRESS` (Unix sockets on Linux never
+    /// answer it): its socket and the connect's own result.
+    fn tcp_connect(port: u16) -> (OwnedFd, Result<(), Errno>) {
+        let fd = rustix::net::socket(AddressFamily::INET, SocketType::STREAM, None).unwrap();
+        rustix::io::ioctl_fionbio(&fd, true).unwrap();
+        let sa = std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, port);
+        let res = rustix::net::connect(&fd, &sa);
+        (fd, res)
+    }
+
+    #[test]
+    fn connect_in_progress_is_not_taken_for_connected() {
+        // A port nobody listens on: the connect is refused, after EINPROGRESS or at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let (fd, res) = tcp_connect(port);
+        assert!(
+            matches!(res, Err(Errno::INPROGRESS | Errno::CONNREFUSED)),
+            "{res:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50)); // let the refusal arrive
+        match settle_connect(fd, res, &"tcp test port") {
+            Ok(_) => panic!("a refused connect ({res:?}) was taken for connected"),
+            Err(ConnectError::NotYet(e)) | Err(ConnectError::Fatal(e)) => {
+                assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused, "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn connect_in_progress_that_completes_is_connected() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (fd, res) = tcp_connect(l.local_addr().unwrap().port());
+        std::thread::sleep(Duration::from_millis(50)); // let the handshake finish
+        let fd = match settle_connect(fd, res, &"tcp test port") {
+            Ok(fd) => fd,
+            Err(ConnectError::NotYet(e)) | Err(ConnectError::Fatal(e)) => panic!("{res:?}: {e}"),
+        };
+        assert!(rustix::net::getpeername(&fd).unwrap().is_some());
+    }
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::net::UnixStream;
 

@@ -157,6 +157,58 @@ pub(crate) fn connect(name: Name<'_>) -> io::Result<OwnedFd> {
     }
 }
 
+/// What one non-blocking connect attempt ([`connect_step`]) came to.
+#[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConnectStep {
+    /// Connected.
+    Connected,
+    /// In progress: wait for writability, then [`finish_connect`].
+    InProgress,
+    /// The listener's backlog is full (Linux answers `EAGAIN`; nothing is in progress): try
+    /// again later.
+    BacklogFull,
+}
+
+/// A non-blocking, close-on-exec seqpacket socket to connect with [`connect_step`].
+#[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
+pub(crate) fn connecting_socket() -> io::Result<OwnedFd> {
+    let fd = seqpacket_socket()?;
+    set_nonblocking(fd.as_fd(), true)?;
+    Ok(fd)
+}
+
+/// One connect attempt on a non-blocking seqpacket socket; never blocks.
+#[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
+pub(crate) fn connect_step(fd: BorrowedFd<'_>, name: Name<'_>) -> io::Result<ConnectStep> {
+    let addr = name.addr()?;
+    loop {
+        return match rustix::net::connect(fd, &addr) {
+            Ok(()) | Err(Errno::ISCONN) => Ok(ConnectStep::Connected),
+            Err(Errno::INTR) => continue,
+            Err(Errno::INPROGRESS | Errno::ALREADY) => Ok(ConnectStep::InProgress),
+            Err(Errno::AGAIN) => Ok(ConnectStep::BacklogFull),
+            Err(e) => Err(with_context(
+                e,
+                format_args!("cannot connect to seqpacket socket {name}"),
+            )),
+        };
+    }
+}
+
+/// After [`ConnectStep::InProgress`]: `Ok` once connected, `WouldBlock` while still in
+/// progress, or the error the connect failed with (`SO_ERROR`), naming `name`.
+#[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
+pub(crate) fn finish_connect(fd: BorrowedFd<'_>, name: Name<'_>) -> io::Result<()> {
+    crate::sys::unix::socket::connect_outcome(fd).map_err(|e| {
+        if e.kind() == io::ErrorKind::WouldBlock {
+            e
+        } else {
+            with_context(e, format_args!("cannot connect to seqpacket socket {name}"))
+        }
+    })
+}
+
 /// Accepts one connection.
 pub(crate) fn accept(listener: BorrowedFd<'_>) -> io::Result<OwnedFd> {
     loop {

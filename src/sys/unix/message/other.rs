@@ -35,6 +35,26 @@ pub(crate) fn bind(_: Name<'_>) -> io::Result<OwnedFd> {
 pub(crate) fn connect(_: Name<'_>) -> io::Result<OwnedFd> {
     Err(unsupported_seqpacket())
 }
+/// What one non-blocking connect attempt came to (never made here).
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConnectStep {
+    Connected,
+    InProgress,
+    BacklogFull,
+}
+#[allow(dead_code)]
+pub(crate) fn connecting_socket() -> io::Result<OwnedFd> {
+    Err(unsupported_seqpacket())
+}
+#[allow(dead_code)]
+pub(crate) fn connect_step(_: BorrowedFd<'_>, _: Name<'_>) -> io::Result<ConnectStep> {
+    Err(unsupported_seqpacket())
+}
+#[allow(dead_code)]
+pub(crate) fn finish_connect(_: BorrowedFd<'_>, _: Name<'_>) -> io::Result<()> {
+    Err(unsupported_seqpacket())
+}
 pub(crate) fn pair() -> io::Result<(OwnedFd, OwnedFd)> {
     Err(unsupported_seqpacket())
 }
