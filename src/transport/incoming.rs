@@ -106,6 +106,8 @@ impl Incoming {
             let listener = Arc::clone(&self.listener);
             Box::pin(async move {
                 if pause {
+                    // A runtime without the timer: an error naming it, not tokio's panic.
+                    <crate::rt::Tokio as crate::rt::Runtime>::check_timer()?;
                     tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
                 }
                 let stream = listener.accept().await?;
