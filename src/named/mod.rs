@@ -103,7 +103,6 @@ mod creds;
 mod listener;
 #[cfg(unix)]
 mod name;
-#[cfg(unix)]
 mod options;
 #[cfg(all(unix, any(feature = "tokio", feature = "futures-io")))]
 mod runtime;
@@ -137,8 +136,9 @@ pub use creds::{PeerCredentials, peer_credentials};
 pub use listener::Listener;
 #[cfg(unix)]
 pub use name::{DOTNET_PREFIX, PipeName};
+pub use options::ConnectOptions;
 #[cfg(unix)]
-pub use options::{ConnectOptions, ListenOptions};
+pub use options::ListenOptions;
 #[cfg(all(unix, any(feature = "tokio", feature = "futures-io")))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
 pub use runtime::{AsyncListener, connect_async};
@@ -151,6 +151,33 @@ pub use windows::async_pipe::{AsyncListener, AsyncPipeStream, connect_async};
 pub(crate) use windows::check_len as windows_check_len;
 #[cfg(windows)]
 pub use windows::{
-    ConnectOptions, ListenOptions, Listener, PipeName, PipeStream, connect, connect_timeout,
-    connect_with,
+    ListenOptions, Listener, PipeName, PipeStream, connect, connect_timeout, connect_with,
 };
+
+/// The blocking accept loop of every OS's `Listener::serve`: runs `handler` on its own thread
+/// for every client `accept` returns, forever; an error from a handler ends that client only.
+/// An `accept` error that `skip` says concerns one connection is passed over, any other ends
+/// the loop.
+fn serve_threads<S, F>(
+    accept: impl Fn() -> std::io::Result<S>,
+    skip: impl Fn(&std::io::Error) -> bool,
+    handler: F,
+) -> std::io::Result<()>
+where
+    S: Send + 'static,
+    F: Fn(S) -> std::io::Result<()> + Send + Sync + 'static,
+{
+    let handler = std::sync::Arc::new(handler);
+    loop {
+        match accept() {
+            Ok(stream) => {
+                let h = std::sync::Arc::clone(&handler);
+                std::thread::spawn(move || {
+                    let _ = h(stream);
+                });
+            }
+            Err(e) if skip(&e) => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
