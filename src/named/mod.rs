@@ -181,3 +181,36 @@ where
         }
     }
 }
+
+/// The connect functions of a runtime's module (`named::tokio`, `named::futures_io`) on Unix
+/// and Windows alike: `connect`, `connect_timeout` and `connect_with` over
+/// [`connect_async`] on runtime `rt`, returning the module's `PipeStream`. `cancel` is added to
+/// the doc of `connect`, `timer` names the runtime whose timer a waiting client sleeps on, and
+/// `context` is added to the doc of `connect_with`.
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+macro_rules! connect_fns {
+    (runtime: $rt:ty, cancel: $cancel:literal, timer: $timer:literal, context: $context:literal $(,)?) => {
+        #[doc = concat!("Connects once (see [`super::connect`]).", $cancel)]
+        pub async fn connect(name: &$crate::named::PipeName) -> ::std::io::Result<PipeStream> {
+            connect_with(name, &$crate::named::ConnectOptions::new()).await
+        }
+
+        /// Connects, waiting up to `timeout` for the server (see [`super::connect_timeout`]).
+        pub async fn connect_timeout(
+            name: &$crate::named::PipeName,
+            timeout: ::std::time::Duration,
+        ) -> ::std::io::Result<PipeStream> {
+            connect_with(name, &$crate::named::ConnectOptions::new().timeout(timeout)).await
+        }
+
+        #[doc = concat!("Connects as `opts` say; waiting sleeps on ", $timer, "'s timer.", $context)]
+        pub async fn connect_with(
+            name: &$crate::named::PipeName,
+            opts: &$crate::named::ConnectOptions,
+        ) -> ::std::io::Result<PipeStream> {
+            $crate::named::connect_async::<$rt>(name, opts).await
+        }
+    };
+}
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+use connect_fns;

@@ -194,11 +194,7 @@ impl PipeStream {
     /// The other side's process id (`GetNamedPipeClientProcessId` on the server side,
     /// `GetNamedPipeServerProcessId` on the client side).
     pub fn peer_process_id(&self) -> io::Result<u32> {
-        if self.server_side {
-            self.inner.client_process_id()
-        } else {
-            self.inner.server_process_id()
-        }
+        self.inner.peer_process_id(self.server_side)
     }
 
     /// Whether the pipe is in message mode.
