@@ -99,6 +99,7 @@ macro_rules! bound_accessors {
         }
     };
 }
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub(crate) use bound_accessors;
 
 /// Whether an `accept` error concerns only the one connection (the loop goes on).
