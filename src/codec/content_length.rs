@@ -177,20 +177,11 @@ impl FrameDecoder for ContentLength {
     }
 
     fn step_eof(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
-        if buf.is_empty() {
-            return Ok(Step::NEED_MORE);
-        }
-        let step = self.step(buf)?;
-        if step.consumed() > 0 {
-            return Ok(step);
-        }
-        let missing = match self.parsed {
-            Some((h, n)) => Missing::Exactly((h + n - buf.len()) as u64),
-            None => Missing::AtLeast(4 - common_suffix(buf)),
-        };
-        Err(DecodeError::Truncated {
-            buffered: buf.len(),
-            missing,
+        super::step_eof_or_truncated(self, buf, |d| {
+            Ok(match d.parsed {
+                Some((h, n)) => Missing::Exactly((h + n - buf.len()) as u64),
+                None => Missing::AtLeast(4 - common_suffix(buf)),
+            })
         })
     }
 
@@ -211,27 +202,13 @@ fn common_suffix(buf: &[u8]) -> u64 {
 
 impl FrameEncoder for ContentLength {
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
-        if payload.len() > self.max_frame_len {
-            return Err(EncodeError::FrameTooLong {
-                len: payload.len(),
-                max: self.max_frame_len as u64,
-            });
-        }
+        EncodeError::check_len(payload.len(), self.max_frame_len)?;
         let mut header = [0u8; MAX_HEADER_LEN];
         let prefix = b"Content-Length: ";
         header[..prefix.len()].copy_from_slice(prefix);
         let mut n = prefix.len();
         let mut digits = [0u8; 20];
-        let mut v = payload.len() as u64;
-        let mut d = digits.len();
-        loop {
-            d -= 1;
-            digits[d] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
+        let d = super::put_decimal(payload.len() as u64, &mut digits);
         header[n..n + digits.len() - d].copy_from_slice(&digits[d..]);
         n += digits.len() - d;
         header[n..n + 4].copy_from_slice(b"\r\n\r\n");

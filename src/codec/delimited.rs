@@ -248,12 +248,7 @@ impl FrameDecoder for Delimited {
 impl FrameEncoder for Delimited {
     #[inline]
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
-        if payload.len() > self.max_frame_len {
-            return Err(EncodeError::FrameTooLong {
-                len: payload.len(),
-                max: self.max_frame_len as u64,
-            });
-        }
+        EncodeError::check_len(payload.len(), self.max_frame_len)?;
         if let Some(offset) = memchr(self.delimiter, payload) {
             return Err(EncodeError::ContainsDelimiter {
                 offset,

@@ -455,6 +455,20 @@ pub enum EncodeError {
     },
 }
 
+impl EncodeError {
+    /// `Ok` for a payload of `len` bytes under a configured maximum of `max`,
+    /// [`FrameTooLong`](Self::FrameTooLong) over it.
+    pub(crate) fn check_len(len: usize, max: usize) -> Result<(), EncodeError> {
+        if len > max {
+            return Err(EncodeError::FrameTooLong {
+                len,
+                max: max as u64,
+            });
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

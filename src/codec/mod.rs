@@ -346,6 +346,41 @@ impl Step {
     }
 }
 
+/// Writes `v` in decimal at the end of `out` (20 bytes hold any `u64`); returns where the
+/// digits start.
+fn put_decimal(mut v: u64, out: &mut [u8]) -> usize {
+    let mut d = out.len();
+    loop {
+        d -= 1;
+        out[d] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            return d;
+        }
+    }
+}
+
+/// `step_eof` for a codec whose `step` says exactly how much is missing: an empty `buf` is the
+/// clean end, a frame or skip that `step` finds is returned, and otherwise the stream ended
+/// inside a frame, [`DecodeError::Truncated`] with what `missing` says was still to come.
+fn step_eof_or_truncated<D: FrameDecoder + ?Sized>(
+    d: &mut D,
+    buf: &[u8],
+    missing: impl FnOnce(&mut D) -> Result<Missing, DecodeError>,
+) -> Result<Step, DecodeError> {
+    if buf.is_empty() {
+        return Ok(Step::NEED_MORE);
+    }
+    let step = d.step(buf)?;
+    if step.consumed() > 0 {
+        return Ok(step);
+    }
+    Err(DecodeError::Truncated {
+        buffered: buf.len(),
+        missing: missing(d)?,
+    })
+}
+
 /// Turns a byte stream into frames. See the [module docs](self).
 ///
 /// # Contract

@@ -115,27 +115,18 @@ impl FrameDecoder for Netstring {
     }
 
     fn step_eof(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
-        if buf.is_empty() {
-            return Ok(Step::NEED_MORE);
-        }
-        let step = self.step(buf)?;
-        if step.consumed() > 0 {
-            return Ok(step);
-        }
-        let missing = match self.header(buf)? {
-            // A length near u64::MAX (possible when the maximum is usize::MAX) must not
-            // overflow: the count saturates.
-            Some((h, n)) => Missing::Exactly(
-                (h as u64)
-                    .saturating_add(n as u64)
-                    .saturating_add(1)
-                    .saturating_sub(buf.len() as u64),
-            ),
-            None => Missing::AtLeast(1),
-        };
-        Err(DecodeError::Truncated {
-            buffered: buf.len(),
-            missing,
+        super::step_eof_or_truncated(self, buf, |d| {
+            Ok(match d.header(buf)? {
+                // A length near u64::MAX (possible when the maximum is usize::MAX) must not
+                // overflow: the count saturates.
+                Some((h, n)) => Missing::Exactly(
+                    (h as u64)
+                        .saturating_add(n as u64)
+                        .saturating_add(1)
+                        .saturating_sub(buf.len() as u64),
+                ),
+                None => Missing::AtLeast(1),
+            })
         })
     }
 
@@ -145,24 +136,10 @@ impl FrameDecoder for Netstring {
 impl FrameEncoder for Netstring {
     #[inline]
     fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
-        if payload.len() > self.max_frame_len {
-            return Err(EncodeError::FrameTooLong {
-                len: payload.len(),
-                max: self.max_frame_len as u64,
-            });
-        }
+        EncodeError::check_len(payload.len(), self.max_frame_len)?;
         let mut digits = [0u8; 21];
-        let mut v = payload.len();
-        let mut d = 20;
         digits[20] = b':';
-        loop {
-            d -= 1;
-            digits[d] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
+        let d = super::put_decimal(payload.len() as u64, &mut digits[..20]);
         Ok(Parts::fixed(&digits[d..], b","))
     }
 }

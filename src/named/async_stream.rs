@@ -198,6 +198,76 @@ impl<Rt: Reactor> Shared<Rt> for AsyncPipeWriteHalf<Rt> {
     }
 }
 
+/// One runtime's `AsyncRead` (on the stream, `&stream` and the read half) and `AsyncWrite`
+/// (on the stream, `&stream` and the write half): `read` is the runtime's trait, `buf` and
+/// `out` its buffer and result types, `poll` the function that reads into `buf` from a
+/// `&AsyncPipeStream`; `write` is its write trait, `close` the name of its half-closing method,
+/// `extra` more methods of the write trait. Flushing is a no-op (a socket has no buffer of
+/// ours); closing half-closes.
+macro_rules! runtime_io {
+    (
+        runtime: $rt:ty,
+        read: $read:path, buf: $buf:ty, out: $out:ty, poll: $poll:expr,
+        write: $write:path, close: $close:ident, extra: $extra:tt $(,)?
+    ) => {
+        runtime_io!(@read $read, $buf, $out, $poll, [] AsyncPipeStream<$rt>);
+        runtime_io!(@read $read, $buf, $out, $poll, ['a] &'a AsyncPipeStream<$rt>);
+        runtime_io!(@read $read, $buf, $out, $poll, [] AsyncPipeReadHalf<$rt>);
+        runtime_io!(@write $write, $close, $extra, [] AsyncPipeStream<$rt>);
+        runtime_io!(@write $write, $close, $extra, ['a] &'a AsyncPipeStream<$rt>);
+        runtime_io!(@write $write, $close, $extra, [] AsyncPipeWriteHalf<$rt>);
+    };
+    (@read $read:path, $buf:ty, $out:ty, $poll:expr, [$($g:tt)*] $t:ty) => {
+        impl<$($g)*> $read for $t {
+            fn poll_read(
+                self: ::std::pin::Pin<&mut Self>,
+                cx: &mut ::std::task::Context<'_>,
+                buf: $buf,
+            ) -> ::std::task::Poll<::std::io::Result<$out>> {
+                $poll($crate::named::async_stream::Shared::shared(&*self), cx, buf)
+            }
+        }
+    };
+    (@write $write:path, $close:ident, { $($extra:tt)* }, [$($g:tt)*] $t:ty) => {
+        impl<$($g)*> $write for $t {
+            fn poll_write(
+                self: ::std::pin::Pin<&mut Self>,
+                cx: &mut ::std::task::Context<'_>,
+                buf: &[u8],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                $crate::named::async_stream::Shared::shared(&*self).poll_send(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: ::std::pin::Pin<&mut Self>,
+                cx: &mut ::std::task::Context<'_>,
+                bufs: &[::std::io::IoSlice<'_>],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                $crate::named::async_stream::Shared::shared(&*self).poll_send_vectored(cx, bufs)
+            }
+
+            $($extra)*
+
+            fn poll_flush(
+                self: ::std::pin::Pin<&mut Self>,
+                _cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<()>> {
+                ::std::task::Poll::Ready(Ok(()))
+            }
+
+            fn $close(
+                self: ::std::pin::Pin<&mut Self>,
+                _cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<()>> {
+                ::std::task::Poll::Ready(
+                    $crate::named::async_stream::Shared::shared(&*self).shutdown_write(),
+                )
+            }
+        }
+    };
+}
+pub(crate) use runtime_io;
+
 #[cfg(test)]
 mod tests {
     #[cfg(feature = "tokio")]

@@ -23,17 +23,14 @@
 //! # }
 //! ```
 
-use std::io::{self, IoSlice};
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::Duration;
+use std::io;
 
 use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::rt::AsyncIo;
 
-use super::async_stream::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf, Shared};
-use super::{ConnectOptions, PipeName};
+use super::async_stream::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf, runtime_io};
+use super::connect_fns;
 
 /// A named pipe connection on async-io: futures-io `AsyncRead` + `AsyncWrite` (also on
 /// `&PipeStream`); writes never raise `SIGPIPE`, `close` half-closes.
@@ -43,52 +40,11 @@ pub type ReadHalf = AsyncPipeReadHalf<AsyncIo>;
 /// The write half of [`PipeStream::into_split`].
 pub type WriteHalf = AsyncPipeWriteHalf<AsyncIo>;
 
-macro_rules! fio_read {
-    ($([$($g:tt)*] $t:ty),*) => {$(
-        impl<$($g)*> AsyncRead for $t {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                Shared::shared(&*self).poll_recv(cx, buf)
-            }
-        }
-    )*};
+runtime_io! {
+    runtime: AsyncIo,
+    read: AsyncRead, buf: &mut [u8], out: usize, poll: AsyncPipeStream::poll_recv,
+    write: AsyncWrite, close: poll_close, extra: {},
 }
-
-macro_rules! fio_write {
-    ($([$($g:tt)*] $t:ty),*) => {$(
-        impl<$($g)*> AsyncWrite for $t {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                Shared::shared(&*self).poll_send(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                Shared::shared(&*self).poll_send_vectored(cx, bufs)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Shared::shared(&*self).shutdown_write())
-            }
-        }
-    )*};
-}
-
-fio_read!([] AsyncPipeStream<AsyncIo>, ['a] &'a AsyncPipeStream<AsyncIo>, [] AsyncPipeReadHalf<AsyncIo>);
-fio_write!([] AsyncPipeStream<AsyncIo>, ['a] &'a AsyncPipeStream<AsyncIo>, [] AsyncPipeWriteHalf<AsyncIo>);
 
 /// A named pipe server on async-io. Dropping it removes the socket file (if still ours).
 pub type Listener = super::AsyncListener<AsyncIo>;
@@ -108,17 +64,9 @@ impl super::AsyncListener<AsyncIo> {
     }
 }
 
-/// Connects once (see [`super::connect`]).
-pub async fn connect(name: &PipeName) -> io::Result<PipeStream> {
-    connect_with(name, &ConnectOptions::new()).await
-}
-
-/// Connects, waiting up to `timeout` for the server (see [`super::connect_timeout`]).
-pub async fn connect_timeout(name: &PipeName, timeout: Duration) -> io::Result<PipeStream> {
-    connect_with(name, &ConnectOptions::new().timeout(timeout)).await
-}
-
-/// Connects as `opts` say; waiting sleeps on async-io's timer.
-pub async fn connect_with(name: &PipeName, opts: &ConnectOptions) -> io::Result<PipeStream> {
-    super::connect_async::<AsyncIo>(name, opts).await
+connect_fns! {
+    runtime: AsyncIo,
+    cancel: "",
+    timer: "async-io",
+    context: "",
 }

@@ -2,7 +2,6 @@ use std::io;
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixListener;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::sys::unix::socket::{self, SocketFile};
@@ -81,6 +80,28 @@ impl Bound {
     }
 }
 
+/// The accessors every flavour's listener has, read from its `bound: Bound` field.
+macro_rules! bound_accessors {
+    () => {
+        /// The name this listener was bound to.
+        pub fn name(&self) -> &PipeName {
+            &self.bound.name
+        }
+
+        /// The socket file (`None` for an abstract name).
+        pub fn socket_path(&self) -> Option<&Path> {
+            self.bound.path()
+        }
+
+        /// How many peers [`current_user_only`](ListenOptions::current_user_only) refused.
+        pub fn rejected(&self) -> u64 {
+            self.bound.rejected()
+        }
+    };
+}
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+pub(crate) use bound_accessors;
+
 /// Whether an `accept` error concerns only the one connection (the loop goes on).
 pub(crate) fn is_transient(e: &io::Error) -> bool {
     matches!(
@@ -153,33 +174,8 @@ impl Listener {
     where
         F: Fn(PipeStream) -> io::Result<()> + Send + Sync + 'static,
     {
-        let handler = Arc::new(handler);
-        loop {
-            match self.accept() {
-                Ok(stream) => {
-                    let h = Arc::clone(&handler);
-                    std::thread::spawn(move || {
-                        let _ = h(stream);
-                    });
-                }
-                Err(e) if is_transient(&e) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        super::serve_threads(|| self.accept(), is_transient, handler)
     }
 
-    /// The name this listener was bound to.
-    pub fn name(&self) -> &PipeName {
-        &self.bound.name
-    }
-
-    /// The socket file (`None` for an abstract name).
-    pub fn socket_path(&self) -> Option<&Path> {
-        self.bound.path()
-    }
-
-    /// How many peers [`current_user_only`](ListenOptions::current_user_only) refused.
-    pub fn rejected(&self) -> u64 {
-        self.bound.rejected()
-    }
+    bound_accessors!();
 }

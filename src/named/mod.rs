@@ -103,7 +103,6 @@ mod creds;
 mod listener;
 #[cfg(unix)]
 mod name;
-#[cfg(unix)]
 mod options;
 #[cfg(all(unix, any(feature = "tokio", feature = "futures-io")))]
 mod runtime;
@@ -137,8 +136,9 @@ pub use creds::{PeerCredentials, peer_credentials};
 pub use listener::Listener;
 #[cfg(unix)]
 pub use name::{DOTNET_PREFIX, PipeName};
+pub use options::ConnectOptions;
 #[cfg(unix)]
-pub use options::{ConnectOptions, ListenOptions};
+pub use options::ListenOptions;
 #[cfg(all(unix, any(feature = "tokio", feature = "futures-io")))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
 pub use runtime::{AsyncListener, connect_async};
@@ -151,6 +151,66 @@ pub use windows::async_pipe::{AsyncListener, AsyncPipeStream, connect_async};
 pub(crate) use windows::check_len as windows_check_len;
 #[cfg(windows)]
 pub use windows::{
-    ConnectOptions, ListenOptions, Listener, PipeName, PipeStream, connect, connect_timeout,
-    connect_with,
+    ListenOptions, Listener, PipeName, PipeStream, connect, connect_timeout, connect_with,
 };
+
+/// The blocking accept loop of every OS's `Listener::serve`: runs `handler` on its own thread
+/// for every client `accept` returns, forever; an error from a handler ends that client only.
+/// An `accept` error that `skip` says concerns one connection is passed over, any other ends
+/// the loop.
+fn serve_threads<S, F>(
+    accept: impl Fn() -> std::io::Result<S>,
+    skip: impl Fn(&std::io::Error) -> bool,
+    handler: F,
+) -> std::io::Result<()>
+where
+    S: Send + 'static,
+    F: Fn(S) -> std::io::Result<()> + Send + Sync + 'static,
+{
+    let handler = std::sync::Arc::new(handler);
+    loop {
+        match accept() {
+            Ok(stream) => {
+                let h = std::sync::Arc::clone(&handler);
+                std::thread::spawn(move || {
+                    let _ = h(stream);
+                });
+            }
+            Err(e) if skip(&e) => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The connect functions of a runtime's module (`named::tokio`, `named::futures_io`) on Unix
+/// and Windows alike: `connect`, `connect_timeout` and `connect_with` over
+/// [`connect_async`] on runtime `rt`, returning the module's `PipeStream`. `cancel` is added to
+/// the doc of `connect`, `timer` names the runtime whose timer a waiting client sleeps on, and
+/// `context` is added to the doc of `connect_with`.
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+macro_rules! connect_fns {
+    (runtime: $rt:ty, cancel: $cancel:literal, timer: $timer:literal, context: $context:literal $(,)?) => {
+        #[doc = concat!("Connects once (see [`super::connect`]).", $cancel)]
+        pub async fn connect(name: &$crate::named::PipeName) -> ::std::io::Result<PipeStream> {
+            connect_with(name, &$crate::named::ConnectOptions::new()).await
+        }
+
+        /// Connects, waiting up to `timeout` for the server (see [`super::connect_timeout`]).
+        pub async fn connect_timeout(
+            name: &$crate::named::PipeName,
+            timeout: ::std::time::Duration,
+        ) -> ::std::io::Result<PipeStream> {
+            connect_with(name, &$crate::named::ConnectOptions::new().timeout(timeout)).await
+        }
+
+        #[doc = concat!("Connects as `opts` say; waiting sleeps on ", $timer, "'s timer.", $context)]
+        pub async fn connect_with(
+            name: &$crate::named::PipeName,
+            opts: &$crate::named::ConnectOptions,
+        ) -> ::std::io::Result<PipeStream> {
+            $crate::named::connect_async::<$rt>(name, opts).await
+        }
+    };
+}
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+use connect_fns;

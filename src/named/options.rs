@@ -1,7 +1,9 @@
 use std::io;
 use std::time::Duration;
 
-use super::{Listener, PipeName, PipeStream};
+#[cfg(unix)]
+use super::Listener;
+use super::{PipeName, PipeStream};
 
 /// How a server binds its name. Defaults: mode `0o600` (owner only), any peer uid admitted,
 /// stale socket files reclaimed, backlog 1024.
@@ -15,6 +17,7 @@ use super::{Listener, PipeName, PipeStream};
 ///     .bind(&PipeName::new("svc")?)?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[cfg(unix)]
 #[derive(Debug, Clone)]
 pub struct ListenOptions {
     pub(crate) mode: u32,
@@ -23,6 +26,7 @@ pub struct ListenOptions {
     pub(crate) backlog: u32,
 }
 
+#[cfg(unix)]
 impl Default for ListenOptions {
     fn default() -> Self {
         ListenOptions {
@@ -34,6 +38,7 @@ impl Default for ListenOptions {
     }
 }
 
+#[cfg(unix)]
 impl ListenOptions {
     /// The defaults.
     pub fn new() -> Self {
@@ -86,7 +91,7 @@ impl ListenOptions {
 }
 
 /// How a client connects. Defaults: no waiting (a missing server is an error at once), any
-/// server uid accepted.
+/// server accepted (on Windows: byte read mode).
 ///
 /// ```no_run
 /// use pipeframe::named::{ConnectOptions, PipeName};
@@ -102,6 +107,8 @@ impl ListenOptions {
 pub struct ConnectOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) current_user_only: bool,
+    #[cfg(windows)]
+    pub(crate) message: bool,
 }
 
 impl ConnectOptions {
@@ -110,23 +117,33 @@ impl ConnectOptions {
         Self::default()
     }
 
-    /// Wait up to `timeout` for a server that is not up yet (no socket file, nobody listening,
-    /// or a full backlog), retrying every 1 to 50 ms. When it runs out the error is
-    /// [`io::ErrorKind::TimedOut`] and names the endpoint.
+    /// Wait up to `timeout` for a server that is not up yet (Unix: no socket file, nobody
+    /// listening, or a full backlog, retried every 1 to 50 ms; Windows: no pipe of that name,
+    /// or every instance busy). When it runs out the error is [`io::ErrorKind::TimedOut`] and
+    /// names the endpoint.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
-    /// Like .NET's `PipeOptions.CurrentUserOnly` on a client: refuse a server whose effective
-    /// uid is not ours ([`io::ErrorKind::PermissionDenied`]).
+    /// Like .NET's `PipeOptions.CurrentUserOnly` on a client: refuse a server run by another
+    /// user ([`io::ErrorKind::PermissionDenied`]). Unix: a server whose effective uid is not
+    /// ours; Windows: a pipe the current user does not own, refused before any byte is sent.
     pub fn current_user_only(mut self, yes: bool) -> Self {
         self.current_user_only = yes;
         self
     }
 
+    /// Switches the client end to message read mode (`PIPE_READMODE_MESSAGE`); the server must
+    /// be in message mode ([`ListenOptions::message`](super::ListenOptions::message)).
+    #[cfg(windows)]
+    pub fn message(mut self, yes: bool) -> Self {
+        self.message = yes;
+        self
+    }
+
     /// Connects a blocking [`PipeStream`].
     pub fn connect(&self, name: &PipeName) -> io::Result<PipeStream> {
-        super::stream::connect_with(name, self)
+        super::connect_with(name, self)
     }
 }

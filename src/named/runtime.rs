@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::rt::Reactor;
 
 use super::async_stream::AsyncPipeStream;
-use super::listener::{Bound, is_transient};
+use super::listener::{Bound, bound_accessors, is_transient};
 use super::stream::{Attempt, Connecting};
 use super::{ConnectOptions, ListenOptions, PipeName};
 
@@ -76,20 +76,7 @@ impl<Rt: Reactor> AsyncListener<Rt> {
         }
     }
 
-    /// The name this listener was bound to.
-    pub fn name(&self) -> &PipeName {
-        &self.bound.name
-    }
-
-    /// The socket file (`None` for an abstract name).
-    pub fn socket_path(&self) -> Option<&Path> {
-        self.bound.path()
-    }
-
-    /// How many peers [`current_user_only`](ListenOptions::current_user_only) refused.
-    pub fn rejected(&self) -> u64 {
-        self.bound.rejected()
-    }
+    bound_accessors!();
 }
 
 fn accept(listener: &UnixListener) -> io::Result<UnixStream> {

@@ -25,17 +25,15 @@
 //! ```
 
 use std::future::Future;
-use std::io::{self, IoSlice};
-use std::pin::Pin;
+use std::io;
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::rt::Tokio;
 
-use super::async_stream::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf, Shared};
-use super::{ConnectOptions, PipeName};
+use super::async_stream::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf, runtime_io};
+use super::connect_fns;
 
 /// A named pipe connection on tokio: `AsyncRead` + `AsyncWrite` (also on `&PipeStream`);
 /// writes never raise `SIGPIPE`, `shutdown` half-closes.
@@ -55,56 +53,15 @@ fn poll_read(
     Poll::Ready(Ok(()))
 }
 
-macro_rules! tokio_read {
-    ($([$($g:tt)*] $t:ty),*) => {$(
-        impl<$($g)*> AsyncRead for $t {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut ReadBuf<'_>,
-            ) -> Poll<io::Result<()>> {
-                poll_read(Shared::shared(&*self), cx, buf)
-            }
+runtime_io! {
+    runtime: Tokio,
+    read: AsyncRead, buf: &mut ReadBuf<'_>, out: (), poll: poll_read,
+    write: AsyncWrite, close: poll_shutdown, extra: {
+        fn is_write_vectored(&self) -> bool {
+            true
         }
-    )*};
+    },
 }
-
-macro_rules! tokio_write {
-    ($([$($g:tt)*] $t:ty),*) => {$(
-        impl<$($g)*> AsyncWrite for $t {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                Shared::shared(&*self).poll_send(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                Shared::shared(&*self).poll_send_vectored(cx, bufs)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Shared::shared(&*self).shutdown_write())
-            }
-        }
-    )*};
-}
-
-tokio_read!([] AsyncPipeStream<Tokio>, ['a] &'a AsyncPipeStream<Tokio>, [] AsyncPipeReadHalf<Tokio>);
-tokio_write!([] AsyncPipeStream<Tokio>, ['a] &'a AsyncPipeStream<Tokio>, [] AsyncPipeWriteHalf<Tokio>);
 
 /// A named pipe server on tokio. Dropping it removes the socket file (if still ours).
 pub type Listener = super::AsyncListener<Tokio>;
@@ -123,18 +80,9 @@ impl super::AsyncListener<Tokio> {
     }
 }
 
-/// Connects once (see [`super::connect`]). Cancel-safe.
-pub async fn connect(name: &PipeName) -> io::Result<PipeStream> {
-    connect_with(name, &ConnectOptions::new()).await
-}
-
-/// Connects, waiting up to `timeout` for the server (see [`super::connect_timeout`]).
-pub async fn connect_timeout(name: &PipeName, timeout: Duration) -> io::Result<PipeStream> {
-    connect_with(name, &ConnectOptions::new().timeout(timeout)).await
-}
-
-/// Connects as `opts` say; waiting sleeps on tokio's timer. Must be called inside a tokio
-/// runtime.
-pub async fn connect_with(name: &PipeName, opts: &ConnectOptions) -> io::Result<PipeStream> {
-    super::connect_async::<Tokio>(name, opts).await
+connect_fns! {
+    runtime: Tokio,
+    cancel: " Cancel-safe.",
+    timer: "tokio",
+    context: " Must be called inside a tokio runtime.",
 }

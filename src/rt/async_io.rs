@@ -1,13 +1,13 @@
 //! The async-io / futures-io side of the seam.
 
-use std::io::{self, IoSlice};
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_io::{AsyncRead, AsyncWrite};
 
-use super::{AsyncIo, ReadIo, Runtime, WriteIo, sealed};
+use super::{AsyncIo, ReadIo, Runtime, sealed};
 
 impl sealed::Sealed for AsyncIo {}
 
@@ -33,23 +33,7 @@ impl<R: AsyncRead + ?Sized> ReadIo<R> for AsyncIo {
     }
 }
 
-impl<W: AsyncWrite + ?Sized> WriteIo<W> for AsyncIo {
-    fn poll_write_vectored(
-        w: Pin<&mut W>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        w.poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(w: Pin<&mut W>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        w.poll_flush(cx)
-    }
-
-    fn poll_close(w: Pin<&mut W>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        w.poll_close(cx)
-    }
-}
+super::write_io!(AsyncIo, AsyncWrite, poll_close);
 
 #[cfg(unix)]
 impl super::Reactor for AsyncIo {

@@ -92,6 +92,37 @@ pub trait WriteIo<W: ?Sized>: Runtime {
     fn poll_close(w: Pin<&mut W>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 }
 
+/// [`WriteIo`] for runtime `$rt` over its write trait `$write`, whose method that ends the
+/// stream for the peer is `$close`.
+macro_rules! write_io {
+    ($rt:ty, $write:path, $close:ident) => {
+        impl<W: $write + ?Sized> $crate::rt::WriteIo<W> for $rt {
+            fn poll_write_vectored(
+                w: ::std::pin::Pin<&mut W>,
+                cx: &mut ::std::task::Context<'_>,
+                bufs: &[::std::io::IoSlice<'_>],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                w.poll_write_vectored(cx, bufs)
+            }
+
+            fn poll_flush(
+                w: ::std::pin::Pin<&mut W>,
+                cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<()>> {
+                w.poll_flush(cx)
+            }
+
+            fn poll_close(
+                w: ::std::pin::Pin<&mut W>,
+                cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<()>> {
+                w.$close(cx)
+            }
+        }
+    };
+}
+use write_io;
+
 #[cfg(unix)]
 pub use self::reactor::{Direction, Reactor, Source};
 /// A descriptor owner registered with tokio's reactor ([`Tokio`]'s [`Reactor::Io`]). It

@@ -102,40 +102,7 @@ impl<R: Unpin, D: FrameDecoder, Rt: ReadIo<R>> AsyncFrameReader<R, D, Rt> {
 }
 
 impl<R, D: FrameDecoder, Rt> AsyncFrameReader<R, D, Rt> {
-    /// Bytes consumed from the source so far: the stream offset of the next frame.
-    pub fn position(&self) -> u64 {
-        self.engine.position()
-    }
-
-    /// Received bytes not yet returned as frames.
-    pub fn buffered(&self) -> &[u8] {
-        self.engine.buffered()
-    }
-
-    /// The underlying reader.
-    pub fn get_ref(&self) -> &R {
-        &self.inner
-    }
-
-    /// The underlying reader. Reading from it directly loses framing.
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
-
-    /// The decoder.
-    pub fn decoder(&self) -> &D {
-        self.engine.decoder()
-    }
-
-    /// The decoder, to change its configuration between frames.
-    pub fn decoder_mut(&mut self) -> &mut D {
-        self.engine.decoder_mut()
-    }
-
-    /// The reader and decoder; buffered bytes not yet returned as frames are dropped.
-    pub fn into_parts(self) -> (R, D) {
-        (self.inner, self.engine.into_decoder())
-    }
+    crate::sync::reader_accessors!();
 }
 
 impl<R: Unpin, D: FrameDecoder + Unpin, Rt: ReadIo<R>> Stream for AsyncFrameReader<R, D, Rt> {

@@ -1,13 +1,13 @@
 //! The tokio side of the seam.
 
-use std::io::{self, IoSlice};
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::{ReadIo, Runtime, Tokio, WriteIo, sealed};
+use super::{ReadIo, Runtime, Tokio, sealed};
 
 impl sealed::Sealed for Tokio {}
 
@@ -46,23 +46,7 @@ impl<R: AsyncRead + ?Sized> ReadIo<R> for Tokio {
     }
 }
 
-impl<W: AsyncWrite + ?Sized> WriteIo<W> for Tokio {
-    fn poll_write_vectored(
-        w: Pin<&mut W>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        w.poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(w: Pin<&mut W>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        w.poll_flush(cx)
-    }
-
-    fn poll_close(w: Pin<&mut W>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        w.poll_shutdown(cx)
-    }
-}
+super::write_io!(Tokio, AsyncWrite, poll_shutdown);
 
 #[cfg(unix)]
 impl super::Reactor for Tokio {

@@ -33,5 +33,7 @@ mod stream;
 mod writer;
 
 pub use reader::FrameReader;
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+pub(crate) use reader::reader_accessors;
 pub use stream::FrameStream;
 pub use writer::FrameWriter;

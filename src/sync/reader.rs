@@ -5,6 +5,51 @@ use bytes::Bytes;
 use crate::codec::{FrameDecoder, check_utf8};
 use crate::engine::{DEFAULT_BUF, ReadBuf};
 
+/// The accessors of a frame reader with fields `inner: R` (the source) and
+/// `engine: ReadBuf<D>`, blocking or async: position, buffered bytes, the reader, the decoder.
+macro_rules! reader_accessors {
+    () => {
+        /// Bytes consumed from the source so far: the stream offset of the next frame. Useful to
+        /// say where a malformed frame started.
+        pub fn position(&self) -> u64 {
+            self.engine.position()
+        }
+
+        /// Received bytes not yet returned as frames.
+        pub fn buffered(&self) -> &[u8] {
+            self.engine.buffered()
+        }
+
+        /// The underlying reader.
+        pub fn get_ref(&self) -> &R {
+            &self.inner
+        }
+
+        /// The underlying reader. Reading from it directly loses framing.
+        pub fn get_mut(&mut self) -> &mut R {
+            &mut self.inner
+        }
+
+        /// The decoder.
+        pub fn decoder(&self) -> &D {
+            self.engine.decoder()
+        }
+
+        /// The decoder, to change its configuration between frames.
+        pub fn decoder_mut(&mut self) -> &mut D {
+            self.engine.decoder_mut()
+        }
+
+        /// The reader and decoder; buffered bytes not yet returned as frames are dropped (see
+        /// [`buffered`](Self::buffered)).
+        pub fn into_parts(self) -> (R, D) {
+            (self.inner, self.engine.into_decoder())
+        }
+    };
+}
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+pub(crate) use reader_accessors;
+
 /// Reads frames from a blocking [`Read`].
 ///
 /// Reads are batched: one `read` call fills the buffer (64 KiB by default) with as many frames
@@ -83,42 +128,7 @@ impl<R: Read, D: FrameDecoder> FrameReader<R, D> {
         }
     }
 
-    /// Bytes consumed from the source so far: the stream offset of the next frame. Useful to
-    /// say where a malformed frame started.
-    pub fn position(&self) -> u64 {
-        self.engine.position()
-    }
-
-    /// Received bytes not yet returned as frames.
-    pub fn buffered(&self) -> &[u8] {
-        self.engine.buffered()
-    }
-
-    /// The underlying reader.
-    pub fn get_ref(&self) -> &R {
-        &self.inner
-    }
-
-    /// The underlying reader. Reading from it directly loses framing.
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
-
-    /// The decoder.
-    pub fn decoder(&self) -> &D {
-        self.engine.decoder()
-    }
-
-    /// The decoder, to change its configuration between frames.
-    pub fn decoder_mut(&mut self) -> &mut D {
-        self.engine.decoder_mut()
-    }
-
-    /// The reader and decoder; buffered bytes not yet returned as frames are dropped (see
-    /// [`buffered`](Self::buffered)).
-    pub fn into_parts(self) -> (R, D) {
-        (self.inner, self.engine.into_decoder())
-    }
+    reader_accessors!();
 }
 
 impl<R: Read, D: FrameDecoder> Iterator for FrameReader<R, D> {

@@ -18,6 +18,26 @@ fn put_frame<E: FrameEncoder>(codec: &mut E, payload: &[u8], dst: &mut BytesMut)
     Ok(())
 }
 
+/// `get_ref`, `get_mut` and `into_inner` of a wrapper whose one field `inner: C` is `what`.
+macro_rules! inner_accessors {
+    ($what:literal) => {
+        #[doc = concat!("The ", $what, ".")]
+        pub fn get_ref(&self) -> &C {
+            &self.inner
+        }
+
+        #[doc = concat!("The ", $what, ", to change its configuration between frames.")]
+        pub fn get_mut(&mut self) -> &mut C {
+            &mut self.inner
+        }
+
+        #[doc = concat!("The ", $what, ".")]
+        pub fn into_inner(self) -> C {
+            self.inner
+        }
+    };
+}
+
 /// Any [`FrameDecoder`]/[`FrameEncoder`] as a tokio-util [`Decoder`] and [`Encoder`], so a
 /// codec of your own works in `FramedRead`, `FramedWrite` and `Framed`.
 ///
@@ -103,20 +123,7 @@ impl<C> Codec<C> {
         Codec { inner: codec }
     }
 
-    /// The codec.
-    pub fn get_ref(&self) -> &C {
-        &self.inner
-    }
-
-    /// The codec, to change its configuration between frames.
-    pub fn get_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-
-    /// The codec.
-    pub fn into_inner(self) -> C {
-        self.inner
-    }
+    inner_accessors!("codec");
 }
 
 impl<C> From<C> for Codec<C> {
@@ -248,20 +255,7 @@ impl<C> Text<C> {
         Text { inner: codec }
     }
 
-    /// The byte codec.
-    pub fn get_ref(&self) -> &C {
-        &self.inner
-    }
-
-    /// The byte codec, to change its configuration.
-    pub fn get_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-
-    /// The byte codec.
-    pub fn into_inner(self) -> C {
-        self.inner
-    }
+    inner_accessors!("byte codec");
 }
 
 impl<C: FrameDecoder> Decoder for Text<C> {

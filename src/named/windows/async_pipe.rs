@@ -56,11 +56,7 @@ impl AsyncPipeStream {
 
     /// The other side's process id.
     pub fn peer_process_id(&self) -> io::Result<u32> {
-        if self.server_side {
-            self.inner.client_process_id()
-        } else {
-            self.inner.server_process_id()
-        }
+        self.inner.peer_process_id(self.server_side)
     }
 
     /// Whether the pipe is in message mode.
@@ -133,23 +129,32 @@ impl tokio::io::AsyncRead for AsyncPipeStream {
     }
 }
 
-#[cfg(feature = "tokio")]
-impl tokio::io::AsyncWrite for AsyncPipeStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().inner.poll_write(cx, buf)
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().inner.poll_flush(cx)
-    }
-    /// Flushes; a named pipe has no half-close (drop the stream to end it).
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().inner.poll_flush(cx)
-    }
+/// A runtime's `AsyncWrite` (`write`, its stream-ending method `close`) on the stream.
+macro_rules! async_write {
+    ($write:path, $close:ident) => {
+        impl $write for AsyncPipeStream {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.get_mut().inner.poll_write(cx, buf)
+            }
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.get_mut().inner.poll_flush(cx)
+            }
+            /// Flushes; a named pipe has no half-close (drop the stream to end it).
+            fn $close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.get_mut().inner.poll_flush(cx)
+            }
+        }
+    };
 }
+
+#[cfg(feature = "tokio")]
+async_write!(tokio::io::AsyncWrite, poll_shutdown);
+#[cfg(feature = "futures-io")]
+async_write!(futures_io::AsyncWrite, poll_close);
 
 #[cfg(feature = "futures-io")]
 impl futures_io::AsyncRead for AsyncPipeStream {
@@ -159,24 +164,6 @@ impl futures_io::AsyncRead for AsyncPipeStream {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         self.get_mut().inner.poll_read(cx, buf)
-    }
-}
-
-#[cfg(feature = "futures-io")]
-impl futures_io::AsyncWrite for AsyncPipeStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().inner.poll_write(cx, buf)
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().inner.poll_flush(cx)
-    }
-    /// Flushes; a named pipe has no half-close (drop the stream to end it).
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().inner.poll_flush(cx)
     }
 }
 

@@ -11,6 +11,8 @@ use crate::codec::{FrameDecoder, FrameEncoder};
 use crate::sync::FrameStream;
 use crate::sys::windows::{client, name, pipe::PipeHandle, server};
 
+use super::ConnectOptions;
+
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub(crate) mod async_pipe;
 
@@ -91,46 +93,8 @@ impl ListenOptions {
     }
 }
 
-/// How a client connects. Defaults: one attempt, any server.
-#[derive(Debug, Clone, Default)]
-pub struct ConnectOptions {
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) current_user_only: bool,
-    pub(crate) message: bool,
-}
-
 impl ConnectOptions {
-    /// The defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Waits up to `timeout` for a server that is not up yet, or whose instances are all
-    /// busy, then fails with [`io::ErrorKind::TimedOut`] naming the pipe.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Refuses (with [`io::ErrorKind::PermissionDenied`]) a pipe that the current user does
-    /// not own, before any byte is sent, as .NET's `PipeOptions.CurrentUserOnly` does.
-    pub fn current_user_only(mut self, yes: bool) -> Self {
-        self.current_user_only = yes;
-        self
-    }
-
-    /// Switches the client end to message read mode (`PIPE_READMODE_MESSAGE`); the server must
-    /// be in message mode ([`ListenOptions::message`]).
-    pub fn message(mut self, yes: bool) -> Self {
-        self.message = yes;
-        self
-    }
-
-    /// Connects to `name`.
-    pub fn connect(&self, name: &PipeName) -> io::Result<PipeStream> {
-        connect_with(name, self)
-    }
-
+    /// What `sys::windows::client` opens the pipe with.
     pub(crate) fn client_options(&self, overlapped: bool) -> client::ClientOptions {
         client::ClientOptions {
             message: self.message,
@@ -196,14 +160,7 @@ impl Listener {
     where
         F: Fn(PipeStream) -> io::Result<()> + Send + Sync + 'static,
     {
-        let handler = Arc::new(handler);
-        loop {
-            let stream = self.accept()?;
-            let h = Arc::clone(&handler);
-            std::thread::spawn(move || {
-                let _ = h(stream);
-            });
-        }
+        super::serve_threads(|| self.accept(), |_| false, handler)
     }
 
     /// The name this listener was bound to.
@@ -237,11 +194,7 @@ impl PipeStream {
     /// The other side's process id (`GetNamedPipeClientProcessId` on the server side,
     /// `GetNamedPipeServerProcessId` on the client side).
     pub fn peer_process_id(&self) -> io::Result<u32> {
-        if self.server_side {
-            self.inner.client_process_id()
-        } else {
-            self.inner.server_process_id()
-        }
+        self.inner.peer_process_id(self.server_side)
     }
 
     /// Whether the pipe is in message mode.
@@ -271,7 +224,7 @@ impl PipeStream {
 
 impl Read for PipeStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf)
+        (&*self).read(buf)
     }
 }
 impl Read for &PipeStream {
@@ -281,7 +234,7 @@ impl Read for &PipeStream {
 }
 impl Write for PipeStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
+        (&*self).write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())

@@ -5,11 +5,10 @@
 
 use std::future::Future;
 use std::io;
-use std::time::Duration;
 
 use crate::rt::Tokio;
 
-use super::{AsyncPipeStream, ConnectOptions, PipeName};
+use super::{AsyncPipeStream, connect_fns};
 
 /// One connection, either side (the same name as on Unix).
 pub type PipeStream = super::AsyncPipeStream;
@@ -30,17 +29,9 @@ impl super::AsyncListener<Tokio> {
     }
 }
 
-/// Connects once.
-pub async fn connect(name: &PipeName) -> io::Result<AsyncPipeStream> {
-    connect_with(name, &ConnectOptions::new()).await
-}
-
-/// Connects, waiting up to `timeout` for a server.
-pub async fn connect_timeout(name: &PipeName, timeout: Duration) -> io::Result<AsyncPipeStream> {
-    connect_with(name, &ConnectOptions::new().timeout(timeout)).await
-}
-
-/// Connects as `opts` say.
-pub async fn connect_with(name: &PipeName, opts: &ConnectOptions) -> io::Result<AsyncPipeStream> {
-    super::connect_async::<Tokio>(name, opts).await
+connect_fns! {
+    runtime: Tokio,
+    cancel: "",
+    timer: "tokio",
+    context: " Must be called inside a tokio runtime.",
 }

@@ -65,34 +65,33 @@ fn open_raw(path: &Path, flags: OFlags) -> Result<OwnedFd, Errno> {
     }
 }
 
-fn check_fifo(path: &Path, fd: &OwnedFd) -> io::Result<()> {
-    let st = rustix::fs::fstat(fd)?;
-    if FileType::from_raw_mode(st.st_mode as _) != FileType::Fifo {
+/// Fails with [`io::ErrorKind::InvalidInput`] naming what `path` is unless `mode` (its
+/// `st_mode`) is a fifo's.
+fn require_fifo(path: &Path, mode: u32) -> io::Result<()> {
+    if FileType::from_raw_mode(mode as _) != FileType::Fifo {
         return Err(err(
             io::ErrorKind::InvalidInput,
-            format!(
-                "{} is {}, not a fifo",
-                path.display(),
-                type_name(st.st_mode as u32)
-            ),
+            format!("{} is {}, not a fifo", path.display(), type_name(mode)),
         ));
     }
     Ok(())
 }
 
+fn check_fifo(path: &Path, fd: &OwnedFd) -> io::Result<()> {
+    let st = rustix::fs::fstat(fd)?;
+    require_fifo(path, st.st_mode as u32)
+}
+
 fn check_path(path: &Path) -> io::Result<()> {
     let st = rustix::fs::stat(path).map_err(|e| open_failed(path, e))?;
-    if FileType::from_raw_mode(st.st_mode as _) != FileType::Fifo {
-        return Err(err(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "{} is {}, not a fifo",
-                path.display(),
-                type_name(st.st_mode as u32)
-            ),
-        ));
-    }
-    Ok(())
+    require_fifo(path, st.st_mode as u32)
+}
+
+/// Opens `path` with `flags` and checks that it is a fifo.
+fn open_fifo(path: &Path, flags: OFlags) -> io::Result<OwnedFd> {
+    let fd = open_raw(path, flags).map_err(|e| open_failed(path, e))?;
+    check_fifo(path, &fd)?;
+    Ok(fd)
 }
 
 fn clear_nonblock(fd: &OwnedFd) -> io::Result<()> {
@@ -110,20 +109,11 @@ pub(crate) fn open_read(path: &Path, wait: Wait) -> io::Result<File> {
         Wait::Block => {
             // Refuse a path that is not a fifo before blocking on it.
             check_path(path)?;
-            let fd = open_raw(path, OFlags::RDONLY).map_err(|e| open_failed(path, e))?;
-            check_fifo(path, &fd)?;
-            fd
+            open_fifo(path, OFlags::RDONLY)?
         }
-        Wait::NonBlocking => {
-            let fd = open_raw(path, OFlags::RDONLY | OFlags::NONBLOCK)
-                .map_err(|e| open_failed(path, e))?;
-            check_fifo(path, &fd)?;
-            fd
-        }
+        Wait::NonBlocking => open_fifo(path, OFlags::RDONLY | OFlags::NONBLOCK)?,
         Wait::Timeout(t) => {
-            let fd = open_raw(path, OFlags::RDONLY | OFlags::NONBLOCK)
-                .map_err(|e| open_failed(path, e))?;
-            check_fifo(path, &fd)?;
+            let fd = open_fifo(path, OFlags::RDONLY | OFlags::NONBLOCK)?;
             // Wait until a writer has sent something or come and gone: a reader cannot see a
             // writer that opened and wrote nothing yet.
             let deadline = Instant::now() + t;
@@ -165,10 +155,9 @@ pub(crate) fn open_write(path: &Path, wait: Wait) -> io::Result<File> {
     };
     let fd = match wait {
         Wait::Block => {
+            // As in `open_read`: not a fifo is refused before blocking.
             check_path(path)?;
-            let fd = open_raw(path, OFlags::WRONLY).map_err(|e| open_failed(path, e))?;
-            check_fifo(path, &fd)?;
-            fd
+            open_fifo(path, OFlags::WRONLY)?
         }
         Wait::NonBlocking => {
             let fd = open_raw(path, OFlags::WRONLY | OFlags::NONBLOCK).map_err(|e| match e {

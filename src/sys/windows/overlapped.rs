@@ -42,19 +42,19 @@ use std::task::{Context, Poll, Waker};
 
 use windows_sys::Win32::Foundation::{
     ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, ERROR_MORE_DATA, ERROR_NO_DATA, ERROR_PIPE_CONNECTED,
-    FALSE, HANDLE, INVALID_HANDLE_VALUE, TRUE,
+    HANDLE, INVALID_HANDLE_VALUE,
 };
 use windows_sys::Win32::Storage::FileSystem::{ReadFile, WriteFile};
 use windows_sys::Win32::System::IO::{CancelIoEx, GetOverlappedResult, OVERLAPPED};
-use windows_sys::Win32::System::Pipes::{ConnectNamedPipe, PeekNamedPipe};
+use windows_sys::Win32::System::Pipes::ConnectNamedPipe;
 use windows_sys::Win32::System::Threading::{
-    CreateEventW, INFINITE, RegisterWaitForSingleObject, UnregisterWaitEx, WT_EXECUTEINWAITTHREAD,
+    INFINITE, RegisterWaitForSingleObject, UnregisterWaitEx, WT_EXECUTEINWAITTHREAD,
     WT_EXECUTEONLYONCE,
 };
 
 use super::pipe::{Assembler, PipeHandle, Read, Step};
 use super::server::{Server, ServerOptions};
-use super::{code, last_error, owned, raw};
+use super::{code, last_error, raw};
 
 /// What the thread pool's callback touches: the waker. The `OVERLAPPED` sits beside it so
 /// both have a fixed address for as long as the slot lives.
@@ -118,10 +118,7 @@ impl std::fmt::Debug for Op {
 
 impl Op {
     pub(crate) fn new() -> io::Result<Op> {
-        // SAFETY: a new unnamed manual-reset event, non-signalled.
-        let ev = unsafe { CreateEventW(ptr::null(), TRUE, FALSE, ptr::null()) };
-        // SAFETY: CreateEventW returned a new handle we own (or null, handled).
-        let event = unsafe { owned(ev) }.ok_or_else(|| last_error("CreateEventW"))?;
+        let event = super::pipe::new_event()?;
         Ok(Op {
             shared: Box::new(Shared {
                 ov: UnsafeCell::new(OVERLAPPED::default()),
@@ -370,6 +367,11 @@ impl AsyncPipe {
         super::pipe::server_process_id(&self.h, &self.label)
     }
 
+    /// The other end's process id (see [`super::pipe::peer_process_id`]).
+    pub(crate) fn peer_process_id(&self, server_side: bool) -> io::Result<u32> {
+        super::pipe::peer_process_id(&self.h, &self.label, server_side)
+    }
+
     /// Collects the pending read, `Read::Eof` for a closed peer.
     fn poll_read_op(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Read>> {
         match self.read.poll(cx, &self.h) {
@@ -418,19 +420,7 @@ impl AsyncPipe {
 
     /// Bytes left in the message at the head of the pipe, if the system says.
     fn left_this_message(&self) -> Option<usize> {
-        let mut left = 0u32;
-        // SAFETY: no buffer is passed (length 0); `left` is a valid out pointer.
-        let ok = unsafe {
-            PeekNamedPipe(
-                raw(&self.h),
-                ptr::null_mut(),
-                0,
-                ptr::null_mut(),
-                ptr::null_mut(),
-                &mut left,
-            )
-        };
-        (ok != 0).then_some(left as usize)
+        super::pipe::left_in_message(&self.h)
     }
 
     /// Reads one whole message (message read mode), with the blocking reader's rules: never

@@ -99,10 +99,7 @@ impl PipeHandle {
                 _ => Err(e),
             };
         }
-        // SAFETY: a new unnamed manual-reset event, non-signalled, default security.
-        let ev = unsafe { CreateEventW(ptr::null(), TRUE, FALSE, ptr::null()) };
-        // SAFETY: CreateEventW returned a new handle we own (or null, handled).
-        let ev = unsafe { owned(ev) }.ok_or_else(|| last_error("CreateEventW"))?;
+        let ev = new_event()?;
         let mut ov = OVERLAPPED {
             hEvent: raw(&ev),
             ..Default::default()
@@ -189,19 +186,7 @@ impl PipeHandle {
 
     /// Bytes left in the message at the head of the pipe (`PeekNamedPipe`), if it says.
     pub(crate) fn left_this_message(&self) -> Option<usize> {
-        let mut left = 0u32;
-        // SAFETY: no buffer is passed (length 0); `left` is a valid out pointer.
-        let ok = unsafe {
-            PeekNamedPipe(
-                raw(&self.h),
-                ptr::null_mut(),
-                0,
-                ptr::null_mut(),
-                ptr::null_mut(),
-                &mut left,
-            )
-        };
-        (ok != 0).then_some(left as usize)
+        left_in_message(&self.h)
     }
 
     /// Reads one whole message (message read mode): reassembled across `ERROR_MORE_DATA`,
@@ -271,6 +256,46 @@ impl PipeHandle {
     /// The process id of the server end (`GetNamedPipeServerProcessId`).
     pub(crate) fn server_process_id(&self) -> io::Result<u32> {
         server_process_id(&self.h, &self.label)
+    }
+
+    /// The other end's process id (see [`peer_process_id`]).
+    pub(crate) fn peer_process_id(&self, server_side: bool) -> io::Result<u32> {
+        peer_process_id(&self.h, &self.label, server_side)
+    }
+}
+
+/// A new unnamed manual-reset event, not signalled, for one overlapped operation.
+pub(crate) fn new_event() -> io::Result<OwnedHandle> {
+    // SAFETY: a new unnamed manual-reset event, non-signalled, default security.
+    let ev = unsafe { CreateEventW(ptr::null(), TRUE, FALSE, ptr::null()) };
+    // SAFETY: CreateEventW returned a new handle we own (or null, handled).
+    unsafe { owned(ev) }.ok_or_else(|| last_error("CreateEventW"))
+}
+
+/// Bytes left in the message at the head of pipe `h` (`PeekNamedPipe`), if the system says.
+pub(crate) fn left_in_message(h: &OwnedHandle) -> Option<usize> {
+    let mut left = 0u32;
+    // SAFETY: no buffer is passed (length 0); `left` is a valid out pointer.
+    let ok = unsafe {
+        PeekNamedPipe(
+            raw(h),
+            ptr::null_mut(),
+            0,
+            ptr::null_mut(),
+            ptr::null_mut(),
+            &mut left,
+        )
+    };
+    (ok != 0).then_some(left as usize)
+}
+
+/// The process id of the other end of `h`: the client's on the server side, the server's on
+/// the client side.
+pub(crate) fn peer_process_id(h: &OwnedHandle, label: &str, server_side: bool) -> io::Result<u32> {
+    if server_side {
+        client_process_id(h, label)
+    } else {
+        server_process_id(h, label)
     }
 }
 

@@ -25,7 +25,6 @@ use windows_sys::Win32::System::Pipes::{
     PIPE_READMODE_MESSAGE, PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE, PIPE_TYPE_MESSAGE,
     PIPE_UNLIMITED_INSTANCES, PIPE_WAIT,
 };
-use windows_sys::Win32::System::Threading::CreateEventW;
 
 use super::pipe::PipeHandle;
 use super::security::SecurityDescriptor;
@@ -199,10 +198,7 @@ fn connect_once(h: &OwnedHandle, overlapped: bool) -> io::Result<()> {
             _ => Err(e),
         };
     }
-    // SAFETY: a new unnamed manual-reset event, non-signalled.
-    let ev = unsafe { CreateEventW(ptr::null(), TRUE, FALSE, ptr::null()) };
-    // SAFETY: CreateEventW returned a new handle we own (or null, handled).
-    let ev = unsafe { owned(ev) }.ok_or_else(|| last_error("CreateEventW"))?;
+    let ev = super::pipe::new_event()?;
     let mut ov = OVERLAPPED {
         hEvent: raw(&ev),
         ..Default::default()
