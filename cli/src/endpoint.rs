@@ -410,8 +410,12 @@ pub(crate) fn connect(
                 .message(mode.is_message())
                 .connect(&name)
                 .map_err(|e| {
-                    // ERROR_INVALID_PARAMETER from SetNamedPipeHandleState: a byte-mode server.
-                    if mode.is_message() && e.raw_os_error() == Some(87) {
+                    // ERROR_INVALID_PARAMETER from SetNamedPipeHandleState: a byte-mode
+                    // server.
+                    // (The library keeps the code only in its message.)
+                    let invalid_parameter =
+                        e.raw_os_error() == Some(87) || e.to_string().contains("(os error 87)");
+                    if mode.is_message() && invalid_parameter {
                         Failure::Runtime(format!(
                             "connecting to {addr}: {e} (the server is in byte mode; message \
                              mode needs listen --framing message)"
