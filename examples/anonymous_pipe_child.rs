@@ -9,21 +9,21 @@
 //!
 //! The example runs itself again as the child (`anonymous_pipe_child child <handle>`). There is
 //! no `DisposeLocalCopyOfClientHandle` to forget: spawning closes the parent's copy.
-// The example runs on Unix (its transports are Unix sockets and pipes); on other systems it
-// only says so.
-#[cfg(not(unix))]
+// The example runs on Unix and Windows (`pipeframe::pipe` exists on both); elsewhere it only
+// says so.
+#[cfg(not(any(unix, windows)))]
 fn main() {
-    eprintln!("the anonymous_pipe_child example runs on Unix only");
+    eprintln!("the anonymous_pipe_child example runs on Unix and Windows only");
 }
 
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 #[allow(unused_imports)]
 use app::main;
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 #[allow(unused_imports)]
 pub(crate) use app::*;
 
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 mod app {
 
     use std::io::{self, BufRead, BufReader};

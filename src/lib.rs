@@ -9,12 +9,13 @@
 //! * [`codec`]: the sans-IO codec core (length-prefixed, delimiter, `Content-Length`,
 //!   netstring). No runtime; compiles with `--no-default-features`.
 //! * [`sync`]: the blocking flavour over `std::io::Read` / `Write`.
-//! * `pipe`: anonymous pipes handed to a child process (Unix).
+//! * [`pipe`]: anonymous pipes handed to a child process (Unix and Windows).
 //! * [`named`]: named pipe servers and clients, .NET-compatible names (Unix domain sockets
 //!   on Unix, `\\.\pipe\NAME` on Windows).
 //! * `fifo`: FIFOs made with `mkfifo` (Unix).
-//! * [`message`]: native message mode (seqpacket sockets, packet pipes): no codec bytes, the
-//!   transport keeps the boundaries.
+//! * [`message`]: native message mode (seqpacket sockets and packet pipes on Linux,
+//!   `PIPE_TYPE_MESSAGE` named pipes on Windows): no codec bytes, the transport keeps the
+//!   boundaries.
 //! * [`frame_io`]: the frame-level API shared by every mode ([`frame_io::ReadFrame`],
 //!   [`frame_io::WriteFrame`]) and [`frame_io::Mode`], the framing chosen by name.
 //! * `tokio` (feature `tokio`): tokio-util `Decoder`/`Encoder` for every codec (so
@@ -28,7 +29,7 @@
 //!   reader and writer, message-mode streams, named listener) is written once, generic over a
 //!   runtime marker (`rt::Tokio`, `rt::AsyncIo`); the `tokio` and `futures_io` paths name it
 //!   with a type alias, so the runtimes cannot drift apart.
-//! * `transport` (feature `tower`): named pipes for hyper, hyper-util and tonic (an accept
+//! * `transport` (feature `tower`, Unix): named pipes for hyper, hyper-util and tonic (an accept
 //!   `Stream` and a `Service<Uri>` connector), as Kestrel and `ConnectCallback` do in .NET.
 //!
 //! Every flavour frames with the same codec core, so framing, limits and EOF rules are the same
@@ -39,15 +40,20 @@
 //!
 //! # Platforms
 //!
-//! An item exists where its concept exists on the OS family, and is absent elsewhere rather
-//! than failing at run time: `pipe`, `named` and `fifo` are built on Unix file
-//! descriptors and Unix domain sockets, and the seqpacket and packet-pipe types in [`message`]
-//! exist on Unix only. Inside a family, a feature that only some members have is present on
+//! An item exists where its concept exists on the OS family (Unix or Windows), and is absent
+//! elsewhere rather than failing at run time. [`pipe`] and [`named`] exist on both, with the
+//! same API wherever the concept is the same (a `PipeName` is a `CoreFxPipe_` socket path on
+//! Unix and `\\.\pipe\NAME` on Windows; a pipe handle string is a descriptor number or a
+//! handle value), and items only one family has are absent on the other: `fifo`, the
+//! seqpacket and packet-pipe types in [`message`], Unix peer credentials, and the `transport`
+//! module are Unix-only; `message::MessagePipe` and the SDDL security descriptor option are
+//! Windows-only. Inside a family, a feature that only some members have is present on
 //! all of them and returns [`std::io::ErrorKind::Unsupported`], with a message naming what is
 //! missing, where the system lacks it: seqpacket sockets, packet pipes, abstract socket names
 //! and peer credentials work on Linux only, and `fifo::create` does not work on macOS. So
 //! code written on Linux compiles on every Unix and fails, with a clear error, only where it
-//! uses a Linux-only feature; CI compiles the library for FreeBSD and macOS to keep it so.
+//! uses a Linux-only feature; CI compiles the library for FreeBSD and macOS to keep it so,
+//! and builds and tests it for `x86_64-pc-windows-gnu` under Wine.
 //!
 //! The wire formats, limits and error behaviour are specified byte by byte in `SPEC.md`.
 //!
@@ -95,7 +101,7 @@ pub mod futures_io;
 pub mod message;
 #[cfg(any(unix, windows))]
 pub mod named;
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 pub mod pipe;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]

@@ -2,7 +2,7 @@
 //! (`. .ci/windows.sh` then `cargo test --target x86_64-pc-windows-gnu --all-features`):
 //! byte mode with codec framing and native message mode in the blocking, tokio and futures-io
 //! (smol) flavours; messages of 1 B, 4 KiB + 1, 100,000 B and 1 MiB arriving whole; 100
-//! concurrent clients; connect timeout, a busy server and a client started before its server;
+//! concurrent clients (blocking byte mode, tokio message mode, smol byte mode); connect timeout, a busy server and a client started before its server;
 //! current-user-only.
 //!
 //! Ignored (Wine cannot run them faithfully): none here; the DACL and
@@ -399,6 +399,59 @@ mod tokio_flavour {
         });
     }
 
+    /// 100 clients at once on one listener in message mode, each message checked: the
+    /// listener keeps an instance waiting, so none sees "all pipe instances are busy".
+    #[test]
+    fn tokio_hundred_concurrent_message_clients() {
+        rt().block_on(async {
+            let name = unique("thundred");
+            let listener = Listener::bind_with(&name, &ListenOptions::new().message(true)).unwrap();
+            let server = tokio::spawn(async move {
+                let mut conns = Vec::new();
+                for _ in 0..100 {
+                    let mut s = listener.accept().await.unwrap();
+                    conns.push(tokio::spawn(async move {
+                        while let Some(f) = s.read_frame().await.unwrap() {
+                            let mut reply = f.to_vec();
+                            reply.reverse();
+                            s.write_frame(&reply).await.unwrap();
+                        }
+                    }));
+                }
+                for c in conns {
+                    c.await.unwrap();
+                }
+            });
+            let clients: Vec<_> = (0..100u32)
+                .map(|i| {
+                    let name = name.clone();
+                    tokio::spawn(async move {
+                        let opts = ConnectOptions::new()
+                            .timeout(Duration::from_secs(30))
+                            .message(true);
+                        let mut c = connect_with(&name, &opts).await.unwrap();
+                        for j in 0..3u32 {
+                            let n = ((i * 97 + j * 4099) % 9000) as usize + 1;
+                            let msg = pattern(n, (i + j) as u8);
+                            c.write_frame(&msg).await.unwrap();
+                            let mut want = msg;
+                            want.reverse();
+                            let got = c.read_frame().await.unwrap().unwrap();
+                            assert_eq!(got.as_ref(), &want[..], "client {i} message {j}");
+                        }
+                    })
+                })
+                .collect();
+            for c in clients {
+                c.await.unwrap();
+            }
+            tokio::time::timeout(Duration::from_secs(60), server)
+                .await
+                .expect("server did not finish")
+                .unwrap();
+        });
+    }
+
     #[test]
     fn tokio_client_before_server_and_timeout() {
         rt().block_on(async {
@@ -457,6 +510,61 @@ mod smol_flavour {
             }
             drop(client.await);
             assert_eq!(s.read_frame().await.unwrap(), None);
+        });
+    }
+
+    /// 100 clients at once on one listener in byte mode with a codec, frames checked.
+    #[test]
+    fn smol_hundred_concurrent_byte_clients() {
+        smol::block_on(async {
+            let name = unique("shundred");
+            let listener = Listener::bind(&name).unwrap();
+            let server = smol::spawn(async move {
+                let mut conns = Vec::new();
+                for _ in 0..100 {
+                    let s = listener.accept().await.unwrap();
+                    conns.push(smol::spawn(async move {
+                        let (r, w) = futures_lite::io::split(s);
+                        let mut r = AsyncFrameReader::new(r, LengthPrefixed::u32_le());
+                        let mut w = AsyncFrameWriter::new(w, LengthPrefixed::u32_le());
+                        while let Some(f) = r.read_frame().await.unwrap() {
+                            let mut reply = f.to_vec();
+                            reply.reverse();
+                            w.write_frame(&reply).await.unwrap();
+                            w.flush().await.unwrap();
+                        }
+                    }));
+                }
+                for c in conns {
+                    c.await;
+                }
+            });
+            let clients: Vec<_> = (0..100u32)
+                .map(|i| {
+                    let name = name.clone();
+                    smol::spawn(async move {
+                        let opts = ConnectOptions::new().timeout(Duration::from_secs(30));
+                        let c = connect_with(&name, &opts).await.unwrap();
+                        let (r, w) = futures_lite::io::split(c);
+                        let mut r = AsyncFrameReader::new(r, LengthPrefixed::u32_le());
+                        let mut w = AsyncFrameWriter::new(w, LengthPrefixed::u32_le());
+                        for j in 0..3u32 {
+                            let n = ((i * 97 + j * 4099) % 9000) as usize + 1;
+                            let msg = pattern(n, (i + j) as u8);
+                            w.write_frame(&msg).await.unwrap();
+                            w.flush().await.unwrap();
+                            let mut want = msg;
+                            want.reverse();
+                            let got = r.read_frame().await.unwrap().unwrap();
+                            assert_eq!(got.as_ref(), &want[..], "client {i} frame {j}");
+                        }
+                    })
+                })
+                .collect();
+            for c in clients {
+                c.await;
+            }
+            server.await;
         });
     }
 

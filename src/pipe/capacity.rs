@@ -16,18 +16,28 @@
 //!
 //! Other Unix systems have no such setting: there pipes keep the system's capacity, and
 //! [`capacity`] / [`set_capacity`] return [`io::ErrorKind::Unsupported`].
+//!
+//! On Windows the buffer size is fixed when a pipe is made (`CreatePipe`'s size, a suggestion
+//! the system may round), so only the constructors exist there: the pipes made here ask for
+//! [`max_capacity`] (1 MiB) unless [`to_child_with_capacity`] / [`from_child_with_capacity`]
+//! ask for another size, and `capacity` / `set_capacity` are absent.
 
 use std::io::{self, PipeReader, PipeWriter};
+#[cfg(unix)]
 use std::os::fd::AsFd;
 
 use super::ChildEnd;
-use crate::sys::unix::handoff::End;
+#[cfg(unix)]
 use crate::sys::unix::pipe_size;
 
-/// The largest capacity an unprivileged process may give a pipe: `/proc/sys/fs/pipe-max-size`,
-/// or 1 MiB where that cannot be read (and on systems without the setting).
+/// The largest capacity an unprivileged process may give a pipe: on Linux
+/// `/proc/sys/fs/pipe-max-size`, or 1 MiB where that cannot be read (on other systems, and on
+/// Windows, where it is the size pipeframe asks for).
 pub fn max_capacity() -> usize {
-    pipe_size::max_capacity()
+    #[cfg(unix)]
+    return pipe_size::max_capacity();
+    #[cfg(windows)]
+    return 1 << 20;
 }
 
 /// The capacity of the pipe `end` belongs to, in bytes (both ends share it).
@@ -36,6 +46,7 @@ pub fn max_capacity() -> usize {
 ///
 /// `end` is not a pipe, or the system cannot tell ([`io::ErrorKind::Unsupported`] outside
 /// Linux).
+#[cfg(unix)]
 pub fn capacity(end: &impl AsFd) -> io::Result<usize> {
     pipe_size::capacity(end.as_fd())
 }
@@ -60,28 +71,40 @@ pub fn capacity(end: &impl AsFd) -> io::Result<usize> {
 ///
 /// `end` is not a pipe, or the system has no such setting ([`io::ErrorKind::Unsupported`]
 /// outside Linux).
+#[cfg(unix)]
 pub fn set_capacity(end: &impl AsFd, bytes: usize) -> io::Result<usize> {
     pipe_size::set_capacity(end.as_fd(), bytes)
 }
 
 /// An anonymous pipe whose capacity pipeframe tried to raise to `bytes`; a refusal keeps the
 /// kernel's default capacity (see [`set_capacity`]).
-pub(crate) fn new_pipe(bytes: usize) -> io::Result<(PipeReader, PipeWriter)> {
+#[cfg(unix)]
+fn new_pipe(bytes: usize) -> io::Result<(PipeReader, PipeWriter)> {
     let (r, w) = io::pipe()?;
     let _ = pipe_size::set_capacity(w.as_fd(), bytes);
     Ok((r, w))
 }
 
+/// An anonymous pipe with a buffer of about `bytes` (the system's default for 0), both ends
+/// non-inheritable.
+#[cfg(windows)]
+fn new_pipe(bytes: usize) -> io::Result<(PipeReader, PipeWriter)> {
+    use crate::sys::windows::anon::{Direction, pipe_for_child};
+    let size = u32::try_from(bytes).unwrap_or(u32::MAX);
+    let (w, r) = pipe_for_child(Direction::ToChild, size)?;
+    Ok((PipeReader::from(r), PipeWriter::from(w)))
+}
+
 /// [`to_child`](super::to_child) with a chosen capacity: the pipe is given `bytes` (at most
-/// [`max_capacity`]) if the kernel allows, else it keeps its default. Read what it got with
-/// [`capacity`].
+/// [`max_capacity`]) if the system allows, else it keeps its default. On Linux read what it got
+/// with `capacity`.
 pub fn to_child_with_capacity(bytes: usize) -> io::Result<(PipeWriter, ChildEnd)> {
     let (r, w) = new_pipe(bytes)?;
     Ok((
         w,
         ChildEnd {
-            fd: r.into(),
-            end: End::Read,
+            end: r.into(),
+            read: true,
         },
     ))
 }
@@ -93,8 +116,8 @@ pub fn from_child_with_capacity(bytes: usize) -> io::Result<(PipeReader, ChildEn
     Ok((
         r,
         ChildEnd {
-            fd: w.into(),
-            end: End::Write,
+            end: w.into(),
+            read: false,
         },
     ))
 }

@@ -30,9 +30,9 @@
 //! a clear error naming the handle (`pipe handle 5 is the write end of a pipe; expected a read
 //! end`).
 //!
-//! The child *adopts* the inherited descriptor: it takes ownership of descriptor `N` itself,
+//! On Unix the child *adopts* the inherited descriptor: it takes ownership of descriptor `N` itself,
 //! after checking that `N` is open, is a pipe of the wanted direction (or a socket, for
-//! [`open_socket`](ClientHandle::open_socket)), was inherited (not close-on-exec: every
+//! `open_socket`, Unix), was inherited (not close-on-exec: every
 //! descriptor a Rust program opens through std is close-on-exec, so one without the flag
 //! came from the parent), and was not adopted before in this process. What that means:
 //!
@@ -46,7 +46,21 @@
 //! * The adopted descriptor is made blocking and close-on-exec, so the child's own children
 //!   do not inherit it.
 //!
-//! # A reader that is gone (`SIGPIPE`)
+//! # Windows
+//!
+//! The same functions, with handles: [`to_child`] / [`from_child`] make the pipe with
+//! `CreatePipe`, both ends non-inheritable; the child's end is made inheritable only while
+//! [`spawn`] runs `CreateProcess` (under the same spawn lock), and the parent's copy is closed
+//! right after. [`ChildEnd::handle_string`] is the handle's value in decimal, as .NET's
+//! `AnonymousPipeServerStream.GetClientHandleAsString()` writes it, and [`ClientHandle::parse`]
+//! accepts what `AnonymousPipeClientStream(direction, string)` accepts, so either side may be a
+//! .NET program. The child adopts the handle like on Unix: checked open
+//! (`GetHandleInformation`), a pipe (`GetFileType`), the wanted end (its granted access), taken
+//! at most once per process, and made non-inheritable again; the errors name the handle and use
+//! the same [`io::ErrorKind`]s. `ClientHandle::open_socket` and the `SIGPIPE` notes below are
+//! Unix-only.
+//!
+//! # A reader that is gone (`SIGPIPE`, Unix)
 //!
 //! Writing to a pipe whose reading end is closed (the child exited, or dropped its reader)
 //! makes the kernel raise `SIGPIPE` at the writer, then fail the write with `EPIPE`. Pipes
@@ -60,8 +74,8 @@
 //!   signal on that write. Such a program should ignore `SIGPIPE` itself, or use a socket:
 //!   pipeframe's sockets ([`named`](crate::named) pipes' streams, seqpacket message pipes)
 //!   send with `MSG_NOSIGNAL` and never raise it. A socket handed down
-//!   ([`ClientHandle::open_socket`]) is a std `UnixStream`, whose vectored writes do raise
-//!   it: wrap it in [`named::PipeStream::from_std`](crate::named::PipeStream::from_std).
+//!   (`ClientHandle::open_socket`) is a std `UnixStream`, whose vectored writes do raise
+//!   it: wrap it in `named::PipeStream::from_std`.
 //!
 //! Both are tested (`tests/fault_matrix.rs`: `fault_sigpipe_kills_a_sig_dfl_process_on_pipes`).
 //!
@@ -95,8 +109,9 @@
 //! # Capacity
 //!
 //! The pipes made here are raised to [`max_capacity`] (1 MiB by default on Linux, against the
-//! kernel's 64 KiB), so a 64 KiB frame and its header fit; [`set_capacity`] does the same for a
-//! pipe made elsewhere, and says what the kernel granted.
+//! kernel's 64 KiB), so a 64 KiB frame and its header fit; `set_capacity` (Unix) does the same
+//! for a pipe made elsewhere, and says what the kernel granted. On Windows the pipes made here
+//! ask `CreatePipe` for a buffer of [`max_capacity`] (1 MiB).
 //!
 //! The parent's ends are std's [`PipeReader`] / [`PipeWriter`]; on tokio turn them into
 //! `tokio::net::unix::pipe::{Receiver, Sender}` with `from_owned_fd(end.into())`, on smol wrap
@@ -104,17 +119,31 @@
 
 use std::fmt;
 use std::io::{self, PipeReader, PipeWriter};
-use std::os::fd::OwnedFd;
 use std::process::{Child, Command};
 
 use crate::codec::{FrameDecoder, FrameEncoder};
 use crate::sync::{FrameReader, FrameWriter};
-use crate::sys::unix::handoff::{self, End, Expect};
+#[cfg(unix)]
+use crate::sys::unix::handoff::{self as os, End, Expect};
+#[cfg(windows)]
+use crate::sys::windows::anon as os;
 
 mod capacity;
-pub use capacity::{
-    capacity, from_child_with_capacity, max_capacity, set_capacity, to_child_with_capacity,
-};
+#[cfg(unix)]
+pub use capacity::{capacity, set_capacity};
+pub use capacity::{from_child_with_capacity, max_capacity, to_child_with_capacity};
+
+/// What the OS calls the child's end: a descriptor on Unix, a handle on Windows.
+#[cfg(unix)]
+type OsEnd = std::os::fd::OwnedFd;
+#[cfg(windows)]
+type OsEnd = std::os::windows::io::OwnedHandle;
+
+/// The number a handle string carries: a descriptor on Unix, a handle value on Windows.
+#[cfg(unix)]
+type HandleValue = i32;
+#[cfg(windows)]
+type HandleValue = isize;
 
 /// The child's end of an anonymous pipe, held by the parent until the child is spawned.
 ///
@@ -122,8 +151,8 @@ pub use capacity::{
 /// broken pipe).
 #[derive(Debug)]
 pub struct ChildEnd {
-    fd: OwnedFd,
-    end: End,
+    end: OsEnd,
+    read: bool,
 }
 
 /// A pipe whose write end stays with the parent; the child reads. Its capacity is raised to
@@ -139,15 +168,19 @@ pub fn from_child() -> io::Result<(PipeReader, ChildEnd)> {
 }
 
 impl ChildEnd {
-    /// The handle as a string for the child: on Unix the decimal descriptor number the child
-    /// inherits (what .NET's `GetClientHandleAsString()` returns there).
+    /// The handle as a string for the child, what .NET's `GetClientHandleAsString()` returns:
+    /// on Unix the decimal descriptor number the child inherits, on Windows the handle's value
+    /// in decimal (inherited handles keep their value in the child).
     pub fn handle_string(&self) -> String {
-        handoff::fd_number(&self.fd).to_string()
+        #[cfg(unix)]
+        return os::fd_number(&self.end).to_string();
+        #[cfg(windows)]
+        return os::handle_string(&self.end);
     }
 
     /// Whether the child reads from this end (`false`: it writes).
     pub fn is_read_end(&self) -> bool {
-        self.end == End::Read
+        self.read
     }
 
     /// Spawns `cmd` with this end inherited, then closes the parent's copy (also when the
@@ -168,8 +201,8 @@ impl fmt::Display for ChildEnd {
 /// [`handle_string`](ChildEnd::handle_string) gave, then closes the parent's copies (also when
 /// the spawn fails).
 pub fn spawn(cmd: &mut Command, ends: impl IntoIterator<Item = ChildEnd>) -> io::Result<Child> {
-    let fds = ends.into_iter().map(|e| e.fd).collect();
-    handoff::spawn_inheriting(cmd, fds)
+    let ends = ends.into_iter().map(|e| e.end).collect();
+    os::spawn_inheriting(cmd, ends)
 }
 
 /// Holds the lock our spawns take while a child's end is inheritable; see the
@@ -189,7 +222,7 @@ impl fmt::Debug for SpawnLock {
 /// Takes the spawn lock (see [`SpawnLock`]).
 pub fn spawn_lock() -> SpawnLock {
     SpawnLock {
-        _guard: handoff::spawn_lock(),
+        _guard: os::spawn_lock(),
     }
 }
 
@@ -197,16 +230,20 @@ pub fn spawn_lock() -> SpawnLock {
 /// variable), like .NET's `AnonymousPipeClientStream(direction, handle)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientHandle {
-    fd: i32,
+    value: HandleValue,
 }
 
 impl ClientHandle {
-    /// Parses a handle string (a decimal descriptor number on Unix). Anything else is an
-    /// [`io::ErrorKind::InvalidInput`] error quoting it.
+    /// Parses a handle string: a decimal descriptor number on Unix; on Windows a decimal handle
+    /// value, with what .NET's `AnonymousPipeClientStream(direction, string)` also accepts
+    /// (whitespace around it, a sign). Anything else is an [`io::ErrorKind::InvalidInput`]
+    /// error quoting it.
     pub fn parse(s: &str) -> io::Result<ClientHandle> {
-        Ok(ClientHandle {
-            fd: handoff::parse_handle(s)?,
-        })
+        #[cfg(unix)]
+        let value = os::parse_handle(s)?;
+        #[cfg(windows)]
+        let value = os::parse_handle_str(s)?;
+        Ok(ClientHandle { value })
     }
 
     /// Reads the handle string from environment variable `var`.
@@ -230,21 +267,30 @@ impl ClientHandle {
     /// ([`io::ErrorKind::InvalidInput`]), not inherited, or opened before
     /// ([`io::ErrorKind::AlreadyExists`]).
     pub fn open_reader(&self) -> io::Result<PipeReader> {
-        handoff::adopt_inherited(self.fd, Expect::Pipe(End::Read)).map(PipeReader::from)
+        #[cfg(unix)]
+        let end = os::adopt_inherited(self.value, Expect::Pipe(End::Read));
+        #[cfg(windows)]
+        let end = os::adopt_handle(self.value, true);
+        end.map(PipeReader::from)
     }
 
     /// Takes over the write end this handle names (see [Child](self#child)). Fails like
-    /// [`open_reader`](Self::open_reader), and if the reading side is already closed
-    /// ([`io::ErrorKind::BrokenPipe`]).
+    /// [`open_reader`](Self::open_reader), and on Unix if the reading side is already closed
+    /// ([`io::ErrorKind::BrokenPipe`]; Windows says so at the first write).
     pub fn open_writer(&self) -> io::Result<PipeWriter> {
-        handoff::adopt_inherited(self.fd, Expect::Pipe(End::Write)).map(PipeWriter::from)
+        #[cfg(unix)]
+        let end = os::adopt_inherited(self.value, Expect::Pipe(End::Write));
+        #[cfg(windows)]
+        let end = os::adopt_handle(self.value, false);
+        end.map(PipeWriter::from)
     }
 
     /// Takes over the Unix stream socket this handle names (a duplex channel a parent made
     /// with a socket pair). Fails like [`open_reader`](Self::open_reader), with
     /// [`io::ErrorKind::InvalidInput`] if the handle is not a socket.
+    #[cfg(unix)]
     pub fn open_socket(&self) -> io::Result<std::os::unix::net::UnixStream> {
-        handoff::adopt_inherited(self.fd, Expect::Socket).map(std::os::unix::net::UnixStream::from)
+        os::adopt_inherited(self.value, Expect::Socket).map(std::os::unix::net::UnixStream::from)
     }
 
     /// A framed reader over the read end (see [`open_reader`](Self::open_reader)).
@@ -266,6 +312,6 @@ impl ClientHandle {
 
 impl fmt::Display for ClientHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.fd)
+        write!(f, "{}", self.value)
     }
 }

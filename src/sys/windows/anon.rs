@@ -10,8 +10,9 @@
 //! The handle travels as its value in decimal ([`handle_string`]), which is what .NET's
 //! `AnonymousPipeServerStream.GetClientHandleAsString()` produces.
 //!
-//! Child: [`adopt_handle_str`] takes what .NET's `AnonymousPipeClientStream(direction, string)`
-//! takes (a decimal integer, optional surrounding whitespace and sign), checks that the handle
+//! Child: [`parse_handle_str`] takes what .NET's `AnonymousPipeClientStream(direction, string)`
+//! takes (a decimal integer, optional surrounding whitespace and sign); [`adopt_handle`] checks
+//! that the handle
 //! is open (`GetHandleInformation`), is a pipe (`GetFileType`) and, where the system says
 //! (`NtQueryObject` granted access), is the end asked for; clears its inherit flag so the
 //! child's own children do not get it, and adopts it at most once per process.
@@ -38,7 +39,7 @@ use super::{last_error, owned, raw};
 
 static SPAWN_LOCK: Mutex<()> = Mutex::new(());
 
-/// Handle values adopted so far by [`adopt_handle_str`].
+/// Handle values adopted so far by [`adopt_handle`].
 static ADOPTED: Mutex<Option<HashSet<isize>>> = Mutex::new(None);
 
 /// The lock our spawns hold while a child's end is inheritable.
@@ -134,7 +135,7 @@ pub(crate) fn parse_handle_str(s: &str) -> io::Result<isize> {
         io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(
-                "{s:?} is not a pipe handle (expected a decimal number, as .NET's GetClientHandleAsString() writes it)"
+                "invalid pipe handle {s:?}: expected a decimal number, as .NET's GetClientHandleAsString() writes it"
             ),
         )
     };
@@ -173,13 +174,21 @@ fn end_of(h: HANDLE) -> Option<(bool, bool)> {
     ))
 }
 
-/// Adopts an inherited pipe handle given as a string (see the module docs). `expect_read`
-/// says which end the caller wants. Errors ([`io::ErrorKind::InvalidInput`]) say what is
-/// wrong: not a number, not open, not a pipe, the other end, already adopted.
+/// Adopts an inherited pipe handle given as a string (see the module docs); `expect_read`
+/// says which end the caller wants.
+#[cfg(test)]
 pub(crate) fn adopt_handle_str(s: &str, expect_read: bool) -> io::Result<OwnedHandle> {
-    let v = parse_handle_str(s)?;
-    let invalid =
-        |why: String| io::Error::new(io::ErrorKind::InvalidInput, format!("handle {v}: {why}"));
+    adopt_handle(parse_handle_str(s)?, expect_read)
+}
+
+/// Adopts the inherited pipe handle whose value is `v` (see the module docs). `expect_read`
+/// says which end the caller wants. The errors name the handle and say what is wrong, with the
+/// kinds the Unix adoption uses: not open ([`io::ErrorKind::NotFound`]), not a pipe or the
+/// other end ([`io::ErrorKind::InvalidInput`]), adopted before ([`io::ErrorKind::AlreadyExists`]).
+pub(crate) fn adopt_handle(v: isize, expect_read: bool) -> io::Result<OwnedHandle> {
+    let err =
+        |kind: io::ErrorKind, why: String| io::Error::new(kind, format!("pipe handle {v} {why}"));
+    let invalid = |why: String| err(io::ErrorKind::InvalidInput, why);
     let mut adopted = ADOPTED.lock().unwrap_or_else(|e| e.into_inner());
     let adopted = adopted.get_or_insert_with(HashSet::new);
     let h = v as HANDLE;
@@ -191,7 +200,10 @@ pub(crate) fn adopt_handle_str(s: &str, expect_read: bool) -> io::Result<OwnedHa
     // fails with ERROR_INVALID_HANDLE, which is what we test for.
     if unsafe { GetHandleInformation(h, &mut flags) } == 0 {
         let e = io::Error::last_os_error();
-        return Err(invalid(format!("is not an open handle ({e})")));
+        return Err(err(
+            io::ErrorKind::NotFound,
+            format!("is not an open handle ({e})"),
+        ));
     }
     // SAFETY: `h` is an open handle (checked above); GetFileType only queries it.
     let ty = unsafe { GetFileType(h) };
@@ -199,20 +211,23 @@ pub(crate) fn adopt_handle_str(s: &str, expect_read: bool) -> io::Result<OwnedHa
         return Err(invalid(format!("is not a pipe (file type {ty})")));
     }
     if let Some((readable, writable)) = end_of(h) {
-        let (want, ok) = if expect_read {
-            ("read", readable)
+        let (ok, have, want) = if expect_read {
+            (readable, "write end", "read end")
         } else {
-            ("write", writable)
+            (writable, "read end", "write end")
         };
         if !ok {
-            return Err(invalid(format!("is not the {want} end of a pipe")));
+            return Err(invalid(format!(
+                "is the {have} of a pipe; expected a {want}"
+            )));
         }
     }
     // Last, so that a value reused for another object after the adopted handle was closed
     // reports what that object is when it is not a pipe.
     if !adopted.insert(v) {
-        return Err(invalid(
-            "was already adopted by this process (the value may now name another pipe)".into(),
+        return Err(err(
+            io::ErrorKind::AlreadyExists,
+            "was adopted already (the value may now name another pipe)".into(),
         ));
     }
     // SAFETY: `h` is an open pipe handle in this process's table (checked above) that was
@@ -270,7 +285,7 @@ mod tests {
         let wrong = adopt_handle_str(&s, false);
         let h = adopt_handle_str(&s, true).unwrap();
         let e = adopt_handle_str(&s, true).unwrap_err();
-        assert!(e.to_string().contains("already adopted"), "{e}");
+        assert!(e.to_string().contains("was adopted already"), "{e}");
         let mut w = std::fs::File::from(parent);
         w.write_all(b"hi").unwrap();
         drop(w);
@@ -279,7 +294,11 @@ mod tests {
         assert_eq!(got, b"hi");
         // NtQueryObject tells the ends apart on Windows and on Wine alike.
         let e = wrong.unwrap_err();
-        assert!(e.to_string().contains("not the write end"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("is the read end of a pipe; expected a write end"),
+            "{e}"
+        );
     }
 
     /// The child side of the two tests below; does nothing unless started by them.
