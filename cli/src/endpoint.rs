@@ -27,7 +27,6 @@ use pipeframe::message::MessagePipe;
 #[cfg(unix)]
 use pipeframe::message::{SeqpacketListener, SeqpacketStream};
 use pipeframe::named::{self, ConnectOptions, PipeName, PipeStream};
-#[cfg(unix)]
 use pipeframe::pipe::ClientHandle;
 
 use crate::Failure;
@@ -135,7 +134,6 @@ fn reading(peer: String, r: impl Read + Send + 'static, mode: &Mode) -> io::Resu
 }
 
 /// Only one direction: frames to `w`, a pipe end or FIFO (closed at the end).
-#[cfg(unix)]
 fn writing(peer: String, w: impl io::Write + Send + 'static, mode: &Mode) -> io::Result<Conn> {
     conn(peer, None, Some(WriteTransport::bytes(w)), mode)
 }
@@ -468,17 +466,18 @@ pub(crate) fn connect(
 }
 
 /// Adopts the inherited handle `n` (decimal, as .NET's `GetClientHandleAsString()` gives it):
-/// an anonymous pipe end, one way.
+/// an anonymous pipe end, one way (the write end if it is one, else the read end).
 #[cfg(windows)]
 fn handle_conn(n: &str, mode: &Mode) -> io::Result<Conn> {
-    let _ = mode;
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        format!(
-            "handle:{n}: this build of pipeframe cannot adopt inherited handles on Windows \
-             (pipeframe::pipe::ClientHandle is not in its library); use pipe:NAME or tcp:HOST:PORT"
-        ),
-    ))
+    let handle = ClientHandle::parse(n)?;
+    let peer = format!("handle:{n}");
+    match handle.open_writer() {
+        Ok(w) => writing(peer, w, mode),
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput && e.to_string().contains("read end") => {
+            reading(peer, handle.open_reader()?, mode)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Retries `f` while the server is not there yet (no socket file, connection refused) until

@@ -150,7 +150,12 @@ fn warn(msg: std::fmt::Arguments<'_>) {
 
 pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
     let framer = args.end.framing.framer(&args.end.addr)?;
-    if args.echo && matches!(args.end.addr, Address::Fifo(_) | Address::Stdio) {
+    if args.echo
+        && matches!(
+            args.end.addr,
+            Address::Fifo(_) | Address::Handle(_) | Address::Stdio
+        )
+    {
         return Err(Failure::Usage(format!(
             "--echo needs a duplex endpoint; {} is one-way",
             args.end.addr

@@ -230,6 +230,84 @@ fn listen_on_stdin() {
     assert_eq!(text(&out.stdout), "hi\nyou\n");
 }
 
+/// `connect handle:N` writes stdin lines as frames into an anonymous pipe the parent reads;
+/// `listen handle:N` prints the frames the parent writes into one. N is the decimal handle
+/// value, what .NET's `GetClientHandleAsString()` gives.
+#[test]
+fn connect_and_listen_over_inherited_handles() {
+    use pipeframe::codec::LengthPrefixed;
+    use pipeframe::pipe;
+    use pipeframe::sync::{FrameReader, FrameWriter};
+
+    let (rx, end) = pipe::from_child().unwrap();
+    let handle = end.handle_string();
+    assert!(handle.parse::<u64>().is_ok(), "{handle}");
+    let mut cmd = bin();
+    cmd.args([
+        "connect",
+        &format!("handle:{handle}"),
+        "--framing",
+        "lp16be",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = end.spawn(&mut cmd).unwrap();
+    if let Err(e) = child.stdin.take().unwrap().write_all(b"a\nbb\n") {
+        let out = wait(child, Duration::from_secs(60));
+        panic!(
+            "writing to connect's stdin: {e}; stderr {}",
+            text(&out.stderr)
+        );
+    }
+    let frames: Vec<_> = FrameReader::new(rx, LengthPrefixed::u16_be())
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(frames, [&b"a"[..], &b"bb"[..]]);
+    assert_ok("connect handle", &wait(child, Duration::from_secs(60)));
+
+    let (tx, end) = pipe::to_child().unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "listen",
+        &format!("handle:{}", end.handle_string()),
+        "--framing",
+        "lp16be",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let child = end.spawn(&mut cmd).unwrap();
+    let mut w = FrameWriter::new(tx, LengthPrefixed::u16_be());
+    w.write_frame(b"from parent").unwrap();
+    drop(w.finish().unwrap());
+    let out = wait(child, Duration::from_secs(60));
+    assert_ok("listen handle", &out);
+    assert_eq!(text(&out.stdout), "from parent\n");
+}
+
+#[test]
+fn bad_handles_are_named() {
+    // Not a handle this process has: exit 1 naming it.
+    let out = run(&["connect", "handle:123456780"], b"");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("123456780"), "{err}");
+    // Not a number, or --echo on a one-way pipe end: usage errors.
+    for args in [
+        &["connect", "handle:abc"][..],
+        &["listen", "handle:1234", "--echo"],
+    ] {
+        let out = run(args, b"");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
 #[test]
 fn unix_only_addresses_exit_2_saying_so() {
     for (cmd, addr) in [
