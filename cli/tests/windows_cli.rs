@@ -367,23 +367,35 @@ fn bench_smoke_on_the_windows_transports() {
     let out = run(&["bench", "--quick", "--json", "--sizes", "64"], b"");
     assert_ok("bench", &out);
     let json = text(&out.stdout);
-    for t in ["pipe", "pipe-message", "anon-pipe", "tcp"] {
-        for framing in [
-            "raw",
-            if t == "pipe-message" {
+    for (flavour, transports) in [
+        (
+            "blocking",
+            &["pipe", "pipe-message", "anon-pipe", "tcp"][..],
+        ),
+        ("tokio", &["pipe", "pipe-message", "tcp"]),
+    ] {
+        for t in transports {
+            let framed = if *t == "pipe-message" {
                 "message"
             } else {
                 "lp32le"
-            },
-        ] {
-            for metric in ["bytes_per_s", "rtt_ns"] {
-                let row = format!(
-                    "{{\"transport\":\"{t}\",\"flavour\":\"blocking\",\"framing\":\"{framing}\",\"size\":64,\"metric\":\"{metric}\""
-                );
-                assert!(json.contains(&row), "no {row} in {json}");
+            };
+            for framing in ["raw", framed] {
+                for metric in ["bytes_per_s", "rtt_ns"] {
+                    let row = format!(
+                        "{{\"transport\":\"{t}\",\"flavour\":\"{flavour}\",\"framing\":\"{framing}\",\"size\":64,\"metric\":\"{metric}\""
+                    );
+                    assert!(json.contains(&row), "no {row} in {json}");
+                }
             }
         }
     }
+    assert!(
+        !json.contains("\"transport\":\"anon-pipe\",\"flavour\":\"tokio\""),
+        "{json}"
+    );
+    let err = text(&out.stderr);
+    assert!(!err.contains("skipped"), "{err}");
     assert!(!json.contains("\"value\":0}"), "a zero figure: {json}");
     let help = text(&run(&["bench", "--help"], b"").stdout);
     for t in ["pipe-message", "anon-pipe"] {

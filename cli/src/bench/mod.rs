@@ -29,7 +29,8 @@
 //!
 //! On Windows the transports are a named pipe in byte mode (`pipe`) and in message mode
 //! (`pipe-message`), an anonymous pipe (`anon-pipe`) and TCP loopback (`tcp`), measured in the
-//! blocking flavour only (see `windows`); the other flavours are refused there with
+//! blocking flavour (see `windows`) and the tokio flavour (`windows_tokio`; not `anon-pipe`,
+//! which tokio has no type for on Windows); the other flavours are refused there with
 //! [`io::ErrorKind::Unsupported`].
 
 use std::fmt;
@@ -54,6 +55,8 @@ pub mod svg;
 mod tokio;
 #[cfg(windows)]
 mod windows;
+#[cfg(windows)]
+mod windows_tokio;
 
 #[cfg(unix)]
 pub use pair::{DuplexPair, OneWayPair};
@@ -281,13 +284,31 @@ impl Flavour {
         Flavour::AsynchronousCodec,
     ];
 
-    /// The flavours measured on this OS: every one on Unix, blocking only on Windows.
+    /// The flavours measured on this OS: every one on Unix, blocking and tokio on Windows.
     #[cfg(unix)]
     pub const HERE: &[Flavour] = &Flavour::ALL;
 
-    /// The flavours measured on this OS: every one on Unix, blocking only on Windows.
+    /// The flavours measured on this OS: every one on Unix, blocking and tokio on Windows.
     #[cfg(windows)]
-    pub const HERE: &[Flavour] = &[Flavour::Blocking];
+    pub const HERE: &[Flavour] = &[Flavour::Blocking, Flavour::Tokio];
+
+    /// Whether this flavour measures `t` on this OS: on Windows the blocking flavour
+    /// measures every transport and tokio all but `anon-pipe` (tokio has no anonymous pipe
+    /// type there); on Unix every flavour measures every transport (a peer measures nothing
+    /// on a message transport, see [`measure`]).
+    pub fn measures(self, t: Transport) -> bool {
+        #[cfg(windows)]
+        return match self {
+            Flavour::Blocking => true,
+            Flavour::Tokio => t != Transport::AnonPipe,
+            _ => false,
+        };
+        #[cfg(unix)]
+        {
+            let _ = t;
+            true
+        }
+    }
 
     /// Whether this is a peer (another crate's codec), not pipeframe.
     pub fn is_peer(self) -> bool {
@@ -336,6 +357,7 @@ impl Flavour {
         #[cfg(windows)]
         let run = match self {
             Flavour::Blocking => windows::throughput,
+            Flavour::Tokio => windows_tokio::throughput,
             _ => return Err(self.not_here()),
         };
         run(transport, framing, size, frames)
@@ -362,6 +384,7 @@ impl Flavour {
         #[cfg(windows)]
         let run = match self {
             Flavour::Blocking => windows::round_trip,
+            Flavour::Tokio => windows_tokio::round_trip,
             _ => return Err(self.not_here()),
         };
         run(transport, framing, size, iters)
@@ -372,7 +395,7 @@ impl Flavour {
     fn not_here(self) -> io::Error {
         io::Error::new(
             io::ErrorKind::Unsupported,
-            format!("the {self} flavour is not measured on Windows (only blocking is)"),
+            format!("the {self} flavour is not measured on Windows (blocking and tokio are)"),
         )
     }
 }
