@@ -274,8 +274,17 @@ pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
         thread::spawn(move || {
             send_stdin(&tx, max, keep_open)?;
             if let Some((drain, printer)) = end {
-                if let Err(e) = drain() {
-                    warn(format_args!("waiting for {peer_name} to read: {e}"));
+                match drain() {
+                    // A server that is gone already read all it will.
+                    Err(e)
+                        if !matches!(
+                            e.kind(),
+                            io::ErrorKind::BrokenPipe | io::ErrorKind::NotConnected
+                        ) =>
+                    {
+                        warn(format_args!("waiting for {peer_name} to read: {e}"));
+                    }
+                    _ => {}
                 }
                 printer.done();
             }
