@@ -1,5 +1,9 @@
 //! Endpoint addresses: `pipe:NAME`, `unix:PATH`, `abstract:NAME`, `seqpacket:PATH`,
-//! `fifo:PATH`, `tcp:HOST:PORT`, `fd:N`, `-`.
+//! `fifo:PATH`, `tcp:HOST:PORT`, `fd:N` (Unix), `handle:N` (Windows), `-`.
+//!
+//! Parsing is the same code on every OS ([`Address::parse_for`] takes the OS), so the Unix
+//! unit tests check the Windows error texts too: a scheme the running OS does not have is a
+//! usage error that says which OS family has it.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -8,7 +12,7 @@ use std::str::FromStr;
 /// Where to listen or connect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Address {
-    /// A named pipe: the socket path .NET uses on Unix.
+    /// A named pipe: the socket path .NET uses on Unix, `\\.\pipe\NAME` on Windows.
     Pipe(String),
     /// A Unix stream socket at a path.
     Unix(PathBuf),
@@ -20,30 +24,74 @@ pub(crate) enum Address {
     Fifo(PathBuf),
     /// TCP `host:port`.
     Tcp(String),
-    /// An inherited descriptor.
+    /// An inherited descriptor (Unix).
     Fd(String),
+    /// An inherited handle, by its decimal value (Windows).
+    Handle(String),
     /// Standard input and output.
     Stdio,
 }
 
-impl Address {
-    /// Whether every read and write on this endpoint is already one message.
-    pub(crate) fn is_message(&self) -> bool {
-        matches!(self, Address::Seqpacket(_))
+/// The OS family an address is parsed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Os {
+    Unix,
+    Windows,
+}
+
+impl Os {
+    /// The OS family this program runs on.
+    pub(crate) const HERE: Os = if cfg!(windows) { Os::Windows } else { Os::Unix };
+
+    /// The addresses that exist on this OS family, for help and error texts.
+    pub(crate) fn expected(self) -> &'static str {
+        match self {
+            Os::Unix => {
+                "pipe:NAME, unix:PATH, abstract:NAME, seqpacket:PATH, fifo:PATH, tcp:HOST:PORT, fd:N or -"
+            }
+            Os::Windows => "pipe:NAME, tcp:HOST:PORT, handle:N or -",
+        }
     }
 }
 
-const EXPECTED: &str = "expected pipe:NAME, unix:PATH, abstract:NAME, seqpacket:PATH, fifo:PATH, tcp:HOST:PORT, fd:N or -";
+impl Address {
+    /// Whether every read and write on this endpoint is already one message, whatever the
+    /// framing asked for (a seqpacket socket). A Windows `pipe:` is in message mode only when
+    /// `--framing message` asks for it.
+    pub(crate) fn is_message(&self) -> bool {
+        matches!(self, Address::Seqpacket(_))
+    }
 
-impl FromStr for Address {
-    type Err = String;
+    /// Whether `--framing message` applies to this address on this OS: a message transport,
+    /// or a Windows named pipe (created in message mode, `PIPE_TYPE_MESSAGE`).
+    pub(crate) fn takes_message(&self) -> bool {
+        self.is_message() || (Os::HERE == Os::Windows && matches!(self, Address::Pipe(_)))
+    }
 
-    fn from_str(s: &str) -> Result<Self, String> {
+    /// Parses `s` as an address for `os`: an address of the other OS family is an error
+    /// saying so.
+    pub(crate) fn parse_for(s: &str, os: Os) -> Result<Address, String> {
         if s == "-" {
             return Ok(Address::Stdio);
         }
         let bad = |why: &str| format!("invalid address {s:?}: {why}");
-        let (scheme, rest) = s.split_once(':').ok_or_else(|| bad(EXPECTED))?;
+        let (scheme, rest) = s.split_once(':').ok_or_else(|| bad(os.expected()))?;
+        let only = |family: &str, what: &str| {
+            format!(
+                "invalid address {s:?}: the {scheme}: scheme ({what}) is {family}-only; on \
+                 this system use {}",
+                os.expected()
+            )
+        };
+        match (scheme, os) {
+            ("unix", Os::Windows) => return Err(only("Unix", "Unix domain sockets")),
+            ("abstract", Os::Windows) => return Err(only("Unix", "Linux abstract sockets")),
+            ("seqpacket", Os::Windows) => return Err(only("Unix", "seqpacket sockets")),
+            ("fifo", Os::Windows) => return Err(only("Unix", "FIFOs")),
+            ("fd", Os::Windows) => return Err(only("Unix", "an inherited descriptor")),
+            ("handle", Os::Unix) => return Err(only("Windows", "an inherited handle")),
+            _ => {}
+        }
         if rest.is_empty() {
             return Err(bad("nothing after the scheme"));
         }
@@ -68,8 +116,25 @@ impl FromStr for Address {
                 }
                 Address::Fd(rest.to_owned())
             }
-            _ => return Err(bad(EXPECTED)),
+            "handle" => {
+                if rest.parse::<u64>().is_err() {
+                    return Err(bad(
+                        "expected handle:N with a decimal handle value (what .NET's \
+                         GetClientHandleAsString() gives)",
+                    ));
+                }
+                Address::Handle(rest.to_owned())
+            }
+            _ => return Err(bad(os.expected())),
         })
+    }
+}
+
+impl FromStr for Address {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Address::parse_for(s, Os::HERE)
     }
 }
 
@@ -83,6 +148,7 @@ impl fmt::Display for Address {
             Address::Fifo(p) => write!(f, "fifo:{}", p.display()),
             Address::Tcp(a) => write!(f, "tcp:{a}"),
             Address::Fd(n) => write!(f, "fd:{n}"),
+            Address::Handle(n) => write!(f, "handle:{n}"),
             Address::Stdio => f.write_str("-"),
         }
     }
@@ -105,11 +171,42 @@ mod tests {
             "fd:3",
             "-",
         ] {
-            let a: Address = ok.parse().unwrap();
+            let a = Address::parse_for(ok, Os::Unix).unwrap();
+            assert_eq!(a.to_string(), ok);
+        }
+        for ok in ["pipe:x", "tcp:127.0.0.1:9", "handle:1234", "-"] {
+            let a = Address::parse_for(ok, Os::Windows).unwrap();
             assert_eq!(a.to_string(), ok);
         }
         for bad in ["x", "pipe:", "tcp:host", "tcp:h:99999", "fd:x", "udp:1"] {
-            assert!(bad.parse::<Address>().is_err(), "{bad}");
+            assert!(Address::parse_for(bad, Os::Unix).is_err(), "{bad}");
         }
+        for bad in ["x", "pipe:", "tcp:host", "handle:x", "handle:", "handle:-1"] {
+            assert!(Address::parse_for(bad, Os::Windows).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn schemes_of_the_other_os_family_say_which_family_has_them() {
+        for (addr, what) in [
+            ("unix:/tmp/s", "Unix domain sockets"),
+            ("abstract:a", "abstract"),
+            ("seqpacket:/tmp/q", "seqpacket"),
+            ("fifo:/tmp/f", "FIFO"),
+            ("fd:3", "inherited descriptor"),
+            // Even without anything after the scheme, the scheme is what is wrong.
+            ("unix:", "Unix domain sockets"),
+        ] {
+            let e = Address::parse_for(addr, Os::Windows).unwrap_err();
+            assert!(e.contains("is Unix-only"), "{addr}: {e}");
+            assert!(e.contains(what), "{addr}: {e}");
+            assert!(e.contains("pipe:NAME, tcp:HOST:PORT, handle:N or -"), "{e}");
+        }
+        let e = Address::parse_for("handle:1234", Os::Unix).unwrap_err();
+        assert!(e.contains("is Windows-only"), "{e}");
+        assert!(e.contains("fd:N"), "{e}");
+        let e = Address::parse_for("udp:1", Os::Windows).unwrap_err();
+        assert!(!e.contains("unix:PATH"), "{e}");
+        assert!(e.contains("handle:N"), "{e}");
     }
 }

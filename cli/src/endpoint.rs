@@ -1,18 +1,30 @@
 //! Opening endpoints by address: listeners that accept connections, and connections, each a
 //! source and/or sink of frames whatever the transport and the framing.
 
+//!
+//! Unix has every address kind; Windows has `pipe:` (byte or message mode), `tcp:`,
+//! `handle:N` and `-`. The parser refuses the other OS family's addresses before anything
+//! here runs, so the match arms for them are unreachable on that OS.
+
+#[cfg(unix)]
 use std::fs::File;
 use std::io::{self, Read};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+#[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
+#[cfg(unix)]
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
 use pipeframe::fifo::{self, Wait};
 use pipeframe::frame_io::{
     Mode, ReadFrame, ReadTransport, ShutdownWrite, WriteFrame, WriteTransport,
 };
+#[cfg(windows)]
+use pipeframe::message::MessagePipe;
+#[cfg(unix)]
 use pipeframe::message::{SeqpacketListener, SeqpacketStream};
 use pipeframe::named::{self, ConnectOptions, PipeName, PipeStream};
 use pipeframe::pipe::ClientHandle;
@@ -27,6 +39,11 @@ pub(crate) struct Conn {
     pub(crate) peer: String,
     pub(crate) rx: Option<Box<dyn ReadFrame + Send>>,
     pub(crate) tx: Option<Box<dyn WriteFrame + Send>>,
+    /// On a duplex transport with no half-close (a Windows named pipe), the writer's `close`
+    /// cannot end the stream for the peer while the reading half is open: this waits until
+    /// the peer has read everything sent, after which the connection ends by being closed
+    /// whole (the program exits). `None` where `close` ends the sending direction alone.
+    pub(crate) drain: Option<Box<dyn FnOnce() -> io::Result<()> + Send>>,
 }
 
 /// A connection over `rx` and `tx` in `mode` (already checked against the address).
@@ -40,6 +57,7 @@ fn conn(
         peer,
         rx: rx.map(|t| mode.reader(t)).transpose()?,
         tx: tx.map(|t| mode.writer(t)).transpose()?,
+        drain: None,
     })
 }
 
@@ -58,9 +76,35 @@ fn socket_conn<S: Read + ShutdownWrite + Send + 'static>(
     )
 }
 
-fn pipe_conn(peer: String, s: PipeStream, mode: &Mode) -> io::Result<Conn> {
+#[cfg(unix)]
+fn pipe_conn(peer: String, s: PipeStream, mode: &Mode, _max: Option<usize>) -> io::Result<Conn> {
     let w = s.try_clone()?;
     socket_conn(peer, s, w, mode)
+}
+
+/// A Windows named pipe connection: byte mode with a codec, or message mode (each frame one
+/// pipe message; `max` is `--max-frame`). A named pipe has no half-close: see [`Conn::drain`].
+#[cfg(windows)]
+fn pipe_conn(peer: String, s: PipeStream, mode: &Mode, max: Option<usize>) -> io::Result<Conn> {
+    let flusher = s.try_clone()?;
+    let mut c = if mode.is_message() {
+        let mut p = MessagePipe::new(s)?;
+        if let Some(max) = max {
+            p = p.with_max_frame_len(max);
+        }
+        let w = p.try_clone()?;
+        conn(peer, Some(p.into()), Some(w.into()), mode)?
+    } else {
+        let w = s.try_clone()?;
+        conn(
+            peer,
+            Some(ReadTransport::bytes(s)),
+            Some(WriteTransport::bytes(w)),
+            mode,
+        )?
+    };
+    c.drain = Some(Box::new(move || flusher.flush_to_peer()));
+    Ok(c)
 }
 
 fn tcp_conn(peer: String, s: TcpStream, mode: &Mode) -> io::Result<Conn> {
@@ -70,6 +114,7 @@ fn tcp_conn(peer: String, s: TcpStream, mode: &Mode) -> io::Result<Conn> {
 }
 
 /// A seqpacket connection in message mode; `max` is `--max-frame`.
+#[cfg(unix)]
 fn seqpacket_conn(
     peer: String,
     mut s: SeqpacketStream,
@@ -93,6 +138,7 @@ fn writing(peer: String, w: impl io::Write + Send + 'static, mode: &Mode) -> io:
     conn(peer, None, Some(WriteTransport::bytes(w)), mode)
 }
 
+#[cfg(unix)]
 fn pipe_name(addr: &Address) -> io::Result<PipeName> {
     match addr {
         Address::Pipe(n) => PipeName::new(n),
@@ -102,7 +148,22 @@ fn pipe_name(addr: &Address) -> io::Result<PipeName> {
     }
 }
 
+#[cfg(windows)]
+fn pipe_name(addr: &Address) -> io::Result<PipeName> {
+    match addr {
+        Address::Pipe(n) => PipeName::new(n),
+        _ => unreachable!("only pipe: names a named pipe on Windows"),
+    }
+}
+
+/// The error for an address of the other OS family (the parser already refuses those).
+fn other_os(addr: &Address) -> Failure {
+    let here = if cfg!(windows) { "Windows" } else { "Unix" };
+    Failure::Usage(format!("{addr}: no such address kind on {here}"))
+}
+
 /// Adopts the inherited descriptor `n`: a socket (duplex), or a pipe end (one way).
+#[cfg(unix)]
 fn fd_conn(n: &str, mode: &Mode) -> io::Result<Conn> {
     let handle = ClientHandle::parse(n)?;
     let peer = format!("fd:{n}");
@@ -125,13 +186,19 @@ fn fd_conn(n: &str, mode: &Mode) -> io::Result<Conn> {
 
 /// Accepts connections on an address.
 pub(crate) enum Listener {
+    /// A named pipe listener; on Windows with `--max-frame` (for message mode).
+    #[cfg(unix)]
     Named(named::Listener),
+    #[cfg(windows)]
+    Named(named::Listener, Option<usize>),
     Tcp(TcpListener),
     /// A seqpacket listener, its path, and `--max-frame`.
+    #[cfg(unix)]
     Seqpacket(SeqpacketListener, PathBuf, Option<usize>),
     /// A FIFO path, and whether this program created it.
+    #[cfg(unix)]
     Fifo(PathBuf, bool),
-    /// An already connected endpoint (`fd:N`, `-`): one connection, then no more.
+    /// An already connected endpoint (`fd:N`, `handle:N`, `-`): one connection, then no more.
     Single(Option<Conn>),
 }
 
@@ -143,15 +210,28 @@ impl Listener {
         max: Option<usize>,
     ) -> Result<Listener, Failure> {
         let runtime = |e: io::Error| Failure::Runtime(format!("listening on {addr}: {e}"));
+        let _ = max;
         Ok(match addr {
+            #[cfg(unix)]
             Address::Pipe(_) | Address::Unix(_) | Address::Abstract(_) => {
                 let name = pipe_name(addr).map_err(|e| Failure::Usage(format!("{addr}: {e}")))?;
                 Listener::Named(named::Listener::bind(&name).map_err(runtime)?)
             }
+            #[cfg(windows)]
+            Address::Pipe(_) => {
+                let name = pipe_name(addr).map_err(|e| Failure::Usage(format!("{addr}: {e}")))?;
+                let l = named::ListenOptions::new()
+                    .message(mode.is_message())
+                    .bind(&name)
+                    .map_err(runtime)?;
+                Listener::Named(l, max)
+            }
             Address::Tcp(a) => Listener::Tcp(TcpListener::bind(a.as_str()).map_err(runtime)?),
+            #[cfg(unix)]
             Address::Seqpacket(p) => {
                 Listener::Seqpacket(SeqpacketListener::bind(p).map_err(runtime)?, p.clone(), max)
             }
+            #[cfg(unix)]
             Address::Fifo(p) => {
                 let created = match fifo::create(p, 0o600) {
                     Ok(()) => true,
@@ -160,7 +240,18 @@ impl Listener {
                 };
                 Listener::Fifo(p.clone(), created)
             }
+            #[cfg(unix)]
             Address::Fd(n) => Listener::Single(Some(fd_conn(n, mode).map_err(runtime)?)),
+            #[cfg(unix)]
+            Address::Handle(_) => return Err(other_os(addr)),
+            #[cfg(windows)]
+            Address::Handle(n) => Listener::Single(Some(handle_conn(n, mode).map_err(runtime)?)),
+            #[cfg(windows)]
+            Address::Unix(_)
+            | Address::Abstract(_)
+            | Address::Seqpacket(_)
+            | Address::Fifo(_)
+            | Address::Fd(_) => return Err(other_os(addr)),
             Address::Stdio => Listener::Single(Some(
                 reading("stdin".into(), io::stdin(), mode).map_err(runtime)?,
             )),
@@ -170,6 +261,7 @@ impl Listener {
     /// The next connection; `None` when no more will come.
     pub(crate) fn accept(&mut self, mode: &Mode) -> io::Result<Option<Conn>> {
         match self {
+            #[cfg(unix)]
             Listener::Named(l) => {
                 let s = l.accept()?;
                 let peer = match s.peer_credentials() {
@@ -179,16 +271,27 @@ impl Listener {
                     },
                     Err(_) => "client".to_string(),
                 };
-                pipe_conn(peer, s, mode).map(Some)
+                pipe_conn(peer, s, mode, None).map(Some)
+            }
+            #[cfg(windows)]
+            Listener::Named(l, max) => {
+                let s = l.accept()?;
+                let peer = match s.peer_process_id() {
+                    Ok(pid) => format!("pid {pid}"),
+                    Err(_) => "client".to_string(),
+                };
+                pipe_conn(peer, s, mode, *max).map(Some)
             }
             Listener::Tcp(l) => {
                 let (s, a) = l.accept()?;
                 tcp_conn(a.to_string(), s, mode).map(Some)
             }
+            #[cfg(unix)]
             Listener::Seqpacket(l, p, max) => {
                 let s = l.accept()?;
                 seqpacket_conn(format!("seqpacket:{}", p.display()), s, mode, *max).map(Some)
             }
+            #[cfg(unix)]
             Listener::Fifo(p, _) => {
                 let f = fifo::open_reader(&*p, Wait::Block)?;
                 reading(format!("fifo:{}", p.display()), f, mode).map(Some)
@@ -200,12 +303,14 @@ impl Listener {
 
 /// A file this program created (a socket file, a FIFO), removed at exit only if the path
 /// still names that same file: a newer server's socket is never removed.
+#[cfg(unix)]
 #[derive(Debug)]
 pub(crate) struct OwnedPath {
     path: PathBuf,
     id: (u64, u64),
 }
 
+#[cfg(unix)]
 impl OwnedPath {
     fn of(path: &Path) -> Option<OwnedPath> {
         let m = std::fs::symlink_metadata(path).ok()?;
@@ -225,8 +330,23 @@ impl OwnedPath {
     }
 }
 
+/// On Windows no listener leaves a file behind (a named pipe goes with its last handle), so
+/// there is never one of these.
+#[cfg(windows)]
+#[derive(Debug)]
+pub(crate) struct OwnedPath(std::convert::Infallible);
+
+#[cfg(windows)]
+impl OwnedPath {
+    /// Nothing to remove.
+    pub(crate) fn remove(self) {
+        match self.0 {}
+    }
+}
+
 impl Listener {
     /// The file this listener made, to remove when the program ends.
+    #[cfg(unix)]
     pub(crate) fn owned_path(&self) -> Option<OwnedPath> {
         match self {
             Listener::Named(l) => l.socket_path().and_then(OwnedPath::of),
@@ -235,6 +355,27 @@ impl Listener {
             _ => None,
         }
     }
+
+    /// The file this listener made: none on Windows.
+    #[cfg(windows)]
+    pub(crate) fn owned_path(&self) -> Option<OwnedPath> {
+        None
+    }
+}
+
+/// Connects over TCP, retrying until `deadline` while the server is not up.
+fn tcp_connect(a: &str, deadline: Instant, timeout: Duration) -> io::Result<TcpStream> {
+    retry(deadline, timeout, || {
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
+        for sa in a.to_socket_addrs()? {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match TcpStream::connect_timeout(&sa, left.max(Duration::from_millis(1))) {
+                Ok(s) => return Ok(s),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    })
 }
 
 /// Connects to `addr`, waiting up to `timeout` for a server that is not up yet; `max` is
@@ -248,34 +389,51 @@ pub(crate) fn connect(
     let runtime = |e: io::Error| Failure::Runtime(format!("connecting to {addr}: {e}"));
     let deadline = Instant::now() + timeout;
     let peer = addr.to_string();
+    let _ = max;
     match addr {
+        #[cfg(unix)]
         Address::Pipe(_) | Address::Unix(_) | Address::Abstract(_) => {
             let name = pipe_name(addr).map_err(|e| Failure::Usage(format!("{addr}: {e}")))?;
             let s = ConnectOptions::new()
                 .timeout(timeout)
                 .connect(&name)
                 .map_err(runtime)?;
-            pipe_conn(peer, s, mode).map_err(runtime)
+            pipe_conn(peer, s, mode, None).map_err(runtime)
+        }
+        #[cfg(windows)]
+        Address::Pipe(_) => {
+            let name = pipe_name(addr).map_err(|e| Failure::Usage(format!("{addr}: {e}")))?;
+            let s = ConnectOptions::new()
+                .timeout(timeout)
+                .message(mode.is_message())
+                .connect(&name)
+                .map_err(|e| {
+                    // ERROR_INVALID_PARAMETER from SetNamedPipeHandleState: a byte-mode
+                    // server.
+                    // (The library keeps the code only in its message.)
+                    let invalid_parameter =
+                        e.raw_os_error() == Some(87) || e.to_string().contains("(os error 87)");
+                    if mode.is_message() && invalid_parameter {
+                        Failure::Runtime(format!(
+                            "connecting to {addr}: {e} (the server is in byte mode; message \
+                             mode needs listen --framing message)"
+                        ))
+                    } else {
+                        runtime(e)
+                    }
+                })?;
+            pipe_conn(peer, s, mode, max).map_err(runtime)
         }
         Address::Tcp(a) => {
-            let s = retry(deadline, timeout, || {
-                let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
-                for sa in a.to_socket_addrs()? {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    match TcpStream::connect_timeout(&sa, left.max(Duration::from_millis(1))) {
-                        Ok(s) => return Ok(s),
-                        Err(e) => last = e,
-                    }
-                }
-                Err(last)
-            })
-            .map_err(runtime)?;
+            let s = tcp_connect(a, deadline, timeout).map_err(runtime)?;
             tcp_conn(peer, s, mode).map_err(runtime)
         }
+        #[cfg(unix)]
         Address::Seqpacket(p) => {
             let s = retry(deadline, timeout, || SeqpacketStream::connect(p)).map_err(runtime)?;
             seqpacket_conn(peer, s, mode, max).map_err(runtime)
         }
+        #[cfg(unix)]
         Address::Fifo(p) => {
             // The FIFO appears when the listener creates it; then opening waits for its reader.
             let f: File = retry(deadline, timeout, || {
@@ -285,7 +443,18 @@ pub(crate) fn connect(
             .map_err(runtime)?;
             writing(peer, f, mode).map_err(runtime)
         }
+        #[cfg(unix)]
         Address::Fd(n) => fd_conn(n, mode).map_err(runtime),
+        #[cfg(unix)]
+        Address::Handle(_) => Err(other_os(addr)),
+        #[cfg(windows)]
+        Address::Handle(n) => handle_conn(n, mode).map_err(runtime),
+        #[cfg(windows)]
+        Address::Unix(_)
+        | Address::Abstract(_)
+        | Address::Seqpacket(_)
+        | Address::Fifo(_)
+        | Address::Fd(_) => Err(other_os(addr)),
         Address::Stdio => conn(
             peer,
             Some(ReadTransport::bytes(io::stdin())),
@@ -293,6 +462,21 @@ pub(crate) fn connect(
             mode,
         )
         .map_err(runtime),
+    }
+}
+
+/// Adopts the inherited handle `n` (decimal, as .NET's `GetClientHandleAsString()` gives it):
+/// an anonymous pipe end, one way (the write end if it is one, else the read end).
+#[cfg(windows)]
+fn handle_conn(n: &str, mode: &Mode) -> io::Result<Conn> {
+    let handle = ClientHandle::parse(n)?;
+    let peer = format!("handle:{n}");
+    match handle.open_writer() {
+        Ok(w) => writing(peer, w, mode),
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput && e.to_string().contains("read end") => {
+            reading(peer, handle.open_reader()?, mode)
+        }
+        Err(e) => Err(e),
     }
 }
 

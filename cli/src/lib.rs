@@ -2,5 +2,4 @@
 //! (`cargo bench -p pipeframe-cli --bench transport`). Not published: it lives beside the
 //! library, as a workspace member, and uses only the library's public API.
 
-#[cfg(unix)]
 pub mod bench;

@@ -21,7 +21,8 @@ mod session;
 
 use addr::Address;
 
-/// Framed messages over any pipe: named pipes, Unix sockets, FIFOs, TCP, inherited descriptors.
+/// Framed messages over any pipe: named pipes, Unix sockets, FIFOs, TCP, inherited descriptors
+/// (Unix) or handles (Windows).
 #[derive(Debug, Parser)]
 #[command(name = "pipeframe", version, about, max_term_width = 100)]
 struct Cli {
@@ -48,7 +49,8 @@ enum Cmd {
 pub(crate) struct FramingOpts {
     /// lp8, lp16be, lp16le, lp32be, lp32le, lp64be, lp64le, varint, lines, crlf, nul, lsp,
     /// netstring, message; aliases: dotnet, python, erlang, node. Default: lines, or message
-    /// on seqpacket: addresses.
+    /// on seqpacket: addresses. On Windows, message on a pipe: address is a message-mode
+    /// named pipe (PIPE_TYPE_MESSAGE: each frame one pipe message, no codec bytes).
     #[arg(long, value_name = "F", value_parser = parse_mode)]
     pub(crate) framing: Option<Mode>,
     /// Maximum frame payload in bytes (default 8 MiB); suffixes k, m, g allowed.
@@ -119,7 +121,12 @@ impl FramingOpts {
                 None => f,
             }),
             Mode::Message => Err(format!(
-                "framing 'message' needs a message transport (seqpacket:PATH), not {on}"
+                "framing 'message' needs a message transport ({}), not {on}",
+                if cfg!(windows) {
+                    "pipe:NAME, a message-mode named pipe"
+                } else {
+                    "seqpacket:PATH"
+                }
             )),
         }
     }
@@ -128,6 +135,10 @@ impl FramingOpts {
     /// messages on message transports (the default there; `--max-frame` then applies to the
     /// socket); the other combinations are usage errors, refused before anything opens.
     pub(crate) fn framer(&self, addr: &Address) -> Result<Mode, Failure> {
+        // A Windows named pipe is in message mode when asked for (`PIPE_TYPE_MESSAGE`).
+        if addr.takes_message() && !addr.is_message() && self.framing == Some(Mode::Message) {
+            return Ok(Mode::Message);
+        }
         if addr.is_message() {
             return match &self.framing {
                 None | Some(Mode::Message) => Ok(Mode::Message),

@@ -20,7 +20,12 @@ use crate::{Failure, FramingOpts, hint};
 // What `listen` and `connect` share: the address, its framing, how frames print.
 #[derive(Debug, Args)]
 struct EndpointArgs {
-    /// pipe:NAME, unix:PATH, abstract:NAME, seqpacket:PATH, fifo:PATH, tcp:HOST:PORT, fd:N or -.
+    /// pipe:NAME, tcp:HOST:PORT or - (stdin and stdout) everywhere; unix:PATH, abstract:NAME,
+    /// seqpacket:PATH, fifo:PATH and fd:N (an inherited descriptor) on Unix; handle:N on
+    /// Windows (an inherited pipe handle, in decimal, as .NET's GetClientHandleAsString()
+    /// gives it). On Windows pipe:NAME is \\.\pipe\NAME; a named pipe has no half-close, so
+    /// at the end of stdin connect waits until the server has read everything, then closes
+    /// the connection (use --count N to wait for N frames back first).
     #[arg(value_parser = parse_addr)]
     addr: Address,
     #[command(flatten)]
@@ -145,7 +150,12 @@ fn warn(msg: std::fmt::Arguments<'_>) {
 
 pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
     let framer = args.end.framing.framer(&args.end.addr)?;
-    if args.echo && matches!(args.end.addr, Address::Fifo(_) | Address::Stdio) {
+    if args.echo
+        && matches!(
+            args.end.addr,
+            Address::Fifo(_) | Address::Handle(_) | Address::Stdio
+        )
+    {
         return Err(Failure::Usage(format!(
             "--echo needs a duplex endpoint; {} is one-way",
             args.end.addr
@@ -197,7 +207,9 @@ pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
 /// overlong line, which the reader skips) is reported and reading goes on; a fatal one (the
 /// stream position is lost) closes this client only.
 fn serve(conn: Conn, printer: &Printer, echo: bool) {
-    let Conn { peer, rx, mut tx } = conn;
+    let Conn {
+        peer, rx, mut tx, ..
+    } = conn;
     let Some(mut rx) = rx else { return };
     loop {
         match rx.read_frame() {
@@ -236,19 +248,48 @@ pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
         args.end.framing.max_frame,
         Duration::from_secs_f64(args.timeout),
     )?;
-    let Conn { peer, rx, tx } = conn;
+    let Conn {
+        peer,
+        rx,
+        tx,
+        drain,
+    } = conn;
     let tx: SharedTx = Arc::new(Mutex::new(tx));
     let stdio = matches!(args.end.addr, Address::Stdio);
 
     // Stdin lines go out as frames (unless stdin is the connection itself).
     let sender = (!stdio).then(|| {
         let tx = Arc::clone(&tx);
+        let peer_name = peer.clone();
         let max = match &framer {
             Mode::Codec(f) => f.max_frame_len(),
             Mode::Message => args.end.framing.max_frame.unwrap_or(DEFAULT_MAX_FRAME_LEN),
         };
         let keep_open = args.echo;
-        thread::spawn(move || send_stdin(&tx, max, keep_open))
+        // No half-close (a Windows named pipe): the end of stdin ends the connection, once
+        // the server has read everything, unless --count or --echo keep it open.
+        let end = drain
+            .filter(|_| !keep_open && args.count.is_none())
+            .map(|drain| (drain, Arc::clone(&printer)));
+        thread::spawn(move || {
+            send_stdin(&tx, max, keep_open)?;
+            if let Some((drain, printer)) = end {
+                match drain() {
+                    // A server that is gone already read all it will.
+                    Err(e)
+                        if !matches!(
+                            e.kind(),
+                            io::ErrorKind::BrokenPipe | io::ErrorKind::NotConnected
+                        ) =>
+                    {
+                        warn(format_args!("waiting for {peer_name} to read: {e}"));
+                    }
+                    _ => {}
+                }
+                printer.done();
+            }
+            Ok(())
+        })
     });
 
     let Some(mut rx) = rx else {

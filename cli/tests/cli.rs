@@ -305,6 +305,7 @@ fn usage_errors_exit_2_naming_the_problem() {
         (&["listen", "fifo:/tmp/x", "--echo"][..], "--echo"),
         (&["encode", "--framing", "message"][..], "message"),
         (&["bench", "--sizes", "1x"][..], "1x"),
+        (&["connect", "handle:1234"][..], "is Windows-only"),
     ] {
         let out = run(args, b"");
         assert_eq!(

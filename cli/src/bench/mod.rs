@@ -26,6 +26,12 @@
 //!
 //! The writer thread is pinned to CPU 0 and the reader to CPU 1 when the machine has two or
 //! more CPUs, so runs compare like with like.
+//!
+//! On Windows the transports are a named pipe in byte mode (`pipe`) and in message mode
+//! (`pipe-message`), an anonymous pipe (`anon-pipe`) and TCP loopback (`tcp`), measured in the
+//! blocking flavour (see `windows`) and the tokio flavour (`windows_tokio`; not `anon-pipe`,
+//! which tokio has no type for on Windows); the other flavours are refused there with
+//! [`io::ErrorKind::Unsupported`].
 
 use std::fmt;
 use std::io;
@@ -34,37 +40,60 @@ use std::time::Duration;
 
 use pipeframe::codec::Framing;
 
+#[cfg(unix)]
 mod blocking;
+#[cfg(unix)]
 mod drive;
+#[cfg(unix)]
 mod pair;
+#[cfg(unix)]
 mod peers;
+#[cfg(unix)]
 mod smol;
 pub mod svg;
+#[cfg(unix)]
 mod tokio;
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+mod windows_tokio;
 
+#[cfg(unix)]
 pub use pair::{DuplexPair, OneWayPair};
 
 /// A transport measured by the benches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transport {
-    /// An anonymous pipe as pipeframe creates them: `pipe2`, then `F_SETPIPE_SZ` to the
-    /// unprivileged maximum (`pipeframe::pipe::max_capacity`, 1 MiB by default).
+    /// Unix: an anonymous pipe as pipeframe creates them: `pipe2`, then `F_SETPIPE_SZ` to the
+    /// unprivileged maximum (`pipeframe::pipe::max_capacity`, 1 MiB by default). Windows: a
+    /// named pipe in byte mode, made with `pipeframe::named`.
     Pipe,
     /// An anonymous pipe with the kernel's default capacity (64 KiB on Linux), like a pipe
     /// someone else made.
+    #[cfg(unix)]
     Pipe64k,
     /// A Unix stream socket pair.
+    #[cfg(unix)]
     Unix,
     /// A Unix `SOCK_SEQPACKET` socket pair (message transport).
+    #[cfg(unix)]
     Seqpacket,
     /// An `O_DIRECT` packet pipe (message transport, at most 4096 bytes per message).
+    #[cfg(unix)]
     PacketPipe,
+    /// A Windows named pipe in message mode (`PIPE_TYPE_MESSAGE`; message transport).
+    #[cfg(windows)]
+    PipeMessage,
+    /// A Windows anonymous pipe (`CreatePipe`, through `std::io::pipe`).
+    #[cfg(windows)]
+    AnonPipe,
     /// A TCP loopback connection (`127.0.0.1`, `TCP_NODELAY`).
     Tcp,
 }
 
 impl Transport {
-    /// Every transport, in table order.
+    /// Every transport of this OS, in table order.
+    #[cfg(unix)]
     pub const ALL: [Transport; 6] = [
         Transport::Pipe,
         Transport::Pipe64k,
@@ -74,28 +103,58 @@ impl Transport {
         Transport::Tcp,
     ];
 
-    /// The transport's name in tables and JSON (`pipe`, `pipe-64k`, `unix`, `seqpacket`,
-    /// `packetpipe`, `tcp`).
+    /// Every transport of this OS, in table order.
+    #[cfg(windows)]
+    pub const ALL: [Transport; 4] = [
+        Transport::Pipe,
+        Transport::PipeMessage,
+        Transport::AnonPipe,
+        Transport::Tcp,
+    ];
+
+    /// The names of [`ALL`](Self::ALL), for error texts.
+    #[cfg(unix)]
+    pub const NAMES: &str = "pipe, pipe-64k, unix, seqpacket, packetpipe or tcp";
+
+    /// The names of [`ALL`](Self::ALL), for error texts.
+    #[cfg(windows)]
+    pub const NAMES: &str = "pipe, pipe-message, anon-pipe or tcp";
+
+    /// The transport's name in tables and JSON: `pipe`, `pipe-64k`, `unix`, `seqpacket`,
+    /// `packetpipe`, `tcp` on Unix; `pipe`, `pipe-message`, `anon-pipe`, `tcp` on Windows.
     pub fn name(self) -> &'static str {
         match self {
             Transport::Pipe => "pipe",
+            #[cfg(unix)]
             Transport::Pipe64k => "pipe-64k",
+            #[cfg(unix)]
             Transport::Unix => "unix",
+            #[cfg(unix)]
             Transport::Seqpacket => "seqpacket",
+            #[cfg(unix)]
             Transport::PacketPipe => "packetpipe",
+            #[cfg(windows)]
+            Transport::PipeMessage => "pipe-message",
+            #[cfg(windows)]
+            Transport::AnonPipe => "anon-pipe",
             Transport::Tcp => "tcp",
         }
     }
 
     /// Whether every write is one message (no byte codec applies).
     pub fn is_message(self) -> bool {
-        matches!(self, Transport::Seqpacket | Transport::PacketPipe)
+        #[cfg(unix)]
+        return matches!(self, Transport::Seqpacket | Transport::PacketPipe);
+        #[cfg(windows)]
+        return matches!(self, Transport::PipeMessage);
     }
 
     /// The largest message the transport carries as one frame, if limited.
     pub fn max_message(self) -> Option<usize> {
         match self {
+            #[cfg(unix)]
             Transport::PacketPipe => Some(4096),
+            #[cfg(unix)]
             Transport::Seqpacket => Some(200 * 1024),
             _ => None,
         }
@@ -114,11 +173,7 @@ impl FromStr for Transport {
         Transport::ALL
             .into_iter()
             .find(|t| t.name() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown transport {s:?} (expected pipe, pipe-64k, unix, seqpacket, packetpipe or tcp)"
-                )
-            })
+            .ok_or_else(|| format!("unknown transport {s:?} (expected {})", Transport::NAMES))
     }
 }
 
@@ -229,6 +284,32 @@ impl Flavour {
         Flavour::AsynchronousCodec,
     ];
 
+    /// The flavours measured on this OS: every one on Unix, blocking and tokio on Windows.
+    #[cfg(unix)]
+    pub const HERE: &[Flavour] = &Flavour::ALL;
+
+    /// The flavours measured on this OS: every one on Unix, blocking and tokio on Windows.
+    #[cfg(windows)]
+    pub const HERE: &[Flavour] = &[Flavour::Blocking, Flavour::Tokio];
+
+    /// Whether this flavour measures `t` on this OS: on Windows the blocking flavour
+    /// measures every transport and tokio all but `anon-pipe` (tokio has no anonymous pipe
+    /// type there); on Unix every flavour measures every transport (a peer measures nothing
+    /// on a message transport, see [`measure`]).
+    pub fn measures(self, t: Transport) -> bool {
+        #[cfg(windows)]
+        return match self {
+            Flavour::Blocking => true,
+            Flavour::Tokio => t != Transport::AnonPipe,
+            _ => false,
+        };
+        #[cfg(unix)]
+        {
+            let _ = t;
+            true
+        }
+    }
+
     /// Whether this is a peer (another crate's codec), not pipeframe.
     pub fn is_peer(self) -> bool {
         matches!(self, Flavour::TokioUtil | Flavour::AsynchronousCodec)
@@ -265,12 +346,19 @@ impl Flavour {
         size: usize,
         frames: u64,
     ) -> io::Result<Duration> {
+        #[cfg(unix)]
         let run = match self {
             Flavour::Blocking => drive::throughput::<blocking::Blocking>,
             Flavour::Tokio => drive::throughput::<tokio::Tokio>,
             Flavour::Smol => drive::throughput::<smol::Smol>,
             Flavour::TokioUtil => drive::throughput::<peers::TokioUtil>,
             Flavour::AsynchronousCodec => drive::throughput::<peers::AsynchronousCodec>,
+        };
+        #[cfg(windows)]
+        let run = match self {
+            Flavour::Blocking => windows::throughput,
+            Flavour::Tokio => windows_tokio::throughput,
+            _ => return Err(self.not_here()),
         };
         run(transport, framing, size, frames)
     }
@@ -285,6 +373,7 @@ impl Flavour {
         size: usize,
         iters: u64,
     ) -> io::Result<Duration> {
+        #[cfg(unix)]
         let run = match self {
             Flavour::Blocking => drive::round_trip::<blocking::Blocking>,
             Flavour::Tokio => drive::round_trip::<tokio::Tokio>,
@@ -292,7 +381,22 @@ impl Flavour {
             Flavour::TokioUtil => drive::round_trip::<peers::TokioUtil>,
             Flavour::AsynchronousCodec => drive::round_trip::<peers::AsynchronousCodec>,
         };
+        #[cfg(windows)]
+        let run = match self {
+            Flavour::Blocking => windows::round_trip,
+            Flavour::Tokio => windows_tokio::round_trip,
+            _ => return Err(self.not_here()),
+        };
         run(transport, framing, size, iters)
+    }
+
+    /// The error for a flavour not measured on Windows.
+    #[cfg(windows)]
+    fn not_here(self) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("the {self} flavour is not measured on Windows (blocking and tokio are)"),
+        )
     }
 }
 

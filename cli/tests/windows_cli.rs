@@ -1,0 +1,404 @@
+//! End-to-end tests of the `pipeframe` binary on Windows (run under Wine on Linux:
+//! `cargo test --target x86_64-pc-windows-gnu -p pipeframe-cli --all-features`): listen and
+//! connect processes over named pipes in byte and message mode and over TCP, stdin, the
+//! Unix-only addresses refused, and a bench smoke run.
+#![cfg(windows)]
+
+use std::io::Write;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use pipeframe::message::MessagePipe;
+use pipeframe::named::{ConnectOptions, PipeName};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pipeframe"))
+}
+
+/// A pipe name no other test (or earlier run) uses.
+fn unique(tag: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "pf-wincli-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// Waits for a child, killing it after `limit` so a hang fails the test instead of CI.
+fn wait(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "pipeframe did not finish within {limit:?}; stdout {:?}, stderr {:?}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Runs `pipeframe args` with `input` on stdin.
+fn run(args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let feeder = thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = wait(child, Duration::from_secs(60));
+    feeder.join().unwrap();
+    out
+}
+
+fn spawn_listener(args: &[&str]) -> Child {
+    bin()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn assert_ok(what: &str, out: &Output) {
+    assert!(
+        out.status.success(),
+        "{what}: {:?}; stderr {}",
+        out.status,
+        text(&out.stderr)
+    );
+}
+
+/// `listen ADDR --echo --once` and `connect ADDR --count N` exchange `input`'s lines both
+/// ways; both print every line.
+fn echo_round_trip(addr: &str, framing: &[&str], input: &str) {
+    let mut largs = vec!["listen", addr, "--echo", "--once"];
+    largs.extend_from_slice(framing);
+    let listener = spawn_listener(&largs);
+    let count = input.lines().count().to_string();
+    let mut cargs = vec!["connect", addr, "--count", &count];
+    cargs.extend_from_slice(framing);
+    let client = run(&cargs, input.as_bytes());
+    assert_ok(&format!("connect {addr}"), &client);
+    let server = wait(listener, Duration::from_secs(60));
+    assert_ok(&format!("listen {addr}"), &server);
+    for (who, out) in [("connect", &client), ("listen", &server)] {
+        let got = text(&out.stdout);
+        assert!(
+            got == input,
+            "{who} {addr} printed {} bytes, {} lines, not the {} bytes, {} lines sent; starting {:?}",
+            got.len(),
+            got.lines().count(),
+            input.len(),
+            input.lines().count(),
+            &got[..got.len().min(60)]
+        );
+    }
+}
+
+#[test]
+fn listen_connect_over_a_named_pipe_in_byte_mode() {
+    echo_round_trip(
+        &format!("pipe:{}", unique("bytes")),
+        &[],
+        "one\ntwo words\n\nthré\n",
+    );
+    echo_round_trip(
+        &format!("pipe:{}", unique("lp32")),
+        &["--framing", "lp32le"],
+        "length\nprefixed\n",
+    );
+}
+
+#[test]
+fn listen_connect_over_a_named_pipe_in_message_mode() {
+    // An empty message and one well over 4 KiB (a pipe read chunk) travel whole.
+    let big = "m".repeat(10_000);
+    let input = format!("first\n\n{big}\nlast\n");
+    echo_round_trip(
+        &format!("pipe:{}", unique("msg")),
+        &["--framing", "message"],
+        &input,
+    );
+}
+
+/// The listener really is in native message mode: a library client sends messages holding
+/// newlines (no codec bytes), `listen` prints each as one frame, and the echo comes back as
+/// the same whole messages.
+#[test]
+fn message_mode_is_native_pipe_messages() {
+    let name = unique("native");
+    let listener = spawn_listener(&[
+        "listen",
+        &format!("pipe:{name}"),
+        "--framing",
+        "message",
+        "--echo",
+        "--once",
+        "--escape",
+    ]);
+    let stream = ConnectOptions::new()
+        .message(true)
+        .timeout(Duration::from_secs(20))
+        .connect(&PipeName::new(&name).unwrap())
+        .unwrap();
+    let mut pipe = MessagePipe::new(stream).unwrap();
+    let big = vec![b'z'; 6000];
+    let sent: [&[u8]; 3] = [b"a\nb", b"", &big];
+    for m in sent {
+        pipe.write_frame(m).unwrap();
+    }
+    for m in sent {
+        let got = pipe.read_frame().unwrap();
+        assert!(
+            got.as_deref() == Some(m),
+            "echo of a {}-byte message: {:?} bytes",
+            m.len(),
+            got.map(|g| g.len())
+        );
+    }
+    drop(pipe);
+    let server = wait(listener, Duration::from_secs(60));
+    assert_ok("listen --framing message", &server);
+    let printed = text(&server.stdout);
+    let want = format!("a\\x0ab\n\n{}\n", "z".repeat(6000));
+    assert!(
+        printed == want,
+        "listen printed {} bytes, starting {:?}",
+        printed.len(),
+        &printed[..printed.len().min(40)]
+    );
+}
+
+/// Without --count or --echo, the end of stdin ends the connection once the server has read
+/// everything (a named pipe has no half-close): both sides exit 0, nothing is lost.
+#[test]
+fn end_of_stdin_ends_a_pipe_connection_after_the_server_read_it() {
+    for framing in [&["--framing", "varint"][..], &["--framing", "message"]] {
+        let addr = format!("pipe:{}", unique("eof"));
+        let mut largs = vec!["listen", addr.as_str(), "--once"];
+        largs.extend_from_slice(framing);
+        let listener = spawn_listener(&largs);
+        let mut cargs = vec!["connect", addr.as_str()];
+        cargs.extend_from_slice(framing);
+        let client = run(&cargs, b"over\nthe pipe\n");
+        assert_ok(&format!("connect {framing:?}"), &client);
+        let server = wait(listener, Duration::from_secs(60));
+        assert_ok(&format!("listen {framing:?}"), &server);
+        assert_eq!(text(&server.stdout), "over\nthe pipe\n", "{framing:?}");
+    }
+}
+
+#[test]
+fn listen_connect_over_tcp() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    echo_round_trip(
+        &format!("tcp:127.0.0.1:{port}"),
+        &["--framing", "netstring"],
+        "over\ntcp\n",
+    );
+}
+
+#[test]
+fn listen_on_stdin() {
+    let out = run(&["listen", "-", "--framing", "lp8"], b"\x02hi\x03you");
+    assert_ok("listen -", &out);
+    assert_eq!(text(&out.stdout), "hi\nyou\n");
+}
+
+/// `connect handle:N` writes stdin lines as frames into an anonymous pipe the parent reads;
+/// `listen handle:N` prints the frames the parent writes into one. N is the decimal handle
+/// value, what .NET's `GetClientHandleAsString()` gives.
+#[test]
+fn connect_and_listen_over_inherited_handles() {
+    use pipeframe::codec::LengthPrefixed;
+    use pipeframe::pipe;
+    use pipeframe::sync::{FrameReader, FrameWriter};
+
+    let (rx, end) = pipe::from_child().unwrap();
+    let handle = end.handle_string();
+    assert!(handle.parse::<u64>().is_ok(), "{handle}");
+    let mut cmd = bin();
+    cmd.args([
+        "connect",
+        &format!("handle:{handle}"),
+        "--framing",
+        "lp16be",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = end.spawn(&mut cmd).unwrap();
+    if let Err(e) = child.stdin.take().unwrap().write_all(b"a\nbb\n") {
+        let out = wait(child, Duration::from_secs(60));
+        panic!(
+            "writing to connect's stdin: {e}; stderr {}",
+            text(&out.stderr)
+        );
+    }
+    let frames: Vec<_> = FrameReader::new(rx, LengthPrefixed::u16_be())
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(frames, [&b"a"[..], &b"bb"[..]]);
+    assert_ok("connect handle", &wait(child, Duration::from_secs(60)));
+
+    let (tx, end) = pipe::to_child().unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "listen",
+        &format!("handle:{}", end.handle_string()),
+        "--framing",
+        "lp16be",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let child = end.spawn(&mut cmd).unwrap();
+    let mut w = FrameWriter::new(tx, LengthPrefixed::u16_be());
+    w.write_frame(b"from parent").unwrap();
+    drop(w.finish().unwrap());
+    let out = wait(child, Duration::from_secs(60));
+    assert_ok("listen handle", &out);
+    assert_eq!(text(&out.stdout), "from parent\n");
+}
+
+#[test]
+fn bad_handles_are_named() {
+    // Not a handle this process has: exit 1 naming it.
+    let out = run(&["connect", "handle:123456780"], b"");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("123456780"), "{err}");
+    // Not a number, or --echo on a one-way pipe end: usage errors.
+    for args in [
+        &["connect", "handle:abc"][..],
+        &["listen", "handle:1234", "--echo"],
+    ] {
+        let out = run(args, b"");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn unix_only_addresses_exit_2_saying_so() {
+    for (cmd, addr) in [
+        ("listen", "unix:C:/x"),
+        ("connect", "unix:/tmp/s"),
+        ("listen", "abstract:a"),
+        ("connect", "seqpacket:q"),
+        ("listen", "fifo:f"),
+        ("connect", "fd:3"),
+    ] {
+        let out = run(&[cmd, addr], b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd} {addr}: {err}");
+        assert!(err.contains("is Unix-only"), "{cmd} {addr}: {err}");
+        assert!(err.contains(addr), "{cmd} {addr}: {err}");
+    }
+    // `message` framing needs a pipe: address (or is refused on a byte stream).
+    let out = run(&["connect", "tcp:127.0.0.1:1", "--framing", "message"], b"");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("pipe:NAME"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_byte_mode_server_is_named_when_a_message_client_connects() {
+    let name = unique("mismatch");
+    let listener = spawn_listener(&["listen", &format!("pipe:{name}"), "--once"]);
+    let out = run(
+        &["connect", &format!("pipe:{name}"), "--framing", "message"],
+        b"x\n",
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("byte mode"), "{err}");
+    let _ = wait(listener, Duration::from_secs(60));
+}
+
+#[test]
+fn connect_to_a_missing_pipe_times_out_naming_it() {
+    let name = unique("absent");
+    let out = run(
+        &["connect", &format!("pipe:{name}"), "--timeout", "0.3"],
+        b"",
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&name), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// `bench --quick --json` measures every Windows transport, raw and framed.
+#[test]
+fn bench_smoke_on_the_windows_transports() {
+    let out = run(&["bench", "--quick", "--json", "--sizes", "64"], b"");
+    assert_ok("bench", &out);
+    let json = text(&out.stdout);
+    for (flavour, transports) in [
+        (
+            "blocking",
+            &["pipe", "pipe-message", "anon-pipe", "tcp"][..],
+        ),
+        ("tokio", &["pipe", "pipe-message", "tcp"]),
+    ] {
+        for t in transports {
+            let framed = if *t == "pipe-message" {
+                "message"
+            } else {
+                "lp32le"
+            };
+            for framing in ["raw", framed] {
+                for metric in ["bytes_per_s", "rtt_ns"] {
+                    let row = format!(
+                        "{{\"transport\":\"{t}\",\"flavour\":\"{flavour}\",\"framing\":\"{framing}\",\"size\":64,\"metric\":\"{metric}\""
+                    );
+                    assert!(json.contains(&row), "no {row} in {json}");
+                }
+            }
+        }
+    }
+    assert!(
+        !json.contains("\"transport\":\"anon-pipe\",\"flavour\":\"tokio\""),
+        "{json}"
+    );
+    let err = text(&out.stderr);
+    assert!(!err.contains("skipped"), "{err}");
+    assert!(!json.contains("\"value\":0}"), "a zero figure: {json}");
+    let help = text(&run(&["bench", "--help"], b"").stdout);
+    for t in ["pipe-message", "anon-pipe"] {
+        assert!(help.contains(t), "bench --help names {t}: {help}");
+    }
+}
