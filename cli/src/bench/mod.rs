@@ -15,8 +15,9 @@
 //!
 //! "Framed" goes through the library: on stream transports the flavour's codec reader and
 //! writer; on message transports message mode (blocking: [`pipeframe::frame_io`]; async: the
-//! `pipeframe::message` types of the runtime). The measuring loops exist once, in `drive`,
-//! generic over the flavour (`skel`, on every OS).
+//! `pipeframe::message` types of the runtime). The measuring loops exist once, in `skel`
+//! (compiled on every OS), generic over the flavour; `drive` puts the Unix flavours' ends
+//! behind it, `windows` and `windows_tokio` the Windows ones.
 //!
 //! Two pipe transports: `pipe` is a pipe as pipeframe creates them (raised with
 //! `F_SETPIPE_SZ` to `pipeframe::pipe::max_capacity`), `pipe-64k` one with the kernel's
