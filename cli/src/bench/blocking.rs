@@ -7,8 +7,6 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use pipeframe::codec::Framing;
 use pipeframe::frame_io::{Mode, ReadFrame, ReadTransport, WriteFrame, WriteTransport};
@@ -17,6 +15,7 @@ use pipeframe::sync::FrameReader;
 
 use super::Transport;
 use super::drive::{FrameRx, FrameTx, RawIo, Runtime};
+use super::skel::poll_once;
 
 /// The blocking flavour.
 pub(crate) struct Blocking;
@@ -88,12 +87,8 @@ impl Runtime for Blocking {
         Ok(())
     }
 
-    /// Polls once: blocking calls never return `Pending`.
     fn block_on<F: Future>(_: &(), f: F) -> F::Output {
-        match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(out) => out,
-            Poll::Pending => unreachable!("a blocking side never waits on a waker"),
-        }
+        poll_once(f)
     }
 
     fn raw(_: Transport, fd: File, _read: bool) -> io::Result<File> {

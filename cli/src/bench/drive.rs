@@ -1,20 +1,19 @@
-//! The measuring loops, written once and run in every flavour: a [`Runtime`] says how a
-//! flavour runs a side and opens its ends; [`Rx`] and [`Tx`] put the raw baseline and the
-//! framed ends behind one interface, so raw means the same everywhere.
+//! The Unix flavours' ends, written once for all of them: a [`Runtime`] says how a flavour
+//! runs a side and opens each kind of end on a descriptor; [`Rx`] and [`Tx`] put the raw
+//! baseline and the framed ends behind one interface, so raw means the same everywhere. Every
+//! `Runtime` is a [`Sides`], measured by the loops of `skel`.
 
 use pipeframe::message::{AsyncPacketReader, AsyncPacketWriter, AsyncSeqpacketStream};
 use pipeframe::rt::Reactor;
 use std::fs::File;
 use std::future::Future;
 use std::io;
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
 
 use pipeframe::codec::Framing;
 
 use super::pair::Ender;
-use super::{DuplexPair, OneWayPair, Transport, pin_to_cpu};
+use super::skel::{Both, Reader, Sides, Writer, open_both};
+use super::{DuplexPair, OneWayPair, Transport};
 
 /// Plain reads and writes on a descriptor registered with a flavour's runtime.
 pub(crate) trait RawIo {
@@ -73,7 +72,7 @@ pub(crate) trait Runtime: 'static {
 }
 
 /// A reading end: raw, codec or message mode.
-enum Rx<R: Runtime> {
+pub(crate) enum Rx<R: Runtime> {
     Raw {
         io: R::Raw,
         message: bool,
@@ -97,9 +96,9 @@ impl<R: Runtime> Rx<R> {
             Some(f) => Rx::Codec(R::codec_rx(t, fd, f.clone())?),
         })
     }
+}
 
-    /// The next frame's length, `None` at the end. Raw: one read (a message), or exactly
-    /// `size` bytes on stream transports.
+impl<R: Runtime> Reader for Rx<R> {
     async fn read_frame(&mut self, size: usize) -> io::Result<Option<usize>> {
         match self {
             Rx::Raw { io, message, buf } => {
@@ -121,37 +120,20 @@ impl<R: Runtime> Rx<R> {
         }
     }
 
-    /// Reads to the end; counts bytes (raw on a stream transport) or frames of `size` bytes
-    /// (framed, or raw messages).
-    async fn drain(&mut self, size: usize) -> io::Result<u64> {
-        let mut n = 0u64;
-        if let Rx::Raw {
-            io,
-            message: false,
-            buf,
-        } = self
-        {
-            loop {
-                match io.read(buf, false).await? {
-                    0 => return Ok(n),
-                    k => n += k as u64,
-                }
-            }
+    async fn read_bytes(&mut self) -> Option<io::Result<usize>> {
+        match self {
+            Rx::Raw {
+                io,
+                message: false,
+                buf,
+            } => Some(io.read(buf, false).await),
+            _ => None,
         }
-        while let Some(len) = self.read_frame(size).await? {
-            if len != size {
-                return Err(io::Error::other(format!(
-                    "frame of {len} bytes, expected {size}"
-                )));
-            }
-            n += 1;
-        }
-        Ok(n)
     }
 }
 
 /// A writing end: raw (with how it ends), codec or message mode.
-enum Tx<R: Runtime> {
+pub(crate) enum Tx<R: Runtime> {
     Raw(R::Raw, Ender),
     Codec(R::CodecTx),
     Msg(R::MsgTx),
@@ -169,8 +151,9 @@ impl<R: Runtime> Tx<R> {
             Some(f) => Tx::Codec(R::codec_tx(t, fd, f.clone())?),
         })
     }
+}
 
-    /// One frame (raw: one `write` of the payload).
+impl<R: Runtime> Writer for Tx<R> {
     async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         match self {
             Tx::Raw(io, _) => io.write_all(payload).await,
@@ -187,7 +170,6 @@ impl<R: Runtime> Tx<R> {
         }
     }
 
-    /// Flushes and ends the stream: the peer reads end of stream.
     async fn close(self) -> io::Result<()> {
         match self {
             Tx::Raw(io, ender) => {
@@ -200,126 +182,50 @@ impl<R: Runtime> Tx<R> {
     }
 }
 
-/// Checks a size fits the transport. On message transports "framed" means message mode (the
-/// codec is not used).
-fn check_size(transport: Transport, size: usize) -> io::Result<()> {
-    let unsupported = |what: String| io::Error::new(io::ErrorKind::Unsupported, what);
-    if let Some(max) = transport.max_message().filter(|&max| size > max) {
-        return Err(unsupported(format!(
-            "{transport} carries at most {max} bytes per message"
-        )));
-    }
-    if transport.is_message() && size == 0 {
-        return Err(unsupported(format!(
-            "{transport} cannot carry empty messages"
-        )));
-    }
-    Ok(())
-}
+/// Every [`Runtime`] measures through the shared skeletons, on the pairs of [`super::pair`].
+impl<R: Runtime> Sides for R {
+    type Exec = R::Exec;
+    type RxEnd = File;
+    type TxEnd = File;
+    type Duplex = (File, File);
+    type Rx = Rx<R>;
+    type Tx = Tx<R>;
+    type Conn = Both<Rx<R>, Tx<R>>;
 
-fn joined<T>(h: thread::JoinHandle<io::Result<T>>, who: &str) -> io::Result<T> {
-    h.join()
-        .map_err(|_| io::Error::other(format!("{who} thread panicked")))?
-}
-
-/// See [`Flavour::throughput`](super::Flavour::throughput).
-pub(crate) fn throughput<R: Runtime>(
-    t: Transport,
-    framing: Option<&Framing>,
-    size: usize,
-    frames: u64,
-) -> io::Result<Duration> {
-    check_size(t, size)?;
-    let OneWayPair { rx, tx } = OneWayPair::new(t)?;
-    let (ready_tx, ready_rx) = mpsc::channel::<()>();
-    let reader_framing = framing.cloned();
-    let reader = thread::spawn(move || -> io::Result<u64> {
-        pin_to_cpu(1);
-        let exec = R::exec()?;
-        R::block_on(&exec, async move {
-            let mut r = Rx::<R>::open(t, reader_framing.as_ref(), rx, size)?;
-            let _ = ready_tx.send(());
-            r.drain(size).await
-        })
-    });
-    let _ = ready_rx.recv();
-    pin_to_cpu(0);
-    let exec = R::exec()?;
-    let payload = vec![0xa5u8; size];
-    let start = Instant::now();
-    R::block_on(&exec, async {
-        let mut w = Tx::<R>::open(t, framing, tx)?;
-        for _ in 0..frames {
-            w.write_frame(&payload).await?;
-        }
-        w.close().await
-    })?;
-    let got = joined(reader, "reader")?;
-    let elapsed = start.elapsed();
-    let expected = if framing.is_some() || t.is_message() {
-        frames
-    } else {
-        frames * size as u64
-    };
-    if got != expected {
-        return Err(io::Error::other(format!(
-            "reader received {got} of {expected} expected units"
-        )));
+    fn exec() -> io::Result<R::Exec> {
+        R::exec()
     }
-    Ok(elapsed)
-}
 
-/// See [`Flavour::round_trip`](super::Flavour::round_trip).
-pub(crate) fn round_trip<R: Runtime>(
-    t: Transport,
-    framing: Option<&Framing>,
-    size: usize,
-    iters: u64,
-) -> io::Result<Duration> {
-    check_size(t, size)?;
-    let DuplexPair { a, b } = DuplexPair::new(t)?;
-    let echo_framing = framing.cloned();
-    let echo = thread::spawn(move || -> io::Result<()> {
-        pin_to_cpu(1);
-        let exec = R::exec()?;
-        R::block_on(&exec, async move {
-            let (rx, tx) = b;
-            let mut r = Rx::<R>::open(t, echo_framing.as_ref(), rx, size)?;
-            let mut w = Tx::<R>::open(t, echo_framing.as_ref(), tx)?;
-            let reply = vec![0xa5u8; size];
-            while let Some(n) = r.read_frame(size).await? {
-                w.write_frame(&reply[..n.min(size)]).await?;
-                w.flush().await?;
-            }
-            w.close().await
-        })
-    });
-    pin_to_cpu(0);
-    let exec = R::exec()?;
-    let payload = vec![0x5au8; size];
-    let elapsed = R::block_on(&exec, async {
-        let (rx, tx) = a;
-        let mut r = Rx::<R>::open(t, framing, rx, size)?;
-        let mut w = Tx::<R>::open(t, framing, tx)?;
-        // One warm-up exchange outside the timing.
-        w.write_frame(&payload).await?;
-        w.flush().await?;
-        r.read_frame(size).await?;
-        let start = Instant::now();
-        for _ in 0..iters {
-            w.write_frame(&payload).await?;
-            w.flush().await?;
-            match r.read_frame(size).await? {
-                Some(n) if n == size => {}
-                _ => return Err(io::Error::other("echo lost a frame")),
-            }
-        }
-        let elapsed = start.elapsed();
-        w.close().await?;
-        Ok(elapsed)
-    })?;
-    joined(echo, "echo")?;
-    Ok(elapsed)
+    fn block_on<F: Future>(exec: &R::Exec, f: F) -> F::Output {
+        R::block_on(exec, f)
+    }
+
+    fn one_way(t: Transport) -> io::Result<(File, File)> {
+        let OneWayPair { rx, tx } = OneWayPair::new(t)?;
+        Ok((rx, tx))
+    }
+
+    fn duplex(t: Transport) -> io::Result<((File, File), (File, File))> {
+        let DuplexPair { a, b } = DuplexPair::new(t)?;
+        Ok((a, b))
+    }
+
+    fn open_rx(t: Transport, f: Option<&Framing>, fd: File, size: usize) -> io::Result<Rx<R>> {
+        Rx::open(t, f, fd, size)
+    }
+
+    fn open_tx(t: Transport, f: Option<&Framing>, fd: File, _: usize) -> io::Result<Tx<R>> {
+        Tx::open(t, f, fd)
+    }
+
+    fn open_conn(
+        t: Transport,
+        f: Option<&Framing>,
+        fds: (File, File),
+        n: usize,
+    ) -> io::Result<Self::Conn> {
+        open_both::<R>(t, f, fds, n)
+    }
 }
 
 /// A message-mode reader of async runtime `Rt`: a seqpacket socket or a packet pipe's read

@@ -15,8 +15,9 @@
 //!
 //! "Framed" goes through the library: on stream transports the flavour's codec reader and
 //! writer; on message transports message mode (blocking: [`pipeframe::frame_io`]; async: the
-//! `pipeframe::message` types of the runtime). The measuring loops exist once, in `drive`,
-//! generic over the flavour.
+//! `pipeframe::message` types of the runtime). The measuring loops exist once, in `skel`
+//! (compiled on every OS), generic over the flavour; `drive` puts the Unix flavours' ends
+//! behind it, `windows` and `windows_tokio` the Windows ones.
 //!
 //! Two pipe transports: `pipe` is a pipe as pipeframe creates them (raised with
 //! `F_SETPIPE_SZ` to `pipeframe::pipe::max_capacity`), `pipe-64k` one with the kernel's
@@ -48,6 +49,7 @@ mod drive;
 mod pair;
 #[cfg(unix)]
 mod peers;
+mod skel;
 #[cfg(unix)]
 mod smol;
 pub mod svg;
@@ -348,16 +350,16 @@ impl Flavour {
     ) -> io::Result<Duration> {
         #[cfg(unix)]
         let run = match self {
-            Flavour::Blocking => drive::throughput::<blocking::Blocking>,
-            Flavour::Tokio => drive::throughput::<tokio::Tokio>,
-            Flavour::Smol => drive::throughput::<smol::Smol>,
-            Flavour::TokioUtil => drive::throughput::<peers::TokioUtil>,
-            Flavour::AsynchronousCodec => drive::throughput::<peers::AsynchronousCodec>,
+            Flavour::Blocking => skel::throughput::<blocking::Blocking>,
+            Flavour::Tokio => skel::throughput::<tokio::Tokio>,
+            Flavour::Smol => skel::throughput::<smol::Smol>,
+            Flavour::TokioUtil => skel::throughput::<peers::TokioUtil>,
+            Flavour::AsynchronousCodec => skel::throughput::<peers::AsynchronousCodec>,
         };
         #[cfg(windows)]
         let run = match self {
-            Flavour::Blocking => windows::throughput,
-            Flavour::Tokio => windows_tokio::throughput,
+            Flavour::Blocking => skel::throughput::<windows::Blocking>,
+            Flavour::Tokio => skel::throughput::<windows_tokio::Tokio>,
             _ => return Err(self.not_here()),
         };
         run(transport, framing, size, frames)
@@ -375,16 +377,16 @@ impl Flavour {
     ) -> io::Result<Duration> {
         #[cfg(unix)]
         let run = match self {
-            Flavour::Blocking => drive::round_trip::<blocking::Blocking>,
-            Flavour::Tokio => drive::round_trip::<tokio::Tokio>,
-            Flavour::Smol => drive::round_trip::<smol::Smol>,
-            Flavour::TokioUtil => drive::round_trip::<peers::TokioUtil>,
-            Flavour::AsynchronousCodec => drive::round_trip::<peers::AsynchronousCodec>,
+            Flavour::Blocking => skel::round_trip::<blocking::Blocking>,
+            Flavour::Tokio => skel::round_trip::<tokio::Tokio>,
+            Flavour::Smol => skel::round_trip::<smol::Smol>,
+            Flavour::TokioUtil => skel::round_trip::<peers::TokioUtil>,
+            Flavour::AsynchronousCodec => skel::round_trip::<peers::AsynchronousCodec>,
         };
         #[cfg(windows)]
         let run = match self {
-            Flavour::Blocking => windows::round_trip,
-            Flavour::Tokio => windows_tokio::round_trip,
+            Flavour::Blocking => skel::round_trip::<windows::Blocking>,
+            Flavour::Tokio => skel::round_trip::<windows_tokio::Tokio>,
             _ => return Err(self.not_here()),
         };
         run(transport, framing, size, iters)

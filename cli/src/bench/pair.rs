@@ -3,13 +3,14 @@
 
 use std::fs::File;
 use std::io;
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 
 use pipeframe::message::{SeqpacketStream, packet_pipe};
 
 use super::Transport;
+use super::skel::tcp_pair;
 
 /// One direction: bytes written to `tx` arrive at `rx`.
 #[derive(Debug)]
@@ -28,15 +29,6 @@ pub struct DuplexPair {
     pub a: (File, File),
     /// Side B: (read, write).
     pub b: (File, File),
-}
-
-fn tcp_pair() -> io::Result<(TcpStream, TcpStream)> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let a = TcpStream::connect(listener.local_addr()?)?;
-    let (b, _) = listener.accept()?;
-    a.set_nodelay(true)?;
-    b.set_nodelay(true)?;
-    Ok((a, b))
 }
 
 fn files(rx: impl Into<OwnedFd>, tx: impl Into<OwnedFd>) -> OneWayPair {

@@ -180,15 +180,15 @@ impl Runtime for AsynchronousCodec {
     type MsgTx = AcTx;
 
     fn exec() -> io::Result<()> {
-        Ok(())
+        super::smol::Smol::exec()
     }
 
-    fn block_on<F: Future>(_: &(), f: F) -> F::Output {
-        async_io::block_on(f)
+    fn block_on<F: Future>(exec: &(), f: F) -> F::Output {
+        super::smol::Smol::block_on(exec, f)
     }
 
-    fn raw(_: Transport, fd: File, _read: bool) -> io::Result<Async<File>> {
-        Async::new(fd)
+    fn raw(t: Transport, fd: File, read: bool) -> io::Result<Async<File>> {
+        super::smol::Smol::raw(t, fd, read)
     }
 
     fn codec_rx(_: Transport, fd: File, _: Framing) -> io::Result<AcFramed> {

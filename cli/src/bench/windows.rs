@@ -13,34 +13,35 @@
 //! the writer's last handle closes (a named pipe has no half-close; the TCP writer is shut
 //! down for writing, since the round trip keeps its reading half open).
 
+use std::future::Future;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pipeframe::codec::Framing;
 use pipeframe::message::MessagePipe;
 use pipeframe::named::{ConnectOptions, ListenOptions, PipeName, PipeStream};
 use pipeframe::sync::{FrameReader, FrameWriter};
 
-use super::{Transport, pin_to_cpu};
+use super::Transport;
+use super::skel::{Both, Reader, Sides, Writer, open_both, poll_once, tcp_pair};
 
 /// A reading end before it is opened raw or framed.
-enum REnd {
+pub(crate) enum REnd {
     Bytes(Box<dyn Read + Send>),
     Msg(PipeStream),
 }
 
 /// A writing end before it is opened raw or framed; `shut` is shut down for writing at the
 /// end (TCP), after the writer is dropped.
-struct WEnd {
+pub(crate) struct WEnd {
     kind: WKind,
     shut: Option<TcpStream>,
 }
 
-enum WKind {
+pub(crate) enum WKind {
     Bytes(Box<dyn Write + Send>),
     Msg(PipeStream),
 }
@@ -75,15 +76,6 @@ fn named_pair(message: bool) -> io::Result<(PipeStream, PipeStream)> {
         .join()
         .map_err(|_| io::Error::other("connecting thread panicked"))??;
     Ok((server, client))
-}
-
-fn tcp_pair() -> io::Result<(TcpStream, TcpStream)> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let a = TcpStream::connect(listener.local_addr()?)?;
-    let (b, _) = listener.accept()?;
-    a.set_nodelay(true)?;
-    b.set_nodelay(true)?;
-    Ok((a, b))
 }
 
 /// One direction over `t`: what is written to the second end arrives at the first.
@@ -167,7 +159,7 @@ fn msg_pipe(p: PipeStream, size: usize) -> io::Result<MessagePipe> {
 }
 
 /// A reading end: raw, codec or message mode.
-enum Rx {
+pub(crate) enum Rx {
     Raw {
         r: Box<dyn Read + Send>,
         message: bool,
@@ -194,10 +186,10 @@ impl Rx {
             (REnd::Msg(p), Some(_)) => Rx::Msg(msg_pipe(p, size)?),
         })
     }
+}
 
-    /// The next frame's length, `None` at the end. Raw: one read (a message), or exactly
-    /// `size` bytes on byte streams.
-    fn read_frame(&mut self, size: usize) -> io::Result<Option<usize>> {
+impl Reader for Rx {
+    async fn read_frame(&mut self, size: usize) -> io::Result<Option<usize>> {
         match self {
             Rx::Raw { r, message, buf } => {
                 if *message {
@@ -218,36 +210,20 @@ impl Rx {
         }
     }
 
-    /// Reads to the end; counts bytes (raw on a byte stream) or frames of `size` bytes.
-    fn drain(&mut self, size: usize) -> io::Result<u64> {
-        let mut n = 0u64;
-        if let Rx::Raw {
-            r,
-            message: false,
-            buf,
-        } = self
-        {
-            loop {
-                match r.read(buf)? {
-                    0 => return Ok(n),
-                    k => n += k as u64,
-                }
-            }
+    async fn read_bytes(&mut self) -> Option<io::Result<usize>> {
+        match self {
+            Rx::Raw {
+                r,
+                message: false,
+                buf,
+            } => Some(r.read(buf)),
+            _ => None,
         }
-        while let Some(len) = self.read_frame(size)? {
-            if len != size {
-                return Err(io::Error::other(format!(
-                    "frame of {len} bytes, expected {size}"
-                )));
-            }
-            n += 1;
-        }
-        Ok(n)
     }
 }
 
 /// A writing end: raw, codec or message mode, and the socket to shut down at the end.
-struct Tx {
+pub(crate) struct Tx {
     w: TxKind,
     shut: Option<TcpStream>,
 }
@@ -255,7 +231,7 @@ struct Tx {
 // One per side, made once before the timing: its size does not matter, a box would add an
 // indirection to every framed write.
 #[allow(clippy::large_enum_variant)]
-enum TxKind {
+pub(crate) enum TxKind {
     Raw(Box<dyn Write + Send>),
     Codec(FrameWriter<Box<dyn Write + Send>, Framing>),
     Msg(MessagePipe),
@@ -271,9 +247,11 @@ impl Tx {
         };
         Ok(Tx { w, shut: end.shut })
     }
+}
 
+impl Writer for Tx {
     /// One frame (raw: one write of the payload; on the message pipe one message).
-    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+    async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         match &mut self.w {
             TxKind::Raw(w) => w.write_all(payload),
             TxKind::Codec(w) => w.write_frame(payload),
@@ -281,7 +259,7 @@ impl Tx {
         }
     }
 
-    fn flush(&mut self) -> io::Result<()> {
+    async fn flush(&mut self) -> io::Result<()> {
         match &mut self.w {
             TxKind::Codec(w) => w.flush(),
             TxKind::Raw(_) | TxKind::Msg(_) => Ok(()),
@@ -289,7 +267,7 @@ impl Tx {
     }
 
     /// Flushes and ends the stream: drops the writer (its pipe handle), shuts TCP down.
-    fn close(self) -> io::Result<()> {
+    async fn close(self) -> io::Result<()> {
         match self.w {
             TxKind::Codec(w) => drop(w.finish()?),
             w => drop(w),
@@ -301,107 +279,48 @@ impl Tx {
     }
 }
 
-fn joined<T>(h: thread::JoinHandle<io::Result<T>>, who: &str) -> io::Result<T> {
-    h.join()
-        .map_err(|_| io::Error::other(format!("{who} thread panicked")))?
-}
+/// The blocking flavour on Windows.
+pub(crate) struct Blocking;
 
-/// See [`Flavour::throughput`](super::Flavour::throughput).
-pub(crate) fn throughput(
-    t: Transport,
-    framing: Option<&Framing>,
-    size: usize,
-    frames: u64,
-) -> io::Result<Duration> {
-    if t.is_message() && size == 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "raw reads cannot tell an empty message from the end",
-        ));
-    }
-    let (rx, tx) = one_way(t)?;
-    let (ready_tx, ready_rx) = mpsc::channel::<()>();
-    let reader_framing = framing.cloned();
-    let reader = thread::spawn(move || -> io::Result<u64> {
-        pin_to_cpu(1);
-        let mut r = Rx::open(rx, reader_framing.as_ref(), size)?;
-        let _ = ready_tx.send(());
-        r.drain(size)
-    });
-    let _ = ready_rx.recv();
-    pin_to_cpu(0);
-    let payload = vec![0xa5u8; size];
-    let start = Instant::now();
-    let mut w = Tx::open(tx, framing, size)?;
-    for _ in 0..frames {
-        w.write_frame(&payload)?;
-    }
-    w.close()?;
-    let got = joined(reader, "reader")?;
-    let elapsed = start.elapsed();
-    let expected = if framing.is_some() || t.is_message() {
-        frames
-    } else {
-        frames * size as u64
-    };
-    if got != expected {
-        return Err(io::Error::other(format!(
-            "reader received {got} of {expected} expected units"
-        )));
-    }
-    Ok(elapsed)
-}
+impl Sides for Blocking {
+    type Exec = ();
+    type RxEnd = REnd;
+    type TxEnd = WEnd;
+    type Duplex = (REnd, WEnd);
+    type Rx = Rx;
+    type Tx = Tx;
+    type Conn = Both<Rx, Tx>;
 
-/// See [`Flavour::round_trip`](super::Flavour::round_trip).
-pub(crate) fn round_trip(
-    t: Transport,
-    framing: Option<&Framing>,
-    size: usize,
-    iters: u64,
-) -> io::Result<Duration> {
-    if t.is_message() && size == 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "raw reads cannot tell an empty message from the end",
-        ));
+    fn exec() -> io::Result<()> {
+        Ok(())
     }
-    let (a, b) = duplex(t)?;
-    let echo_framing = framing.cloned();
-    let echo = thread::spawn(move || -> io::Result<()> {
-        pin_to_cpu(1);
-        let (rx, tx) = b;
-        let mut r = Rx::open(rx, echo_framing.as_ref(), size)?;
-        let mut w = Tx::open(tx, echo_framing.as_ref(), size)?;
-        let reply = vec![0xa5u8; size];
-        while let Some(n) = r.read_frame(size)? {
-            w.write_frame(&reply[..n.min(size)])?;
-            w.flush()?;
-        }
-        drop(r);
-        w.close()
-    });
-    pin_to_cpu(0);
-    let payload = vec![0x5au8; size];
-    let (rx, tx) = a;
-    let mut r = Rx::open(rx, framing, size)?;
-    let mut w = Tx::open(tx, framing, size)?;
-    // One warm-up exchange outside the timing.
-    w.write_frame(&payload)?;
-    w.flush()?;
-    r.read_frame(size)?;
-    let start = Instant::now();
-    for _ in 0..iters {
-        w.write_frame(&payload)?;
-        w.flush()?;
-        match r.read_frame(size)? {
-            Some(n) if n == size => {}
-            _ => return Err(io::Error::other("echo lost a frame")),
-        }
+
+    fn block_on<F: Future>(_: &(), f: F) -> F::Output {
+        poll_once(f)
     }
-    let elapsed = start.elapsed();
-    // Both handles of a named pipe side must go for the echo to read the end.
-    drop(r);
-    w.close()?;
-    joined(echo, "echo")?;
-    Ok(elapsed)
+
+    fn one_way(t: Transport) -> io::Result<(REnd, WEnd)> {
+        one_way(t)
+    }
+
+    fn duplex(t: Transport) -> io::Result<((REnd, WEnd), (REnd, WEnd))> {
+        duplex(t)
+    }
+
+    fn open_rx(_: Transport, f: Option<&Framing>, end: REnd, size: usize) -> io::Result<Rx> {
+        Rx::open(end, f, size)
+    }
+
+    fn open_tx(_: Transport, f: Option<&Framing>, end: WEnd, size: usize) -> io::Result<Tx> {
+        Tx::open(end, f, size)
+    }
+
+    fn open_conn(
+        t: Transport,
+        f: Option<&Framing>,
+        ends: Self::Duplex,
+        n: usize,
+    ) -> io::Result<Self::Conn> {
+        open_both::<Self>(t, f, ends, n)
+    }
 }

@@ -15,9 +15,7 @@
 use std::future::Future;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pipeframe::codec::Framing;
 use pipeframe::named::tokio::{self as named_tokio, PipeStream};
@@ -25,7 +23,8 @@ use pipeframe::named::{ConnectOptions, ListenOptions, PipeName};
 use pipeframe::tokio::{AsyncFrameReader, AsyncFrameWriter};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::{Transport, pin_to_cpu};
+use super::Transport;
+use super::skel::{Reader, Sides, Writer, tcp_pair};
 
 type BoxR = Box<dyn AsyncRead + Unpin + Send>;
 type BoxW = Box<dyn AsyncWrite + Unpin + Send>;
@@ -77,13 +76,9 @@ fn pair(t: Transport) -> io::Result<Pair> {
             Pair::Named(s, c)
         }
         Transport::Tcp => {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-            let a = std::net::TcpStream::connect(listener.local_addr()?)?;
-            let (b, _) = listener.accept()?;
-            for s in [&a, &b] {
-                s.set_nodelay(true)?;
-                s.set_nonblocking(true)?;
-            }
+            let (a, b) = tcp_pair()?;
+            a.set_nonblocking(true)?;
+            b.set_nonblocking(true)?;
             Pair::Tcp(a, b)
         }
         Transport::AnonPipe => return Err(unsupported(t)),
@@ -112,7 +107,7 @@ fn tcp_side(s: std::net::TcpStream) -> io::Result<Side> {
 }
 
 /// What one side sends and receives with.
-enum End {
+pub(crate) enum End {
     Raw {
         r: BoxR,
         w: BoxW,
@@ -145,7 +140,9 @@ impl End {
             }
         }
     }
+}
 
+impl Reader for End {
     /// The next frame's length, `None` at the end (raw bytes: exactly `size` bytes).
     async fn read_frame(&mut self, size: usize) -> io::Result<Option<usize>> {
         match self {
@@ -168,28 +165,15 @@ impl End {
         }
     }
 
-    /// Reads to the end; counts bytes (raw bytes) or frames of `size` bytes.
-    async fn drain(&mut self, size: usize) -> io::Result<u64> {
-        let mut n = 0u64;
-        if let End::Raw { r, buf, .. } = self {
-            loop {
-                match r.read(buf).await? {
-                    0 => return Ok(n),
-                    k => n += k as u64,
-                }
-            }
+    async fn read_bytes(&mut self) -> Option<io::Result<usize>> {
+        match self {
+            End::Raw { r, buf, .. } => Some(r.read(buf).await),
+            _ => None,
         }
-        while let Some(len) = self.read_frame(size).await? {
-            if len != size {
-                return Err(io::Error::other(format!(
-                    "frame of {len} bytes, expected {size}"
-                )));
-            }
-            n += 1;
-        }
-        Ok(n)
     }
+}
 
+impl Writer for End {
     async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         match self {
             End::Raw { w, .. } => w.write_all(payload).await,
@@ -223,22 +207,6 @@ impl End {
     }
 }
 
-/// Runs `f` on a new thread with its own runtime, pinned to `cpu`.
-fn on_thread<T: Send + 'static, F: Future<Output = io::Result<T>> + 'static>(
-    cpu: usize,
-    f: impl FnOnce() -> F + Send + 'static,
-) -> thread::JoinHandle<io::Result<T>> {
-    thread::spawn(move || {
-        pin_to_cpu(cpu);
-        runtime()?.block_on(f())
-    })
-}
-
-fn joined<T>(h: thread::JoinHandle<io::Result<T>>, who: &str) -> io::Result<T> {
-    h.join()
-        .map_err(|_| io::Error::other(format!("{who} thread panicked")))?
-}
-
 /// The two sides of `p` (call each inside its thread's runtime): (first, second) = (server,
 /// client) or the two TCP ends.
 fn sides(p: Pair) -> (SideMaker, SideMaker) {
@@ -249,7 +217,7 @@ fn sides(p: Pair) -> (SideMaker, SideMaker) {
 }
 
 /// A side not yet registered with a runtime.
-enum SideMaker {
+pub(crate) enum SideMaker {
     Pipe(PipeStream),
     Tcp(std::net::TcpStream),
 }
@@ -263,99 +231,47 @@ impl SideMaker {
     }
 }
 
-fn check(t: Transport, size: usize) -> io::Result<()> {
-    if t.is_message() && size == 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "raw reads cannot tell an empty message from the end",
-        ));
-    }
-    Ok(())
-}
+/// The tokio flavour on Windows.
+pub(crate) struct Tokio;
 
-/// See [`Flavour::throughput`](super::Flavour::throughput).
-pub(crate) fn throughput(
-    t: Transport,
-    framing: Option<&Framing>,
-    size: usize,
-    frames: u64,
-) -> io::Result<Duration> {
-    check(t, size)?;
-    let (rx, tx) = sides(pair(t)?);
-    let (ready_tx, ready_rx) = mpsc::channel::<()>();
-    let reader_framing = framing.cloned();
-    let reader = on_thread(1, move || async move {
-        let mut r = End::open(rx.make()?, reader_framing.as_ref(), size);
-        let _ = ready_tx.send(());
-        r.drain(size).await
-    });
-    let _ = ready_rx.recv();
-    pin_to_cpu(0);
-    let payload = vec![0xa5u8; size];
-    let rt = runtime()?;
-    let start = Instant::now();
-    rt.block_on(async {
-        let mut w = End::open(tx.make()?, framing, size);
-        for _ in 0..frames {
-            w.write_frame(&payload).await?;
-        }
-        w.close().await
-    })?;
-    let got = joined(reader, "reader")?;
-    let elapsed = start.elapsed();
-    let expected = if framing.is_some() || t.is_message() {
-        frames
-    } else {
-        frames * size as u64
-    };
-    if got != expected {
-        return Err(io::Error::other(format!(
-            "reader received {got} of {expected} expected units"
-        )));
-    }
-    Ok(elapsed)
-}
+/// Every side is a [`SideMaker`] before it is opened and an [`End`] after: a tokio named pipe
+/// or socket is not split into two handles, its halves share it.
+impl Sides for Tokio {
+    type RxEnd = SideMaker;
+    type TxEnd = SideMaker;
+    type Duplex = SideMaker;
+    type Rx = End;
+    type Tx = End;
+    type Conn = End;
+    type Exec = tokio::runtime::Runtime;
 
-/// See [`Flavour::round_trip`](super::Flavour::round_trip).
-pub(crate) fn round_trip(
-    t: Transport,
-    framing: Option<&Framing>,
-    size: usize,
-    iters: u64,
-) -> io::Result<Duration> {
-    check(t, size)?;
-    let (b, a) = sides(pair(t)?);
-    let echo_framing = framing.cloned();
-    let echo = on_thread(1, move || async move {
-        let mut e = End::open(b.make()?, echo_framing.as_ref(), size);
-        let reply = vec![0xa5u8; size];
-        while let Some(n) = e.read_frame(size).await? {
-            e.write_frame(&reply[..n.min(size)]).await?;
-            e.flush().await?;
-        }
-        e.close().await
-    });
-    pin_to_cpu(0);
-    let payload = vec![0x5au8; size];
-    let elapsed = runtime()?.block_on(async {
-        let mut e = End::open(a.make()?, framing, size);
-        // One warm-up exchange outside the timing.
-        e.write_frame(&payload).await?;
-        e.flush().await?;
-        e.read_frame(size).await?;
-        let start = Instant::now();
-        for _ in 0..iters {
-            e.write_frame(&payload).await?;
-            e.flush().await?;
-            match e.read_frame(size).await? {
-                Some(n) if n == size => {}
-                _ => return Err(io::Error::other("echo lost a frame")),
-            }
-        }
-        let elapsed = start.elapsed();
-        e.close().await?;
-        Ok(elapsed)
-    })?;
-    joined(echo, "echo")?;
-    Ok(elapsed)
+    fn exec() -> io::Result<tokio::runtime::Runtime> {
+        runtime()
+    }
+
+    fn block_on<F: Future>(exec: &tokio::runtime::Runtime, f: F) -> F::Output {
+        exec.block_on(f)
+    }
+
+    fn one_way(t: Transport) -> io::Result<(SideMaker, SideMaker)> {
+        Ok(sides(pair(t)?))
+    }
+
+    /// (client, server) or the two TCP ends the other way round.
+    fn duplex(t: Transport) -> io::Result<(SideMaker, SideMaker)> {
+        let (b, a) = sides(pair(t)?);
+        Ok((a, b))
+    }
+
+    fn open_rx(_: Transport, f: Option<&Framing>, s: SideMaker, size: usize) -> io::Result<End> {
+        Ok(End::open(s.make()?, f, size))
+    }
+
+    fn open_tx(_: Transport, f: Option<&Framing>, s: SideMaker, size: usize) -> io::Result<End> {
+        Ok(End::open(s.make()?, f, size))
+    }
+
+    fn open_conn(_: Transport, f: Option<&Framing>, s: SideMaker, size: usize) -> io::Result<End> {
+        Ok(End::open(s.make()?, f, size))
+    }
 }
