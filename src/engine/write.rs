@@ -36,17 +36,17 @@ impl<E: FrameEncoder> WriteBuf<E> {
     }
 
     /// Encodes one frame. Nothing is buffered if the encoder refuses the payload.
+    #[inline]
     pub(crate) fn push(&mut self, payload: &[u8]) -> Result<Push, EncodeError> {
         let parts = self.encoder.encode_parts(payload)?;
         if payload.len() >= DIRECT_MIN {
             return Ok(Push::Direct(parts));
         }
-        if self.buf.capacity() == 0 {
-            self.buf.reserve(self.batch.min(64 * 1024));
-        }
         let (header, trailer) = (parts.header(), parts.trailer());
-        self.buf
-            .reserve(header.len() + payload.len() + trailer.len());
+        let need = header.len() + payload.len() + trailer.len();
+        if self.buf.capacity() - self.buf.len() < need {
+            self.make_room(need);
+        }
         if header.len() <= 16 {
             // A fixed-size copy (no memcpy call), then drop the padding.
             let at = self.buf.len();
@@ -66,6 +66,19 @@ impl<E: FrameEncoder> WriteBuf<E> {
         } else {
             Push::Buffered
         })
+    }
+
+    /// Room for `need` more bytes (and the 16-byte header copy): the first time, the batch
+    /// threshold's worth (at most 64 KiB), so a run of small frames does not grow the buffer
+    /// step by step.
+    #[cold]
+    fn make_room(&mut self, need: usize) {
+        let need = need + 16;
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(self.batch.min(64 * 1024).max(need));
+        } else {
+            self.buf.reserve(need);
+        }
     }
 }
 
