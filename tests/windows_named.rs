@@ -265,6 +265,9 @@ fn client_started_before_its_server_connects() {
                 .unwrap();
             c.write_frame(b"hello").unwrap();
             c.flush().unwrap();
+            // Kept until the server answers: a client that leaves before the server accepts
+            // it is skipped by `accept`.
+            assert_eq!(c.read_frame().unwrap().unwrap().as_ref(), b"seen");
         }
     });
     thread::sleep(Duration::from_millis(300));
@@ -275,6 +278,8 @@ fn client_started_before_its_server_connects() {
         .framed(LengthPrefixed::u32_le())
         .unwrap();
     assert_eq!(s.read_frame().unwrap().unwrap().as_ref(), b"hello");
+    s.write_frame(b"seen").unwrap();
+    s.flush().unwrap();
     client.join().unwrap();
 }
 
@@ -287,13 +292,24 @@ fn busy_server_client_waits_for_the_next_instance() {
     let first = connect_timeout(&name, Duration::from_secs(10)).unwrap();
     let second = thread::spawn({
         let name = name.clone();
-        move || connect_timeout(&name, Duration::from_secs(20)).map(drop)
+        // The stream is kept (returned): a client that leaves before the server accepts it
+        // is skipped by `accept`, which would then wait for another one.
+        move || connect_timeout(&name, Duration::from_secs(20))
     });
     thread::sleep(Duration::from_millis(200));
     let a = listener.accept().unwrap();
-    let b = listener.accept().unwrap();
-    second.join().unwrap().unwrap();
-    drop((first, a, b));
+    // The second accept runs on its own thread (Wine lets the waiting client in only once the
+    // server listens on the next instance), so a connect that fails fails the test instead
+    // of leaving the accept waiting forever.
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(listener.accept().map(drop));
+    });
+    let second = second.join().unwrap().unwrap();
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("the second client connected, yet no accept returned")
+        .unwrap();
+    drop((first, a, second));
 }
 
 #[test]
@@ -466,14 +482,23 @@ mod tokio_flavour {
             let client = tokio::spawn({
                 let name = name.clone();
                 async move {
-                    let opts = ConnectOptions::new().timeout(Duration::from_secs(20));
-                    connect_with(&name, &opts).await.map(drop)
+                    let opts = ConnectOptions::new()
+                        .timeout(Duration::from_secs(20))
+                        .message(true);
+                    // Kept until the server read its frame: a client that leaves before the
+                    // server accepts it is skipped by `accept`.
+                    let mut c = connect_with(&name, &opts).await.unwrap();
+                    c.write_frame(b"early").await.unwrap();
+                    c.read_frame().await.unwrap()
                 }
             });
             tokio::time::sleep(Duration::from_millis(200)).await;
-            let listener = Listener::bind(&name).unwrap();
-            let _s = listener.accept().await.unwrap();
-            client.await.unwrap().unwrap();
+            let listener = Listener::bind_with(&name, &ListenOptions::new().message(true)).unwrap();
+            let mut s = listener.accept().await.unwrap();
+            assert_eq!(s.read_frame().await.unwrap().unwrap().as_ref(), b"early");
+            s.write_frame(b"seen").await.unwrap();
+            let back = client.await.unwrap().unwrap();
+            assert_eq!(back.as_ref(), b"seen");
         });
     }
 }

@@ -127,6 +127,9 @@ pub(crate) fn set_message_read_mode(h: &OwnedHandle, path: &str) -> io::Result<(
     Ok(())
 }
 
+/// The longest single `WaitNamedPipeW` while every instance is busy.
+const BUSY_WAIT: Duration = Duration::from_millis(50);
+
 /// Connects to `\\.\pipe\NAME` (or a full pipe path), retrying until `timeout` has passed.
 pub(crate) fn connect(
     name: &str,
@@ -162,7 +165,11 @@ pub(crate) fn connect(
             ));
         }
         if busy {
-            let ms = left.as_millis().clamp(1, u128::from(u32::MAX - 1)) as u32;
+            // At most BUSY_WAIT at a time, then the open is tried again: a wakeup the system
+            // misses (an instance made free just before the wait starts; Wine 8 was seen to
+            // leave a waiting client asleep while a fresh instance listened) costs one slice,
+            // not the whole timeout.
+            let ms = left.min(BUSY_WAIT).as_millis().max(1) as u32;
             // SAFETY: `wpath` is NUL-terminated. A failure (timeout, or the pipe vanished)
             // just means trying the open again.
             unsafe { WaitNamedPipeW(wpath.as_ptr(), ms) };
