@@ -34,11 +34,11 @@ fn outside_a_runtime_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let e =
         named::tokio::Listener::bind(&PipeName::from_path(dir.path().join("a.sock"))).unwrap_err();
-    assert_names(&e, "tokio runtime");
+    assert_names(&e, "a tokio runtime is needed");
     #[cfg(target_os = "linux")]
     {
         let e = pipeframe::message::tokio::SeqpacketStream::pair().unwrap_err();
-        assert_names(&e, "tokio runtime");
+        assert_names(&e, "a tokio runtime is needed");
     }
 }
 

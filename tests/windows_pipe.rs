@@ -5,7 +5,7 @@
 #![cfg(windows)]
 
 use std::io::{self, Read, Write};
-use std::os::windows::io::{AsRawHandle, IntoRawHandle};
+use std::os::windows::io::AsRawHandle;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -103,6 +103,25 @@ fn run_child(role: &str) -> io::Result<()> {
             w.write_frame(b"adopted")?;
             w.finish().map(drop)
         }
+        // Reads one 1 MiB frame of 7s from PIPEFRAME_IN, then the end of the stream.
+        "drain-big" => {
+            let mut r = ClientHandle::from_env("PIPEFRAME_IN")?
+                .frame_reader(LengthPrefixed::u32_le().with_max_frame_len(BIG))?;
+            let f = r
+                .read_frame()?
+                .ok_or_else(|| io::Error::other("no frame"))?;
+            if f.len() != BIG || f.iter().any(|&b| b != 7) {
+                return Err(io::Error::other(format!("bad frame of {} bytes", f.len())));
+            }
+            match r.read_frame()? {
+                None => Ok(()),
+                Some(_) => Err(io::Error::other("a second frame")),
+            }
+        }
+        // Writes "through" to PIPEFRAME_OUT.
+        "write-through" => ClientHandle::from_env("PIPEFRAME_OUT")?
+            .open_writer()?
+            .write_all(b"through"),
         // Opens its argument's handle the wrong way round.
         "wrong-direction" => {
             let arg = std::env::var("PIPEFRAME_ARG").unwrap_or_default();
@@ -360,76 +379,54 @@ fn bad_handle_strings_are_clear_errors() {
     );
 }
 
-/// In this process: a handle whose ownership was given up (`into_raw_handle`) is adopted once;
-/// a second open names it.
-///
-/// The tests that adopt in this process never close what they adopted (they leak it): the
-/// tests run side by side in one process, a closed value comes back for the next handle made,
-/// and a value is adopted at most once per process, so a closed adopted value would make
-/// another test's adoption fail.
+/// In this process: handles this process made itself are refused, whatever their end, with
+/// the reason: adopting them would give them a second owner. That covers a child's end still
+/// held by the parent, and std's own pipe ends.
 #[test]
-fn in_process_adoption_takes_ownership_once() {
-    let (r, mut w) = io::pipe().unwrap();
-    let v = r.into_raw_handle() as isize;
-    let h = ClientHandle::parse(&v.to_string()).unwrap();
-    let mut fr = h.frame_reader(LengthPrefixed::u32_le()).unwrap();
-    let e = h.open_reader().unwrap_err();
-    assert_eq!(e.kind(), io::ErrorKind::AlreadyExists, "{e}");
+fn own_handles_are_not_adopted() {
+    let (_rx, end) = pipe::from_child().unwrap();
+    let h = ClientHandle::parse(&end.handle_string()).unwrap();
+    let e = h.open_writer().unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
     assert!(
-        e.to_string()
-            .contains(&format!("pipe handle {v} was adopted already")),
+        e.to_string().contains(&format!(
+            "pipe handle {h} is not inheritable, so it was not inherited from a parent"
+        )),
         "{e}"
     );
-    w.write_all(b"\x02\x00\x00\x00hi").unwrap();
-    drop(w);
-    assert_eq!(fr.read_frame().unwrap().as_deref(), Some(&b"hi"[..]));
-    assert_eq!(fr.read_frame().unwrap(), None);
-    std::mem::forget(fr);
+    let (r, _w) = io::pipe().unwrap();
+    let e = ClientHandle::parse(&(r.as_raw_handle() as isize).to_string())
+        .unwrap()
+        .open_reader()
+        .unwrap_err();
+    assert!(e.to_string().contains("is not inheritable"), "{e}");
+    // Still owned by `end` and `r`: both close normally.
+    drop((end, r));
 }
 
 /// The size asked of `CreatePipe` is a suggestion: a small and a large one both make working
-/// pipes (a 1 MiB frame passes through a 4 KiB pipe and a 1 MiB one).
+/// pipes to a child (a 1 MiB frame passes through a 4 KiB pipe and a 1 MiB one), and a pipe
+/// from a child with a chosen size carries what the child writes.
 #[test]
 fn chosen_capacities_make_working_pipes() {
-    // Adopted handles are never closed (see `in_process_adoption_takes_ownership_once`).
     for size in [4096, pipe::max_capacity()] {
         let (tx, end) = pipe::to_child_with_capacity(size).unwrap();
-        // Play the child in this process: adopt the child's end by its handle string.
-        let s = end_into_raw(end);
-        let rx = ClientHandle::parse(&s).unwrap().open_reader().unwrap();
-        let big = vec![7u8; BIG];
-        let t = std::thread::spawn(move || {
-            let mut w = FrameWriter::new(tx, LengthPrefixed::u32_le());
-            w.write_frame(&big).unwrap();
-            w.finish().unwrap();
-        });
-        let mut r = FrameReader::new(rx, LengthPrefixed::u32_le().with_max_frame_len(BIG));
-        let f = r.read_frame().unwrap().unwrap();
-        assert_eq!(f.len(), BIG, "size {size}");
-        assert!(f.iter().all(|&b| b == 7));
-        assert_eq!(r.read_frame().unwrap(), None);
-        t.join().unwrap();
-        std::mem::forget(r);
+        let mut cmd = child_command("drain-big");
+        cmd.env("PIPEFRAME_IN", end.handle_string());
+        let child = end.spawn(&mut cmd).unwrap();
+        let mut w = FrameWriter::new(tx, LengthPrefixed::u32_le());
+        w.write_frame(&vec![7u8; BIG]).unwrap();
+        drop(w.finish().unwrap());
+        let status = within(Duration::from_secs(60), move || child.wait_with_output()).unwrap();
+        let err = String::from_utf8_lossy(&status.stderr);
+        assert!(status.status.success(), "size {size}: child failed: {err}");
     }
-}
-
-/// Gives up the parent's ownership of a child end without closing it, as a spawn would hand
-/// it over, and returns its handle string.
-fn end_into_raw(end: pipe::ChildEnd) -> String {
-    let s = end.handle_string();
-    std::mem::forget(end);
-    s
-}
-
-#[test]
-fn from_child_with_capacity_reads_what_is_written() {
     let (mut rx, end) = pipe::from_child_with_capacity(8192).unwrap();
-    let s = end_into_raw(end);
-    let mut tx = ClientHandle::parse(&s).unwrap().open_writer().unwrap();
-    tx.write_all(b"through").unwrap();
-    let mut got = [0; 7];
-    rx.read_exact(&mut got).unwrap();
-    assert_eq!(&got, b"through");
-    // Never closed (see `in_process_adoption_takes_ownership_once`).
-    std::mem::forget(tx);
+    let mut cmd = child_command("write-through");
+    cmd.env("PIPEFRAME_OUT", end.handle_string());
+    let child = end.spawn(&mut cmd).unwrap();
+    let mut got = Vec::new();
+    rx.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"through");
+    assert!(child.wait_with_output().unwrap().status.success());
 }

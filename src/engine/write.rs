@@ -43,7 +43,8 @@ impl<E: FrameEncoder> WriteBuf<E> {
             return Ok(Push::Direct(parts));
         }
         let (header, trailer) = (parts.header(), parts.trailer());
-        let need = header.len() + payload.len() + trailer.len();
+        // The short-header copy below writes 16 bytes before it truncates.
+        let need = header.len().max(16) + payload.len() + trailer.len();
         if self.buf.capacity() - self.buf.len() < need {
             self.make_room(need);
         }
@@ -68,12 +69,10 @@ impl<E: FrameEncoder> WriteBuf<E> {
         })
     }
 
-    /// Room for `need` more bytes (and the 16-byte header copy): the first time, the batch
-    /// threshold's worth (at most 64 KiB), so a run of small frames does not grow the buffer
-    /// step by step.
+    /// Room for `need` more bytes: the first time, the batch threshold's worth (at most
+    /// 64 KiB), so a run of small frames does not grow the buffer step by step.
     #[cold]
     fn make_room(&mut self, need: usize) {
-        let need = need + 16;
         if self.buf.capacity() == 0 {
             self.buf.reserve(self.batch.min(64 * 1024).max(need));
         } else {

@@ -126,7 +126,10 @@ impl<Rt: Reactor> AsFd for AsyncPipeStream<Rt> {
 /// only what inspects the connection, such as
 /// [`peer_credentials`](Self::peer_credentials).
 ///
-/// ```compile_fail
+// The snippet names the tokio flavour: without that feature it would fail to compile for
+// the wrong reason, so it is only checked (as `compile_fail`) with the feature on.
+#[cfg_attr(feature = "tokio", doc = "```compile_fail")]
+#[cfg_attr(not(feature = "tokio"), doc = "```ignore")]
 /// # async fn f() -> std::io::Result<()> {
 /// use pipeframe::named::tokio::PipeStream;
 /// use tokio::io::AsyncWriteExt;

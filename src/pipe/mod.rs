@@ -55,8 +55,10 @@
 //! `AnonymousPipeServerStream.GetClientHandleAsString()` writes it, and [`ClientHandle::parse`]
 //! accepts what `AnonymousPipeClientStream(direction, string)` accepts, so either side may be a
 //! .NET program. The child adopts the handle like on Unix: checked open
-//! (`GetHandleInformation`), a pipe (`GetFileType`), the wanted end (its granted access), taken
-//! at most once per process, and made non-inheritable again; the errors name the handle and use
+//! (`GetHandleInformation`), a pipe (`GetFileType`), the wanted end (its granted access),
+//! inherited (an inherited handle keeps its inherit flag, while every handle std makes has
+//! none, so this process's own handles are refused), taken at most once per process, and made
+//! non-inheritable again; the errors name the handle and use
 //! the same [`io::ErrorKind`]s. `ClientHandle::open_socket` and the `SIGPIPE` notes below are
 //! Unix-only.
 //!
@@ -113,7 +115,7 @@
 //! for a pipe made elsewhere, and says what the kernel granted. On Windows the pipes made here
 //! ask `CreatePipe` for a buffer of [`max_capacity`] (1 MiB).
 //!
-//! The parent's ends are std's [`PipeReader`] / [`PipeWriter`]; on tokio turn them into
+//! The parent's ends are std's [`PipeReader`] / [`PipeWriter`]; on Unix, on tokio turn them into
 //! `tokio::net::unix::pipe::{Receiver, Sender}` with `from_owned_fd(end.into())`, on smol wrap
 //! them in `async_io::Async::new(end)`.
 

@@ -266,6 +266,8 @@ pub async fn connect_async<Rt: Runtime>(
             }
             Some(d) => {
                 let left = d.saturating_duration_since(Instant::now());
+                // A runtime without the timer: an error naming it, not tokio's panic.
+                Rt::check_timer()?;
                 Rt::sleep(left.min(Duration::from_millis(5))).await;
             }
         }

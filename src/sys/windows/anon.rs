@@ -189,6 +189,9 @@ pub(crate) fn adopt_handle(v: isize, expect_read: bool) -> io::Result<OwnedHandl
     let err =
         |kind: io::ErrorKind, why: String| io::Error::new(kind, format!("pipe handle {v} {why}"));
     let invalid = |why: String| err(io::ErrorKind::InvalidInput, why);
+    // Held across the checks: while one of our spawns runs, a child's end is inheritable in
+    // this process, and must not pass for an inherited handle.
+    let _spawning = spawn_lock();
     let mut adopted = ADOPTED.lock().unwrap_or_else(|e| e.into_inner());
     let adopted = adopted.get_or_insert_with(HashSet::new);
     let h = v as HANDLE;
@@ -222,18 +225,31 @@ pub(crate) fn adopt_handle(v: isize, expect_read: bool) -> io::Result<OwnedHandl
             )));
         }
     }
-    // Last, so that a value reused for another object after the adopted handle was closed
-    // reports what that object is when it is not a pipe.
-    if !adopted.insert(v) {
+    // After the kind checks, so that a value reused for another object after the adopted
+    // handle was closed reports what that object is when it is not a pipe.
+    if adopted.contains(&v) {
         return Err(err(
             io::ErrorKind::AlreadyExists,
             "was adopted already (the value may now name another pipe)".into(),
         ));
     }
-    // SAFETY: `h` is an open pipe handle in this process's table (checked above) that was
-    // handed to this process for adoption, and this process adopts each value at most once
-    // (the ADOPTED set, held locked across the checks and the adoption), so nothing else in
-    // the process owns or closes it.
+    // Inherited handles keep their inherit flag in the child; every handle this process makes
+    // through std (and pipeframe's own pipe ends outside a spawn) is not inheritable. So a
+    // handle without the flag belongs to code in this process, and adopting it would give it
+    // a second owner.
+    if flags & HANDLE_FLAG_INHERIT == 0 {
+        return Err(invalid(
+            "is not inheritable, so it was not inherited from a parent: this process made it \
+             and it stays with the code that owns it"
+                .into(),
+        ));
+    }
+    adopted.insert(v);
+    // SAFETY: `h` is an open pipe handle in this process's table (checked above). It is
+    // inheritable while no spawn of ours runs (the spawn lock is held), and nothing in this
+    // process makes inheritable handles but our spawns, so it came from the parent and no
+    // owner of it exists here; this process adopts each value at most once (the ADOPTED set,
+    // held locked across the checks and the adoption), so nothing else will close it.
     let owned = unsafe { OwnedHandle::from_raw_handle(h as RawHandle) };
     let _ = set_inherit(&owned, false);
     Ok(owned)
@@ -280,7 +296,12 @@ mod tests {
     fn adopting_checks_the_end_and_happens_once() {
         let (parent, child) = pipe_for_child(Direction::ToChild, 0).unwrap();
         let s = handle_string(&child);
-        // Hand the value over as if inherited: give up our OwnedHandle without closing it.
+        // Not inheritable: this process's own handle, refused.
+        let e = adopt_handle_str(&s, true).unwrap_err();
+        assert!(e.to_string().contains("is not inheritable"), "{e}");
+        // Hand the value over as if inherited: inheritable, and our OwnedHandle given up
+        // without closing it.
+        set_inherit(&child, true).unwrap();
         std::mem::forget(child);
         let wrong = adopt_handle_str(&s, false);
         let h = adopt_handle_str(&s, true).unwrap();
