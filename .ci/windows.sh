@@ -12,8 +12,12 @@
 # config file would point every developer's Windows-target runs (including real Windows hosts)
 # at a Wine path that does not exist there.
 # Strict mode while it runs (a failure stops the caller too, which is what CI wants); the
-# caller's own shell options come back at the end.
-_pf_opts="$(set +o)"
+# caller's own errexit, nounset and pipefail come back at the end. (Not through
+# `$(set +o)`: a command substitution runs without errexit, so restoring its output would
+# switch errexit off in a caller that had it, and .ci/run would go on past failing steps.)
+_pf_e=0; case $- in *e*) _pf_e=1 ;; esac
+_pf_u=0; case $- in *u*) _pf_u=1 ;; esac
+_pf_p=0; if shopt -qo pipefail; then _pf_p=1; fi
 set -euo pipefail
 _pf_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -58,5 +62,7 @@ if [ ! -f "$_pf_dll" ] || [ "$_pf_src" -nt "$_pf_dll" ]; then
 fi
 
 echo "windows target: runner $CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER, prefix $WINEPREFIX, $("$_pf_wine" --version)"
-eval "$_pf_opts"
-unset _pf_root _pf_need _pf_sudo _pf_wine _pf_dll _pf_src _pf_opts
+[ "$_pf_e" = 1 ] || set +e
+[ "$_pf_u" = 1 ] || set +u
+[ "$_pf_p" = 1 ] || set +o pipefail
+unset _pf_root _pf_need _pf_sudo _pf_wine _pf_dll _pf_src _pf_e _pf_u _pf_p
