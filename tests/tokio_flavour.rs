@@ -431,20 +431,41 @@ fn large_payload_goes_out_vectored_beside_the_batch() {
         sizes: vec![1 << 20],
         pending: vec![false],
     };
-    let mut w = AsyncFrameWriter::new(ScriptedWriter::new(plan), LengthPrefixed::u32_le());
+    let mut want = b"\x05\0\0\0small".to_vec();
+    want.extend_from_slice(&(big.len() as u32).to_le_bytes());
+    want.extend_from_slice(&big);
+
+    // Right after a flush, a large frame goes out whole: header and payload in one write.
+    let mut w = AsyncFrameWriter::new(ScriptedWriter::new(plan.clone()), LengthPrefixed::u32_le());
     block_on(async {
         w.write_frame(b"small").await.unwrap();
+        w.flush().await.unwrap();
         w.write_frame(&big).await.unwrap();
+        assert_eq!(w.buffered(), 0);
         w.flush().await.unwrap();
     });
     let sw = w.into_inner();
     assert_eq!(
-        sw.vectored_calls, 1,
-        "batch, header and payload in one vectored write"
+        sw.vectored_calls, 2,
+        "the small frame, then header and payload"
     );
-    let mut want = b"\x05\0\0\0small".to_vec();
-    want.extend_from_slice(&(big.len() as u32).to_le_bytes());
-    want.extend_from_slice(&big);
+    assert_eq!(sw.out, want);
+
+    // Following another frame: batch, header and payload in one vectored write that ends on
+    // the last page boundary; the rest of the last page waits for the flush.
+    let mut w = AsyncFrameWriter::new(ScriptedWriter::new(plan), LengthPrefixed::u32_le());
+    block_on(async {
+        w.write_frame(b"small").await.unwrap();
+        w.write_frame(&big).await.unwrap();
+        assert_eq!(w.buffered(), (9 + 4 + big.len()) % 4096);
+        assert_eq!(w.get_ref().out.len() % 4096, 0);
+        w.flush().await.unwrap();
+    });
+    let sw = w.into_inner();
+    assert_eq!(
+        sw.vectored_calls, 2,
+        "batch, header and payload up to a page boundary, then the rest"
+    );
     assert_eq!(sw.out, want);
 }
 

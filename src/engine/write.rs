@@ -2,8 +2,9 @@
 
 use crate::codec::{EncodeError, FrameEncoder, Parts};
 
-/// Payloads at least this long are never copied into the batch buffer: they go out in one
-/// vectored write beside the batch and their header.
+/// Payloads at least this long are not copied into the batch buffer: they go out in one
+/// vectored write beside the batch and their header (but for the under-a-page rest that a
+/// page-aligned cut carries into the batch, see `Outbox::poll_write_out`).
 pub(crate) const DIRECT_MIN: usize = 4 * 1024;
 
 /// The batch buffer and the encoder.
@@ -85,6 +86,11 @@ impl<E> WriteBuf<E> {
     /// The batched bytes not yet written.
     pub(crate) fn pending(&self) -> &[u8] {
         &self.buf
+    }
+
+    /// Appends bytes already encoded (the rest of a large frame cut at a page boundary).
+    pub(crate) fn extend_raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
     }
 
     /// Drops the first `n` batched bytes, once written.

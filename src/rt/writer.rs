@@ -20,8 +20,11 @@ use crate::engine::{DEFAULT_BUF, Outbox, Until};
 /// [`write_frame`](Self::write_frame) (borrowed payload),
 /// [`write_frame_bytes`](Self::write_frame_bytes) (owned, never copied),
 /// [`flush`](Self::flush) and [`close`](Self::close). Batching is that of the blocking writer:
-/// payloads under 4 KiB are copied into a batch buffer; larger payloads are never copied, they
-/// go out beside the batch and their header in vectored writes. The writer must be [`Unpin`].
+/// payloads under 4 KiB are copied into a batch buffer; larger payloads are not copied, they
+/// go out beside the batch and their header in vectored writes, and in a stream of them (no
+/// flush between) each write ends on a 4 KiB page boundary, the rest of the last page (under
+/// 4 KiB) copied into the batch: see the blocking writer's docs. The writer must be
+/// [`Unpin`].
 ///
 /// # Backpressure
 ///
