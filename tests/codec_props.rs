@@ -541,6 +541,40 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// `encode_into_vec` (the writers' batch path, which the fixed-width length prefixes
+    /// write out by hand) appends exactly what `encode_parts` describes, for every
+    /// configuration; where `encode_parts` refuses the payload it refuses it too, with the
+    /// same error, and leaves the buffer as it was.
+    #[test]
+    fn encode_into_vec_matches_encode_parts(
+        p in prop_oneof![payload(300), prop::collection::vec(any::<u8>(), 250..300)],
+        before in prop::collection::vec(any::<u8>(), 0..40),
+    ) {
+        for (name, codec) in all_configs() {
+            let (mut a, mut b) = (codec.clone(), codec);
+            let mut got = before.clone();
+            let res = a.encode_into_vec(&p, &mut got);
+            match b.encode_parts(&p) {
+                Ok(parts) => {
+                    prop_assert!(res.is_ok(), "{}: {:?}", name, res);
+                    let mut want = before.clone();
+                    want.extend_from_slice(parts.header());
+                    want.extend_from_slice(&p);
+                    want.extend_from_slice(parts.trailer());
+                    prop_assert_eq!(&got, &want, "{}", name);
+                }
+                Err(e) => {
+                    prop_assert_eq!(res, Err(e), "{}", name);
+                    prop_assert_eq!(&got, &before, "{}: the buffer changed on a refusal", name);
+                }
+            }
+        }
+    }
+}
+
 /// The configuration list covers every name `Framing` parses.
 #[test]
 fn configs_cover_every_name() {

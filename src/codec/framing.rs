@@ -264,4 +264,15 @@ impl FrameEncoder for Framing {
             Framing::DotnetLines(c) => c.encode_parts(payload),
         }
     }
+
+    #[inline]
+    fn encode_into_vec(&mut self, payload: &[u8], dst: &mut Vec<u8>) -> Result<(), EncodeError> {
+        match self {
+            Framing::LengthPrefixed(c) => c.encode_into_vec(payload, dst),
+            Framing::Delimited(c) => c.encode_into_vec(payload, dst),
+            Framing::ContentLength(c) => c.encode_into_vec(payload, dst),
+            Framing::Netstring(c) => c.encode_into_vec(payload, dst),
+            Framing::DotnetLines(c) => c.encode_into_vec(payload, dst),
+        }
+    }
 }

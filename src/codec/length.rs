@@ -440,16 +440,50 @@ impl FrameDecoder for LengthPrefixed {
     fn reset(&mut self) {}
 }
 
-impl FrameEncoder for LengthPrefixed {
+impl LengthPrefixed {
+    /// The encoder's one length check: the configured maximum and what the prefix can carry.
     #[inline]
-    fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
-        let len = payload.len() as u64;
-        if payload.len() > self.max_frame_len || len > self.effective_max() {
+    fn check_encode(&self, payload: &[u8]) -> Result<(), EncodeError> {
+        if payload.len() > self.max_frame_len || payload.len() as u64 > self.effective_max() {
             return Err(EncodeError::FrameTooLong {
                 len: payload.len(),
                 max: self.effective_max(),
             });
         }
+        Ok(())
+    }
+}
+
+impl FrameEncoder for LengthPrefixed {
+    /// Fixed-width prefixes write their header straight into `dst` (eight bytes, then the
+    /// padding dropped) instead of building [`Parts`]; the others go through `encode_parts`.
+    #[inline]
+    fn encode_into_vec(&mut self, payload: &[u8], dst: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let Prefix::Fixed { width, endian, .. } = self.prefix else {
+            let parts = self.encode_parts(payload)?;
+            super::extend_with_parts(dst, &parts, payload);
+            return Ok(());
+        };
+        self.check_encode(payload)?;
+        let w = width.bytes();
+        let v = payload.len() as u64 + if self.includes_header { w as u64 } else { 0 };
+        let bytes = match endian {
+            // The w low-order bytes, most significant first, at the start.
+            Endian::Big => (v << (64 - 8 * w as u32)).to_be_bytes(),
+            Endian::Little => v.to_le_bytes(),
+        };
+        dst.reserve(8 + payload.len());
+        let at = dst.len();
+        dst.extend_from_slice(&bytes);
+        dst.truncate(at + w);
+        dst.extend_from_slice(payload);
+        Ok(())
+    }
+
+    #[inline]
+    fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
+        self.check_encode(payload)?;
+        let len = payload.len() as u64;
         match self.prefix {
             Prefix::Fixed { width, endian, .. } => {
                 let w = width.bytes();

@@ -39,30 +39,17 @@ impl<E: FrameEncoder> WriteBuf<E> {
     /// Encodes one frame. Nothing is buffered if the encoder refuses the payload.
     #[inline]
     pub(crate) fn push(&mut self, payload: &[u8]) -> Result<Push, EncodeError> {
-        let parts = self.encoder.encode_parts(payload)?;
         if payload.len() >= DIRECT_MIN {
-            return Ok(Push::Direct(parts));
+            return Ok(Push::Direct(self.encoder.encode_parts(payload)?));
         }
-        let (header, trailer) = (parts.header(), parts.trailer());
-        // The short-header copy below writes 16 bytes before it truncates.
-        let need = header.len().max(16) + payload.len() + trailer.len();
+        // Room for any header and trailer, and the 16-byte copy of a short header (which
+        // writes 16 bytes before it truncates): the encoder's own `reserve` then never grows
+        // the buffer, and the first reservation is the batch's.
+        let need = Parts::MAX_LEN + 16 + payload.len();
         if self.buf.capacity() - self.buf.len() < need {
             self.make_room(need);
         }
-        if header.len() <= 16 {
-            // A fixed-size copy (no memcpy call), then drop the padding.
-            let at = self.buf.len();
-            self.buf.extend_from_slice(&parts.header_prefix16());
-            self.buf.truncate(at + header.len());
-        } else {
-            self.buf.extend_from_slice(header);
-        }
-        self.buf.extend_from_slice(payload);
-        match trailer {
-            [] => {}
-            [b] => self.buf.push(*b),
-            _ => self.buf.extend_from_slice(trailer),
-        }
+        self.encoder.encode_into_vec(payload, &mut self.buf)?;
         Ok(if self.buf.len() >= self.batch {
             Push::Full
         } else {
