@@ -39,6 +39,11 @@ pub(crate) struct BenchArgs {
     /// The byte codec for stream transports (message transports use message mode).
     #[arg(long, value_name = "F", default_value = "lp32le")]
     framing: Framing,
+    /// Unix: the capacity the `pipe` transport asks F_SETPIPE_SZ for (suffixes k and m; the
+    /// kernel rounds up to a power of two pages), instead of the unprivileged maximum. For
+    /// capacity sweeps; the rows keep the name `pipe`.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pipe_capacity: Option<usize>,
 }
 
 fn parse_transport(s: &str) -> Result<Transport, String> {
@@ -56,6 +61,22 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         vec![64, 64 * 1024]
     };
     let sizes = args.sizes.clone().unwrap_or(default_sizes);
+    if let Some(cap) = args.pipe_capacity {
+        #[cfg(unix)]
+        {
+            if cap == 0 || cap > pipeframe::pipe::max_capacity() {
+                return Err(Failure::Usage(format!(
+                    "--pipe-capacity {cap}: give 1 to {} bytes (fs.pipe-max-size)",
+                    pipeframe::pipe::max_capacity()
+                )));
+            }
+            bench::set_pipe_capacity(cap);
+        }
+        #[cfg(windows)]
+        return Err(Failure::Usage(format!(
+            "--pipe-capacity {cap}: Unix pipes only (Windows named pipes take their buffer size from ListenOptions)"
+        )));
+    }
     if sizes.is_empty() || sizes.contains(&0) {
         return Err(Failure::Usage(
             "--sizes needs sizes of at least 1 byte".into(),

@@ -15,7 +15,7 @@ use pipeframe::sync::FrameReader;
 
 use super::Transport;
 use super::drive::{FrameRx, FrameTx, RawIo, Runtime};
-use super::skel::poll_once;
+use super::skel::{check_len, poll_once};
 
 /// The blocking flavour.
 pub(crate) struct Blocking;
@@ -40,17 +40,44 @@ impl FrameRx for FrameReader<File, Framing> {
     async fn next_len(&mut self) -> io::Result<Option<usize>> {
         Ok(self.read_frame_ref()?.map(<[u8]>::len))
     }
+
+    /// The loop an application would write: `read_frame_ref` until the end.
+    async fn count(&mut self, size: usize) -> io::Result<u64> {
+        let mut n = 0u64;
+        while let Some(frame) = self.read_frame_ref()? {
+            check_len(frame.len(), size)?;
+            n += 1;
+        }
+        Ok(n)
+    }
 }
 
 impl FrameRx for Box<dyn ReadFrame + Send> {
     async fn next_len(&mut self) -> io::Result<Option<usize>> {
         Ok(self.read_frame()?.map(|f| f.len()))
     }
+
+    async fn count(&mut self, size: usize) -> io::Result<u64> {
+        let mut n = 0u64;
+        while let Some(frame) = self.read_frame()? {
+            check_len(frame.len(), size)?;
+            n += 1;
+        }
+        Ok(n)
+    }
 }
 
 impl FrameTx for Box<dyn WriteFrame + Send> {
     async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         WriteFrame::write_frame(self, payload)
+    }
+
+    /// The loop an application would write: `write_frame` per frame, no `await` between.
+    async fn write_n(&mut self, payload: &[u8], n: u64) -> io::Result<()> {
+        for _ in 0..n {
+            WriteFrame::write_frame(self, payload)?;
+        }
+        Ok(())
     }
 
     async fn flush(&mut self) -> io::Result<()> {

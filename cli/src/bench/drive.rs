@@ -12,7 +12,7 @@ use std::io;
 use pipeframe::codec::Framing;
 
 use super::pair::Ender;
-use super::skel::{Both, Reader, Sides, Writer, open_both};
+use super::skel::{Both, Reader, Sides, Writer, check_len, open_both};
 use super::{DuplexPair, OneWayPair, Transport};
 
 /// Plain reads and writes on a descriptor registered with a flavour's runtime.
@@ -28,12 +28,29 @@ pub(crate) trait RawIo {
 pub(crate) trait FrameRx {
     /// The next frame's length; `None` at the end of the stream.
     async fn next_len(&mut self) -> io::Result<Option<usize>>;
+
+    /// Frames of `size` bytes to the end, counted (see [`Reader::count_frames`]).
+    async fn count(&mut self, size: usize) -> io::Result<u64> {
+        let mut n = 0u64;
+        while let Some(len) = self.next_len().await? {
+            check_len(len, size)?;
+            n += 1;
+        }
+        Ok(n)
+    }
 }
 
 /// A library frame writer.
 pub(crate) trait FrameTx {
     /// Writes (or queues) one frame.
     async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()>;
+    /// Writes `n` frames of `payload` (see [`Writer::write_frames`]).
+    async fn write_n(&mut self, payload: &[u8], n: u64) -> io::Result<()> {
+        for _ in 0..n {
+            self.write_frame(payload).await?;
+        }
+        Ok(())
+    }
     /// Sends what is queued.
     async fn flush(&mut self) -> io::Result<()>;
     /// Flushes, then ends the stream for the peer.
@@ -120,6 +137,21 @@ impl<R: Runtime> Reader for Rx<R> {
         }
     }
 
+    async fn count_frames(&mut self, size: usize) -> io::Result<u64> {
+        match self {
+            Rx::Codec(r) => r.count(size).await,
+            Rx::Msg(r) => r.count(size).await,
+            Rx::Raw { .. } => {
+                let mut n = 0u64;
+                while let Some(len) = self.read_frame(size).await? {
+                    check_len(len, size)?;
+                    n += 1;
+                }
+                Ok(n)
+            }
+        }
+    }
+
     async fn read_bytes(&mut self) -> Option<io::Result<usize>> {
         match self {
             Rx::Raw {
@@ -159,6 +191,19 @@ impl<R: Runtime> Writer for Tx<R> {
             Tx::Raw(io, _) => io.write_all(payload).await,
             Tx::Codec(w) => w.write_frame(payload).await,
             Tx::Msg(w) => w.write_frame(payload).await,
+        }
+    }
+
+    async fn write_frames(&mut self, payload: &[u8], n: u64) -> io::Result<()> {
+        match self {
+            Tx::Raw(io, _) => {
+                for _ in 0..n {
+                    io.write_all(payload).await?;
+                }
+                Ok(())
+            }
+            Tx::Codec(w) => w.write_n(payload, n).await,
+            Tx::Msg(w) => w.write_n(payload, n).await,
         }
     }
 

@@ -63,6 +63,26 @@ mod windows_tokio;
 #[cfg(unix)]
 pub use pair::{DuplexPair, OneWayPair};
 
+/// The capacity the `pipe` transport asks for; 0 means [`pipeframe::pipe::max_capacity`].
+#[cfg(unix)]
+static PIPE_CAPACITY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Makes the `pipe` transport ask `F_SETPIPE_SZ` for `bytes` (the kernel rounds it up to a
+/// power-of-two number of pages) instead of the unprivileged maximum, for capacity sweeps
+/// (`pipeframe bench --pipe-capacity`). `0` restores the default.
+#[cfg(unix)]
+pub fn set_pipe_capacity(bytes: usize) {
+    PIPE_CAPACITY.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[cfg(unix)]
+fn pipe_capacity() -> usize {
+    match PIPE_CAPACITY.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => pipeframe::pipe::max_capacity(),
+        n => n,
+    }
+}
+
 /// A transport measured by the benches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transport {

@@ -44,8 +44,9 @@ impl OneWayPair {
         Ok(match t {
             Transport::Pipe => {
                 let (r, w) = io::pipe()?;
-                // As pipeframe's own pipes: raised to the unprivileged maximum where allowed.
-                pipeframe::pipe::set_capacity(&w, pipeframe::pipe::max_capacity())?;
+                // As pipeframe's own pipes: raised to the unprivileged maximum where allowed
+                // (or to the capacity `pipeframe bench --pipe-capacity` asked for).
+                pipeframe::pipe::set_capacity(&w, super::pipe_capacity())?;
                 files(r, w)
             }
             Transport::Pipe64k => {
