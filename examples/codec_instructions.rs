@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo build --release --features tokio --example codec_instructions
-//! for m in setup decode tokio-util read read-owned write; do
+//! for m in setup decode tokio-util read read-owned write read-framing write-framing; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.$m \
 //!     target/release/examples/codec_instructions $m 2>&1 | grep Collected
 //! done
@@ -15,14 +15,19 @@
 //! * `decode`: owned frames, `FrameDecoder::decode_frame` on a `BytesMut`;
 //! * `tokio-util`: tokio-util's `LengthDelimitedCodec::decode` on the same bytes;
 //! * `read` / `read-owned`: `sync::FrameReader::read_frame_ref` / `read_frame` over a slice;
-//! * `write`: `sync::FrameWriter::write_frame` into `io::sink()`.
+//! * `write`: `sync::FrameWriter::write_frame` into `io::sink()`;
+//! * `read-framing` / `write-framing`: `read` and `write` through the `Framing` enum
+//!   (`lp32be`), as `pipeframe bench` and the CLI use the codecs.
+//!
+//! Each mode's loop is a function of its own that is never inlined, so the compiler's inlining
+//! inside one mode does not depend on which other modes exist.
 //!
 //! BENCHMARKS.md records the counts; the codec bench (`benches/codec.rs`) measures the time.
 
 use std::hint::black_box;
 
 use bytes::BytesMut;
-use pipeframe::codec::{FrameDecoder, FrameEncoder, LengthPrefixed};
+use pipeframe::codec::{FrameDecoder, FrameEncoder, Framing, LengthPrefixed};
 use pipeframe::sync::{FrameReader, FrameWriter};
 use tokio_util::codec::{Decoder, LengthDelimitedCodec};
 
@@ -32,64 +37,90 @@ const SIZE: usize = 64;
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
     let payload = vec![b'a'; SIZE];
-    let mut codec = LengthPrefixed::u32_be();
+    let codec = LengthPrefixed::u32_be();
+    let framing: Framing = "lp32be".parse().expect("framing");
     let mut input = Vec::new();
+    let mut enc = codec;
     for _ in 0..FRAMES {
-        codec.encode_frame(&payload, &mut input).expect("encode");
+        enc.encode_frame(&payload, &mut input).expect("encode");
     }
-    let mut n = 0usize;
-    match mode.as_str() {
+    let n = match mode.as_str() {
         "setup" => {
             black_box(&input);
+            FRAMES
         }
-        "decode" => {
-            let mut buf = BytesMut::from(&input[..]);
-            while let Some(f) = codec.decode_frame(&mut buf).expect("decode") {
-                black_box(&f);
-                n += 1;
-            }
-        }
-        "tokio-util" => {
-            let mut buf = BytesMut::from(&input[..]);
-            let mut c = LengthDelimitedCodec::builder()
-                .max_frame_length(usize::MAX)
-                .new_codec();
-            while let Some(f) = c.decode(&mut buf).expect("decode") {
-                black_box(&f);
-                n += 1;
-            }
-        }
-        "read" => {
-            let mut r = FrameReader::new(&input[..], codec);
-            while let Some(f) = r.read_frame_ref().expect("read") {
-                black_box(f);
-                n += 1;
-            }
-        }
-        "read-owned" => {
-            let mut r = FrameReader::new(&input[..], codec);
-            while let Some(f) = r.read_frame().expect("read") {
-                black_box(&f);
-                n += 1;
-            }
-        }
-        "write" => {
-            let mut w = FrameWriter::new(std::io::sink(), codec);
-            for _ in 0..FRAMES {
-                w.write_frame(black_box(&payload)).expect("write");
-                n += 1;
-            }
-            w.flush().expect("flush");
-        }
+        "decode" => decode(codec, &input),
+        "tokio-util" => tokio_util_decode(&input),
+        "read" => read(codec, &input),
+        "read-framing" => read(framing, &input),
+        "read-owned" => read_owned(codec, &input),
+        "write" => write(codec, &payload),
+        "write-framing" => write(framing, &payload),
         other => {
             eprintln!(
-                "unknown mode {other:?}: expected setup, decode, tokio-util, read, read-owned or write"
+                "unknown mode {other:?}: expected setup, decode, tokio-util, read, read-owned, \
+                 write, read-framing or write-framing"
             );
             std::process::exit(2);
         }
-    }
-    if mode != "setup" {
-        assert_eq!(n, FRAMES, "every frame handled");
-    }
+    };
+    assert_eq!(n, FRAMES, "every frame handled");
     println!("{mode}: {n} frames");
+}
+
+#[inline(never)]
+fn decode(mut codec: impl FrameDecoder, input: &[u8]) -> usize {
+    let mut n = 0;
+    let mut buf = BytesMut::from(input);
+    while let Some(f) = codec.decode_frame(&mut buf).expect("decode") {
+        black_box(&f);
+        n += 1;
+    }
+    n
+}
+
+#[inline(never)]
+fn tokio_util_decode(input: &[u8]) -> usize {
+    let mut n = 0;
+    let mut buf = BytesMut::from(input);
+    let mut c = LengthDelimitedCodec::builder()
+        .max_frame_length(usize::MAX)
+        .new_codec();
+    while let Some(f) = c.decode(&mut buf).expect("decode") {
+        black_box(&f);
+        n += 1;
+    }
+    n
+}
+
+#[inline(never)]
+fn read(codec: impl FrameDecoder, input: &[u8]) -> usize {
+    let mut n = 0;
+    let mut r = FrameReader::new(input, codec);
+    while let Some(f) = r.read_frame_ref().expect("read") {
+        black_box(f);
+        n += 1;
+    }
+    n
+}
+
+#[inline(never)]
+fn read_owned(codec: impl FrameDecoder, input: &[u8]) -> usize {
+    let mut n = 0;
+    let mut r = FrameReader::new(input, codec);
+    while let Some(f) = r.read_frame().expect("read") {
+        black_box(&f);
+        n += 1;
+    }
+    n
+}
+
+#[inline(never)]
+fn write(codec: impl FrameEncoder, payload: &[u8]) -> usize {
+    let mut w = FrameWriter::new(std::io::sink(), codec);
+    for _ in 0..FRAMES {
+        w.write_frame(black_box(payload)).expect("write");
+    }
+    w.flush().expect("flush");
+    FRAMES
 }
