@@ -305,6 +305,11 @@ fn usage_errors_exit_2_naming_the_problem() {
         (&["listen", "fifo:/tmp/x", "--echo"][..], "--echo"),
         (&["encode", "--framing", "message"][..], "message"),
         (&["bench", "--sizes", "1x"][..], "1x"),
+        (&["bench", "--pipe-capacity", "0"][..], "--pipe-capacity 0"),
+        (
+            &["bench", "--pipe-capacity", "1024m"][..],
+            "fs.pipe-max-size",
+        ),
         (&["connect", "handle:1234"][..], "is Windows-only"),
     ] {
         let out = run(args, b"");
@@ -498,6 +503,70 @@ print(len(rows))
         "12",
         "2 transports x raw/framed x 3 metrics"
     );
+}
+
+/// `benches/targets.py` reads what `bench --json` prints: the rows it needs for the pipe
+/// targets are found (a median, and a floor from the 65,540-byte raw rows), and targets whose
+/// rows the run left out say so instead of failing. Also runs `--pipe-capacity`.
+#[test]
+fn targets_script_reads_bench_json() {
+    let out = run(
+        &[
+            "bench",
+            "--quick",
+            "--json",
+            "--sizes",
+            "64,64k,65540",
+            "--transports",
+            "pipe",
+            "--flavours",
+            "blocking",
+            "--pipe-capacity",
+            "256k",
+        ],
+        b"",
+    );
+    assert_ok("bench --json", &out);
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("run.json");
+    std::fs::write(&json, &out.stdout).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../benches/targets.py");
+    let py = Command::new("python3")
+        .arg(script)
+        .arg(&json)
+        .arg(&json)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let py = wait(py, Duration::from_secs(20));
+    assert!(py.status.success(), "{}", text(&py.stderr));
+    let table = text(&py.stdout);
+    let line = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("no {name:?} line in\n{table}"))
+            .split(" | ")
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let number = |cell: &str| -> f64 {
+        let first = cell.split_whitespace().next().unwrap();
+        first
+            .parse()
+            .unwrap_or_else(|_| panic!("{cell:?} is not a figure"))
+    };
+    // | name | goal | median (run run) | met/missed | floor (run run) |
+    let tp = line("pipe 64 KiB blocking framed/raw throughput");
+    assert!(number(&tp[2]) > 0.0, "{tp:?}");
+    assert!(matches!(tp[3].as_str(), "met" | "missed"), "{tp:?}");
+    let rtt = line("pipe 64 KiB blocking framed/raw round trip");
+    assert!(number(&rtt[4]) > 0.0, "round-trip floor missing: {rtt:?}");
+    let wire = line("64 B pipe framed wire B/s / raw 64 KiB B/s");
+    assert!(number(&wire[2]) > 0.0, "{wire:?}");
+    let absent = line("tokio / tokio-util 64 B frames/s unix");
+    assert_eq!(absent[3], "not measured", "{absent:?}");
 }
 
 /// A killed `listen seqpacket:PATH` leaves its socket file: the next listener reclaims it (as
