@@ -265,57 +265,64 @@ fn small_frames_are_batched() {
     }
 }
 
+/// `write_frames` (a stream, flushed at its end) ends each write of a large frame on a 4 KiB
+/// page boundary of the stream; the payloads still go out from the caller's buffers, and the
+/// rest of a frame's last page goes with the next frame or the final flush.
+#[test]
+fn write_frames_ends_large_writes_on_page_boundaries() {
+    let a: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+    let b: Vec<u8> = (0..70_000u32).map(|i| (i * 7) as u8).collect();
+    let mut w = FrameWriter::new(RecordingWriter::new(), LengthPrefixed::u32_le());
+    w.write_frames([&b"ab"[..], &a, &b, &b"cd"[..]]).unwrap();
+    assert_eq!(w.buffered(), 0, "flushed at the end");
+    let rec = w.finish().unwrap();
+    assert_eq!(rec.data, lp(&[b"ab", &a, &b, b"cd"]));
+    let mut at = 0;
+    for (i, c) in rec.calls.iter().enumerate() {
+        at += c.accepted;
+        if i + 1 < rec.calls.len() {
+            assert_eq!(at % 4096, 0, "call {i} ends at {at}: {:?}", rec.calls);
+        }
+    }
+    // The first large write: the batch ("ab"), the header, then `a` itself, cut.
+    let first = &rec.calls[0];
+    assert_eq!(first.slices[0].1, 6);
+    assert_eq!(first.slices[1].1, 4);
+    assert_eq!(
+        first.slices[2].0,
+        a.as_ptr() as usize,
+        "the payload was copied"
+    );
+    assert_eq!(
+        rec.calls.len(),
+        3,
+        "two cut writes and the flush: {:?}",
+        rec.calls
+    );
+}
+
 #[test]
 fn large_payload_goes_out_beside_its_header_without_a_copy() {
     let big: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
     let mut w = FrameWriter::new(RecordingWriter::new(), LengthPrefixed::u32_le());
     w.write_frame(b"ab").unwrap();
     w.write_frame(b"cd").unwrap();
-    w.flush().unwrap();
-    assert_eq!(w.get_ref().calls.len(), 1);
-    // Right after a flush, a large frame goes out whole, in one call.
+    assert!(w.get_ref().calls.is_empty());
     w.write_frame(&big).unwrap();
     assert_eq!(w.buffered(), 0);
     let rec = w.finish().unwrap();
-    assert_eq!(rec.calls.len(), 2, "{:?}", rec.calls);
-    let call = &rec.calls[1];
-    assert!(call.vectored);
-    // Header, then the caller's own payload buffer (the batch slice is empty).
-    assert_eq!(call.slices.len(), 2, "{:?}", call.slices);
-    assert_eq!(call.slices[0].1, 4);
-    assert_eq!(
-        call.slices[1],
-        (big.as_ptr() as usize, big.len()),
-        "the payload was copied"
-    );
-    assert_eq!(rec.data, lp(&[b"ab", b"cd", &big]));
-
-    // Following other frames with no flush between, it goes out beside the batch and its
-    // header, cut at the last page boundary of the stream: the rest of its last page waits
-    // in the batch for the next frame or the flush.
-    let mut w = FrameWriter::new(RecordingWriter::new(), LengthPrefixed::u32_le());
-    w.write_frame(b"ab").unwrap();
-    w.write_frame(b"cd").unwrap();
-    assert!(w.get_ref().calls.is_empty());
-    w.write_frame(&big).unwrap();
-    let tail = (12 + 4 + big.len()) % 4096;
-    assert_eq!(tail, 1712);
-    assert_eq!(w.buffered(), tail);
-    let rec = w.finish().unwrap();
-    assert_eq!(rec.calls.len(), 2, "{:?}", rec.calls);
+    assert_eq!(rec.calls.len(), 1, "{:?}", rec.calls);
     let call = &rec.calls[0];
     assert!(call.vectored);
-    // Batch (two small frames), header, then the caller's own payload buffer, not copied.
+    // Batch (two small frames), header, then the caller's own payload buffer.
     assert_eq!(call.slices.len(), 3, "{:?}", call.slices);
     assert_eq!(call.slices[0].1, 12);
     assert_eq!(call.slices[1].1, 4);
     assert_eq!(
         call.slices[2],
-        (big.as_ptr() as usize, big.len() - tail),
+        (big.as_ptr() as usize, big.len()),
         "the payload was copied"
     );
-    assert_eq!(call.accepted % 4096, 0);
-    assert_eq!(rec.calls[1].accepted, tail);
     assert_eq!(rec.data, lp(&[b"ab", b"cd", &big]));
 
     // A trailer goes in the same call (netstring: "100000:" payload ",").

@@ -3,10 +3,13 @@
 //!
 //! An async writer may be interrupted between polls (a `Pending`, a partial write, a dropped
 //! future). [`Outbox`] keeps everything needed to finish the frame later: the batch bytes
-//! before it, its [`Parts`], the payload (as [`Bytes`], never copied into the batch) and how
+//! before it, its [`Parts`], the payload (as [`Bytes`], not copied into the batch) and how
 //! much of header, payload and trailer is already written. The blocking writer uses the same
 //! loop with a write that is always `Ready`, so it finishes a large frame inside one call.
 //! No I/O happens here: the flavours pass a closure that performs one vectored write.
+//!
+//! Frames pushed as part of a stream (see [`Outbox::poll_write_out`], "page-aligned cuts") may
+//! leave the last under-a-page rest of a large frame in the batch, copied.
 
 use std::io::{self, IoSlice};
 use std::task::{Poll, ready};
@@ -27,9 +30,9 @@ struct Direct {
     len: usize,
     /// Bytes of header + payload + trailer already written.
     sent: usize,
-    /// Whether the frame followed another without a flush between, so its write may end on a
-    /// page boundary with the rest of its last page carried into the batch (see
-    /// [`Outbox::poll_write_out`]).
+    /// Whether the frame was pushed as part of a stream (delivery waits for a flush anyway),
+    /// so its write may end on a page boundary with the rest of its last page carried into
+    /// the batch (see [`Outbox::poll_write_out`]).
     may_cut: bool,
 }
 
@@ -64,8 +67,6 @@ pub(crate) struct Outbox<E> {
     poisoned: Option<io::ErrorKind>,
     /// Bytes written since the outbox was made (only its remainder by [`PAGE`] matters).
     written: u64,
-    /// Whether a frame was pushed since the last flush (`Until::Empty` completed).
-    follows: bool,
 }
 
 /// How far [`Outbox::poll_write_out`] writes.
@@ -86,13 +87,14 @@ impl<E: FrameEncoder> Outbox<E> {
             high_water,
             poisoned: None,
             written: 0,
-            follows: false,
         }
     }
 
-    /// Encodes one owned frame. Call only when [`is_ready`](Self::is_ready).
+    /// Encodes one owned frame. Call only when [`is_ready`](Self::is_ready). `stream`: the
+    /// caller's contract already defers delivery to a flush (a `Sink`), so a large frame may
+    /// be cut at a page boundary.
     #[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
-    pub(crate) fn push(&mut self, payload: Bytes) -> io::Result<()> {
+    pub(crate) fn push(&mut self, payload: Bytes, stream: bool) -> io::Result<()> {
         if self.poisoned.is_some() || self.direct.is_some() {
             return Err(self.refusal());
         }
@@ -102,10 +104,9 @@ impl<E: FrameEncoder> Outbox<E> {
                 len: payload.len(),
                 payload: Some(payload),
                 sent: 0,
-                may_cut: self.follows,
+                may_cut: stream,
             });
         }
-        self.follows = true;
         Ok(())
     }
 
@@ -114,14 +115,14 @@ impl<E: FrameEncoder> Outbox<E> {
     /// or hand it over with [`own`](Self::own) if it gives up.
     #[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
     pub(crate) fn push_borrowed(&mut self, payload: &[u8]) -> io::Result<bool> {
-        Ok(matches!(self.push_slice(payload)?, Pushed::Large))
+        Ok(matches!(self.push_slice(payload, false)?, Pushed::Large))
     }
 
     /// Encodes one borrowed frame and says what is left to do: nothing, write the full batch,
     /// or write the large frame (whose payload, not copied, the caller passes to
-    /// [`poll_write_out`](Self::poll_write_out)).
+    /// [`poll_write_out`](Self::poll_write_out)). `stream` as for [`push`](Self::push).
     #[inline]
-    pub(crate) fn push_slice(&mut self, payload: &[u8]) -> io::Result<Pushed> {
+    pub(crate) fn push_slice(&mut self, payload: &[u8], stream: bool) -> io::Result<Pushed> {
         if self.poisoned.is_some() || self.direct.is_some() {
             return Err(self.refusal());
         }
@@ -134,12 +135,11 @@ impl<E: FrameEncoder> Outbox<E> {
                     len: payload.len(),
                     payload: None,
                     sent: 0,
-                    may_cut: self.follows,
+                    may_cut: stream,
                 });
                 Pushed::Large
             }
         };
-        self.follows = true;
         Ok(pushed)
     }
 }
@@ -228,16 +228,17 @@ impl<E> Outbox<E> {
     /// [`push_borrowed`](Self::push_borrowed) and still in flight. An I/O error (or a write
     /// of 0 bytes) poisons the outbox: part of a frame may be on the wire.
     ///
-    /// **Page-aligned cuts.** A large frame that follows another frame without a flush
-    /// between (a stream of frames, not a request waiting for its answer) is written only up
-    /// to the last [`PAGE`] boundary of the stream when `until` is [`Until::Ready`]; the rest
-    /// of its last page (under 4 KiB, copied) waits in the batch for the next frame or the
-    /// flush. A pipe buffers whole pages, so writes that end on page boundaries fill the
-    /// kernel's default 64 KiB pipe exactly, as raw 64 KiB writes do; without the cut a
-    /// 65,540-byte frame overflows it and costs the reader an extra wakeup and a short read per
-    /// frame (BENCHMARKS.md, issue 14: framed/raw 0.88 -> 0.95 at 64 KiB on `pipe-64k`). A
-    /// frame written right after a flush is never cut, so a request and its answer still
-    /// travel in one write each.
+    /// **Page-aligned cuts.** A large frame pushed as part of a stream (`stream`: a `Sink`
+    /// item, or a frame of the blocking `write_frames`, whose delivery waits for a flush
+    /// anyway) is written only up to the last [`PAGE`] boundary of the stream when `until` is
+    /// [`Until::Ready`]; the rest of its last page (under 4 KiB, copied) waits in the batch for
+    /// the next frame or the flush. A pipe buffers whole pages, so writes that end on page
+    /// boundaries fill the kernel's default 64 KiB pipe exactly, as raw 64 KiB writes do;
+    /// without the cut a 65,540-byte frame overflows it and costs the reader an extra wakeup
+    /// and a short read per frame (BENCHMARKS.md, issue 14: framed/raw 0.88 -> 0.95 at 64 KiB
+    /// on `pipe-64k`). Frames written one by one (`write_frame`, `write_frame_bytes`) are never
+    /// cut: a large one is on the wire when its call returns, as documented, so a request
+    /// written without a flush still reaches the peer.
     pub(crate) fn poll_write_out(
         &mut self,
         until: Until,
@@ -306,9 +307,6 @@ impl<E> Outbox<E> {
                 }
             }
         }
-        if until == Until::Empty {
-            self.follows = false;
-        }
         Poll::Ready(Ok(()))
     }
 
@@ -374,8 +372,8 @@ mod tests {
     fn large_frame_goes_out_after_the_batch_in_pieces() {
         let mut o2 = Outbox::new(LengthPrefixed::u16_be(), 1 << 20);
         let big = Bytes::from(vec![7u8; 5000]);
-        o2.push(Bytes::from_static(b"ab")).unwrap();
-        o2.push(big.clone()).unwrap();
+        o2.push(Bytes::from_static(b"ab"), false).unwrap();
+        o2.push(big.clone(), false).unwrap();
         assert!(!o2.is_ready());
         assert_eq!(o2.buffered(), 4 + 5002);
         let mut out = Vec::new();
@@ -419,7 +417,7 @@ mod tests {
         let mut o = Outbox::new(LengthPrefixed::u32_be(), 64 * 1024);
         let (mut out, mut writes) = (Vec::new(), Vec::new());
         for f in &frames {
-            assert!(o.push_borrowed(f).unwrap());
+            assert_eq!(o.push_slice(f, true).unwrap(), Pushed::Large);
             assert!(
                 o.poll_write_out(Until::Ready, Some(f), recorder(&mut out, &mut writes))
                     .is_ready()
@@ -433,13 +431,12 @@ mod tests {
                 .is_ready()
         );
         assert_eq!(out, encoded(&frames), "the bytes are the frames, in order");
-        // The first frame follows no other: written whole. Every later write but the flush
-        // ends on a page boundary of the stream.
-        assert_eq!(writes[0], 65_540);
+        // Every write but the flush ends on a page boundary of the stream.
+        assert_eq!(writes[0], 65_536);
         let mut at = 0;
         for (i, w) in writes.iter().enumerate() {
             at += w;
-            if i > 0 && i < writes.len() - 1 {
+            if i < writes.len() - 1 {
                 assert_eq!(at % PAGE, 0, "write {i} ends at {at}");
             }
         }
@@ -451,32 +448,33 @@ mod tests {
     }
 
     #[test]
-    fn a_large_frame_right_after_a_flush_goes_out_whole() {
+    fn frames_pushed_one_by_one_are_never_cut() {
+        // `write_frame` and `write_frame_bytes` promise a large frame is on the wire when
+        // they return: a request written without a flush must reach the peer.
         let mut o = Outbox::new(LengthPrefixed::u32_be(), 64 * 1024);
         let (mut out, mut writes) = (Vec::new(), Vec::new());
         let small = vec![1u8; 10];
         let big = vec![2u8; 70_000];
         for _ in 0..3 {
-            // A request: one small frame, flushed; then a large one, flushed.
             assert!(!o.push_borrowed(&small).unwrap());
-            assert!(
-                o.poll_write_out(Until::Empty, None, recorder(&mut out, &mut writes))
-                    .is_ready()
-            );
             assert!(o.push_borrowed(&big).unwrap());
             assert!(
                 o.poll_write_out(Until::Ready, Some(&big), recorder(&mut out, &mut writes))
                     .is_ready()
             );
-            assert_eq!(o.buffered(), 0, "nothing held back after a flush");
+            assert_eq!(o.buffered(), 0, "nothing held back");
+            o.push(Bytes::from(big.clone()), false).unwrap();
             assert!(
-                o.poll_write_out(Until::Empty, None, recorder(&mut out, &mut writes))
+                o.poll_write_out(Until::Ready, None, recorder(&mut out, &mut writes))
                     .is_ready()
             );
+            assert_eq!(o.buffered(), 0, "nothing held back");
         }
-        assert_eq!(writes, [14, 70_004].repeat(3));
-        let pairs: Vec<Vec<u8>> = (0..3).flat_map(|_| [small.clone(), big.clone()]).collect();
-        assert_eq!(out, encoded(&pairs));
+        assert_eq!(writes, [14 + 70_004, 70_004].repeat(3));
+        let frames: Vec<Vec<u8>> = (0..3)
+            .flat_map(|_| [small.clone(), big.clone(), big.clone()])
+            .collect();
+        assert_eq!(out, encoded(&frames));
     }
 
     #[test]
@@ -486,7 +484,7 @@ mod tests {
         let (mut out, mut writes) = (Vec::new(), Vec::new());
         let big = vec![3u8; 5000];
         for _ in 0..4 {
-            o.push(Bytes::from(big.clone())).unwrap();
+            o.push(Bytes::from(big.clone()), true).unwrap();
             assert!(
                 o.poll_write_out(Until::Ready, None, recorder(&mut out, &mut writes))
                     .is_ready()
@@ -504,7 +502,7 @@ mod tests {
         let mut o = Outbox::new(LengthPrefixed::u32_be(), 64 * 1024);
         let mut out = Vec::new();
         for f in &frames {
-            o.push(Bytes::from(f.clone())).unwrap();
+            o.push(Bytes::from(f.clone()), true).unwrap();
             assert!(
                 o.poll_write_out(Until::Ready, None, writer(&mut out, 1000))
                     .is_ready()

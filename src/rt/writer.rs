@@ -21,10 +21,12 @@ use crate::engine::{DEFAULT_BUF, Outbox, Until};
 /// [`write_frame_bytes`](Self::write_frame_bytes) (owned, never copied),
 /// [`flush`](Self::flush) and [`close`](Self::close). Batching is that of the blocking writer:
 /// payloads under 4 KiB are copied into a batch buffer; larger payloads are not copied, they
-/// go out beside the batch and their header in vectored writes, and in a stream of them (no
-/// flush between) each write ends on a 4 KiB page boundary, the rest of the last page (under
-/// 4 KiB) copied into the batch: see the blocking writer's docs. The writer must be
-/// [`Unpin`].
+/// go out beside the batch and their header in vectored writes (`write_frame` returns once
+/// its large frame is written; `write_frame_bytes` keeps the `Bytes` and writes it whole on
+/// the next call or flush). Items sent through the [`Sink`]
+/// (delivered on `poll_flush`, as the trait says) may be written in page-aligned pieces, the
+/// rest of a large item's last page (under 4 KiB) copied into the batch, as the blocking
+/// writer's `write_frames` does. The writer must be [`Unpin`].
 ///
 /// # Backpressure
 ///
@@ -107,7 +109,7 @@ impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> AsyncFrameWriter<W, E, Rt> {
     /// copied.
     pub async fn write_frame_bytes(&mut self, payload: Bytes) -> io::Result<()> {
         poll_fn(|cx| self.poll_out(cx, Until::Ready, None)).await?;
-        self.outbox.push(payload)
+        self.outbox.push(payload, false)
     }
 
     /// Writes every queued frame and flushes the underlying writer.
@@ -243,7 +245,8 @@ impl<W: Unpin, E: FrameEncoder + Unpin, Rt: WriteIo<W>> Sink<Bytes> for AsyncFra
     }
 
     fn start_send(self: Pin<&mut Self>, item: Bytes) -> io::Result<()> {
-        self.get_mut().outbox.push(item)
+        // A `Sink` delivers on flush: a large item may be cut at a page boundary.
+        self.get_mut().outbox.push(item, true)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

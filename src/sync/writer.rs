@@ -12,12 +12,14 @@ use crate::engine::{DEFAULT_BUF, Outbox, Pushed, Until};
 /// or on [`flush`](Self::flush). Larger
 /// payloads are not copied: the batch, the header, the payload and the trailer go out
 /// together in one vectored write (`writev`) before [`write_frame`](Self::write_frame)
-/// returns. One exception, for streams of large frames: a large frame that follows another
-/// frame with no flush between is written up to the last 4 KiB page boundary of the stream,
-/// and the rest of its last page (under 4 KiB, copied) waits in the batch for the next frame
-/// or the flush. Writes that end on page boundaries fill a pipe's page-sized buffers exactly
-/// (on Linux's default 64 KiB pipe, 64 KiB frames go 0.88 -> 0.95 of raw throughput); a frame
-/// written right after a flush, such as a request, still goes out whole.
+/// returns.
+///
+/// [`write_frames`](Self::write_frames) writes a stream of frames, flushed at its end, and
+/// may therefore end each write of a large frame on a 4 KiB page boundary of the stream: the
+/// rest of that frame's last page (under 4 KiB, copied) goes out with the next frame or the
+/// final flush. Writes that end on page boundaries fill a pipe's page-sized buffers exactly:
+/// 64 KiB frames over Linux's default 64 KiB pipe went from 0.88 to 0.95 of raw throughput
+/// (BENCHMARKS.md, issue 14).
 ///
 /// # Dropping
 ///
@@ -56,40 +58,56 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
     }
 
     /// Queues one frame; it is written once the batch fills, or at once if the payload is
-    /// large (before this call returns, not copied; but see the page-aligned cut in the type
-    /// docs). Call [`flush`](Self::flush) to send queued frames now.
+    /// large (before this call returns: the payload is never copied). Call
+    /// [`flush`](Self::flush) to send queued frames now.
     pub fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
-        match self.outbox.push_slice(payload)? {
+        match self.outbox.push_slice(payload, false)? {
             Pushed::Buffered => Ok(()),
-            // The batch goes out now, until under the mark (all of it, on a blocking write).
-            Pushed::Full => self.write_out(Until::Ready, None),
+            // The whole batch goes out now, as `write_all` would.
+            Pushed::Full => self.write_out(None),
             // The batch, then the large frame beside it: the borrowed payload is written
-            // before we return, never copied (but for a page-aligned cut's tail).
-            Pushed::Large => self.write_out(Until::Ready, Some(payload)),
+            // before we return, never copied.
+            Pushed::Large => self.write_out(Some(payload)),
         }
     }
 
-    /// Writes every frame in `payloads`, batching them, then flushes.
+    /// Writes every frame in `payloads`, batching them, then flushes. Large frames may be
+    /// written in page-aligned pieces (see the type docs): use this, rather than a loop of
+    /// [`write_frame`](Self::write_frame), for a stream of large frames into a pipe.
     pub fn write_frames<'a, I>(&mut self, payloads: I) -> io::Result<()>
     where
         I: IntoIterator<Item = &'a [u8]>,
     {
         for p in payloads {
-            self.write_frame(p)?;
+            match self.outbox.push_slice(p, true)? {
+                Pushed::Buffered => {}
+                Pushed::Full => self.write_out(None)?,
+                // Until a frame may be pushed: a page-aligned cut leaves the rest of the
+                // frame's last page in the batch, for the next frame or the flush below.
+                Pushed::Large => {
+                    let inner = self.inner.as_mut().expect("present until finish");
+                    match self.outbox.poll_write_out(Until::Ready, Some(p), |slices| {
+                        Poll::Ready(inner.write_vectored(slices))
+                    }) {
+                        Poll::Ready(res) => res?,
+                        Poll::Pending => unreachable!("a blocking write is always ready"),
+                    }
+                }
+            }
         }
         self.flush()
     }
 
     /// Writes everything buffered with blocking vectored writes: the engine's write loop
     /// (partial writes, `Interrupted`, poisoning) with a write that is always ready.
-    fn write_out(&mut self, until: Until, borrowed: Option<&[u8]>) -> io::Result<()> {
+    fn write_out(&mut self, borrowed: Option<&[u8]>) -> io::Result<()> {
         let inner = self.inner.as_mut().expect("present until finish");
-        blocking_write_out(&mut self.outbox, inner, until, borrowed)
+        blocking_write_out(&mut self.outbox, inner, borrowed)
     }
 
     /// Writes queued frames and flushes the underlying writer.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.write_out(Until::Empty, None)?;
+        self.write_out(None)?;
         self.inner.as_mut().expect("present until finish").flush()
     }
 
@@ -136,20 +154,19 @@ impl<W: Write, E> Drop for FrameWriter<W, E> {
             && !self.outbox.is_poisoned()
         {
             // Best effort, like BufWriter: `finish` reports errors.
-            let _ = blocking_write_out(&mut self.outbox, inner, Until::Empty, None);
+            let _ = blocking_write_out(&mut self.outbox, inner, None);
             let _ = inner.flush();
         }
     }
 }
 
-/// [`Outbox::poll_write_out`] until `until` holds, with blocking `write_vectored` calls.
+/// [`Outbox::poll_write_out`] until empty, with blocking `write_vectored` calls.
 fn blocking_write_out<E, W: Write>(
     outbox: &mut Outbox<E>,
     inner: &mut W,
-    until: Until,
     borrowed: Option<&[u8]>,
 ) -> io::Result<()> {
-    match outbox.poll_write_out(until, borrowed, |slices| {
+    match outbox.poll_write_out(Until::Empty, borrowed, |slices| {
         Poll::Ready(inner.write_vectored(slices))
     }) {
         Poll::Ready(res) => res,

@@ -13,7 +13,7 @@
 //!   as the blocking flavour and the futures-io one (they are the runtime-generic types of
 //!   [`rt`](crate::rt) on tokio): borrowed frames
 //!   (`read_frame_ref().await`), large payloads written beside their header with
-//!   `poll_write_vectored` (never copied), a documented high-water mark. They are also a
+//!   `poll_write_vectored` (not copied), a documented high-water mark. They are also a
 //!   `Stream` and a `Sink`.
 //!
 //! # Cancellation safety
