@@ -1,5 +1,5 @@
 //! The blocking flavour: `std::fs::File` for raw, the library's blocking frame reader and
-//! [`pipeframe::frame_io`] for framed ends; one thread per side.
+//! writer for codec ends and [`pipeframe::frame_io`] for message mode; one thread per side.
 
 use std::fs::File;
 use std::future::Future;
@@ -11,10 +11,11 @@ use std::os::unix::net::UnixStream;
 use pipeframe::codec::Framing;
 use pipeframe::frame_io::{Mode, ReadFrame, ReadTransport, WriteFrame, WriteTransport};
 use pipeframe::message::{PacketReader, PacketWriter, SeqpacketStream};
-use pipeframe::sync::FrameReader;
+use pipeframe::sync::{FrameReader, FrameWriter};
 
 use super::Transport;
 use super::drive::{FrameRx, FrameTx, RawIo, Runtime};
+use super::pair::Ender;
 use super::skel::{check_len, poll_once};
 
 /// The blocking flavour.
@@ -67,6 +68,31 @@ impl FrameRx for Box<dyn ReadFrame + Send> {
     }
 }
 
+/// A codec writer and how its transport ends.
+pub(crate) struct CodecTx(FrameWriter<File, Framing>, Ender);
+
+impl FrameTx for CodecTx {
+    async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        self.0.write_frame(payload)
+    }
+
+    /// A stream of frames as an application writes one: `write_frames`, which may end each
+    /// write of a large frame on a page boundary (the frames are delivered at its final flush).
+    async fn write_n(&mut self, payload: &[u8], n: u64) -> io::Result<()> {
+        self.0
+            .write_frames(std::iter::repeat_n(payload, n as usize))
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+
+    async fn close(self) -> io::Result<()> {
+        drop(self.0.finish()?);
+        self.1.end()
+    }
+}
+
 impl FrameTx for Box<dyn WriteFrame + Send> {
     async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         WriteFrame::write_frame(self, payload)
@@ -106,7 +132,7 @@ impl Runtime for Blocking {
     type Exec = ();
     type Raw = File;
     type CodecRx = FrameReader<File, Framing>;
-    type CodecTx = Box<dyn WriteFrame + Send>;
+    type CodecTx = CodecTx;
     type MsgRx = Box<dyn ReadFrame + Send>;
     type MsgTx = Box<dyn WriteFrame + Send>;
 
@@ -127,7 +153,8 @@ impl Runtime for Blocking {
     }
 
     fn codec_tx(t: Transport, fd: File, framing: Framing) -> io::Result<Self::CodecTx> {
-        Mode::Codec(framing).writer(write_transport(t, fd)?)
+        let ender = Ender::of(t, &fd)?;
+        Ok(CodecTx(FrameWriter::new(fd, framing), ender))
     }
 
     fn msg_rx(t: Transport, fd: File) -> io::Result<Self::MsgRx> {

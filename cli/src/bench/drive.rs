@@ -141,6 +141,21 @@ impl<R: Runtime> Reader for Rx<R> {
         match self {
             Rx::Codec(r) => r.count(size).await,
             Rx::Msg(r) => r.count(size).await,
+            // Raw messages: one read each, looped here like the framed ends' own loops.
+            Rx::Raw {
+                io,
+                message: true,
+                buf,
+            } => {
+                let mut n = 0u64;
+                loop {
+                    match io.read(buf, true).await? {
+                        0 => return Ok(n),
+                        len => check_len(len, size)?,
+                    }
+                    n += 1;
+                }
+            }
             Rx::Raw { .. } => {
                 let mut n = 0u64;
                 while let Some(len) = self.read_frame(size).await? {
