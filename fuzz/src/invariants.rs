@@ -442,7 +442,12 @@ pub fn decode_trace<D: FrameDecoder>(
 
 /// Like [`decode_trace`], comparing with `expect` as it goes and storing nothing, so that
 /// the allocation measured is the decoder's and the buffer's own.
-fn decode_measured<D: FrameDecoder>(mut dec: D, stream: &[u8], chunks: &[usize], expect: &[Event]) {
+pub fn decode_measured<D: FrameDecoder>(
+    mut dec: D,
+    stream: &[u8],
+    chunks: &[usize],
+    expect: &[Event],
+) {
     let mut src = BytesMut::new();
     let mut fed = 0;
     let mut k = 0;
