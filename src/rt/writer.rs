@@ -48,8 +48,10 @@ use crate::engine::{DEFAULT_BUF, Outbox, Until};
 ///   `flush` sends the rest. A large borrowed payload is copied at that moment, only then.
 /// * `flush`/`close` futures can be dropped and called again; they resume where they were.
 ///
-/// Dropping the writer itself drops frames not yet written (async writes cannot happen in
-/// `Drop`): call [`close`](Self::close) or [`flush`](Self::flush) first.
+/// Dropping the writer itself drops what is not yet written (async writes cannot happen in
+/// `Drop`), which can be the rest of a large frame: one whose write was interrupted, or a
+/// `Sink` item cut at a page boundary. Call [`close`](Self::close) or [`flush`](Self::flush)
+/// first.
 pub struct AsyncFrameWriter<W, E, Rt> {
     inner: W,
     outbox: Outbox<E>,
