@@ -86,12 +86,7 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
                 // frame's last page in the batch, for the next frame or the flush below.
                 Pushed::Large => {
                     let inner = self.inner.as_mut().expect("present until finish");
-                    match self.outbox.poll_write_out(Until::Ready, Some(p), |slices| {
-                        Poll::Ready(inner.write_vectored(slices))
-                    }) {
-                        Poll::Ready(res) => res?,
-                        Poll::Pending => unreachable!("a blocking write is always ready"),
-                    }
+                    blocking_write_out(&mut self.outbox, inner, Until::Ready, Some(p))?;
                 }
             }
         }
@@ -102,7 +97,7 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
     /// (partial writes, `Interrupted`, poisoning) with a write that is always ready.
     fn write_out(&mut self, borrowed: Option<&[u8]>) -> io::Result<()> {
         let inner = self.inner.as_mut().expect("present until finish");
-        blocking_write_out(&mut self.outbox, inner, borrowed)
+        blocking_write_out(&mut self.outbox, inner, Until::Empty, borrowed)
     }
 
     /// Writes queued frames and flushes the underlying writer.
@@ -154,19 +149,20 @@ impl<W: Write, E> Drop for FrameWriter<W, E> {
             && !self.outbox.is_poisoned()
         {
             // Best effort, like BufWriter: `finish` reports errors.
-            let _ = blocking_write_out(&mut self.outbox, inner, None);
+            let _ = blocking_write_out(&mut self.outbox, inner, Until::Empty, None);
             let _ = inner.flush();
         }
     }
 }
 
-/// [`Outbox::poll_write_out`] until empty, with blocking `write_vectored` calls.
+/// [`Outbox::poll_write_out`] until `until` holds, with blocking `write_vectored` calls.
 fn blocking_write_out<E, W: Write>(
     outbox: &mut Outbox<E>,
     inner: &mut W,
+    until: Until,
     borrowed: Option<&[u8]>,
 ) -> io::Result<()> {
-    match outbox.poll_write_out(Until::Empty, borrowed, |slices| {
+    match outbox.poll_write_out(until, borrowed, |slices| {
         Poll::Ready(inner.write_vectored(slices))
     }) {
         Poll::Ready(res) => res,
