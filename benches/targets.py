@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
-"""The issue-14 transport targets, worked out from `pipeframe bench --quick --json` runs.
+"""The transport targets, worked out from `pipeframe bench --json` runs.
 
-Usage: python3 benches/targets.py RUN.json [RUN.json ...]
+Usage: python3 benches/targets.py [--all] RUN.json [RUN.json ...]
 
-Every target is a ratio inside one run (absolute figures drift between runs on shared
-machines); this prints, for each target, the median over the runs given, each run's ratio, and
-whether the median meets the goal. Where the runs hold the rows for it, a "floor" column shows
-the same ratio for what the target runs into without pipeframe: raw transfers of the frame's
-wire size (run with `--sizes 64,64k,65540` for the 64 KiB round trips: 65,540 bytes is a
-64 KiB payload plus its 4-byte header), or the runtime's own raw transport against blocking raw
-(for the async / blocking targets). A target whose rows a run lacks (a transport or flavour left
-out with --transports/--flavours) is shown as "-" for that run. Exit status 0 either way: this
-reports, it does not judge a build.
+Every figure in a run has one sample per round, and rounds are interleaved (every measurement
+once per round, raw and framed side by side), so every ratio here is worked out round by
+round: each round's figure over the same round's other figure, then the median of those
+per-round ratios. That is one run's value of a target. Given several runs, this prints the
+median over the runs, each run's value, and the spread across runs (largest over smallest,
+minus one: the figure the 5% goal is about).
+
+Where a target runs into something pipeframe cannot move, the "floor" is the same ratio for
+raw transfers measured in the same run: raw transfers of a 64 KiB frame's wire size (65,540
+bytes with lp32le: `pipeframe bench` measures those raw rows beside every size of 64 KiB and
+up) against raw 64 KiB, or the runtime's own raw transport against blocking raw. Such a target
+is then also set against its floor: framed over the floor's raw figure, in the same flavour,
+>= 0.98 (a round trip: <= 1/0.98).
+
+`--all` also prints, across the runs given, the spread of every ratio the bench table shows
+(f/raw, f/tcp, f/blk, rtt f/r): how many are within 5%, and the widest.
+
+A target whose rows a run lacks (a transport or flavour left out) is shown as "-" for that run.
+Exit status 0 either way: this reports, it does not judge a build.
 """
 
 import json
@@ -19,11 +29,15 @@ import statistics
 import sys
 
 KIB64 = 65536
+WIRE64K = KIB64 + 4
+PEER_BASE = {"tokio-util": "tokio", "asynchronous-codec": "smol"}
+STREAMS = ["pipe", "pipe-64k", "unix", "tcp"]
+FLAVOURS = ["blocking", "tokio", "smol"]
 
 
-def value(rows, transport, flavour, size, metric, raw=False):
-    """The row's value; `raw` picks the flavour's raw baseline instead of its framed row."""
-    base = {"tokio-util": "tokio", "asynchronous-codec": "smol"}.get(flavour, flavour)
+def find(rows, transport, flavour, size, metric, raw=False):
+    """The row; `raw` picks the flavour's raw baseline (a peer's: its base flavour's)."""
+    base = PEER_BASE.get(flavour, flavour)
     for r in rows:
         if (
             r["transport"] == transport
@@ -34,104 +48,205 @@ def value(rows, transport, flavour, size, metric, raw=False):
                 or (not raw and r["flavour"] == flavour and r["framing"] != "raw")
             )
         ):
-            return r["value"]
+            return r
     return None
 
 
-def ratio(a, b):
-    return None if a is None or b is None or b == 0 else a / b
+def paired(a, b, scale=1.0):
+    """Median over rounds of scale * a[i] / b[i]; None if a row is missing."""
+    if a is None or b is None:
+        return None
+    ratios = [scale * x / y for x, y in zip(a["samples"], b["samples"]) if y > 0]
+    return statistics.median(ratios) if ratios else None
 
 
-def framed_over_raw(t, f, size=KIB64):
-    return lambda rows: ratio(
-        value(rows, t, f, size, "bytes_per_s"), value(rows, t, f, size, "bytes_per_s", raw=True)
-    )
+def R(transport, flavour, size, metric, raw=False):
+    """A row selector."""
+    return (transport, flavour, size, metric, raw)
 
 
-def rtt_framed_over_raw(t, f, size=KIB64):
-    return lambda rows: ratio(
-        value(rows, t, f, size, "rtt_ns"), value(rows, t, f, size, "rtt_ns", raw=True)
-    )
+def ratio(num, den, scale=1.0):
+    return lambda rows: paired(find(rows, *num), find(rows, *den), scale)
 
 
-def flavour_over(t, f, g, size, metric):
-    return lambda rows: ratio(value(rows, t, f, size, metric), value(rows, t, g, size, metric))
+def tp(t, f, size=KIB64, raw=False):
+    return R(t, f, size, "bytes_per_s", raw)
 
 
-def transport_over(t, u, f, size):
-    return lambda rows: ratio(
-        value(rows, t, f, size, "bytes_per_s"), value(rows, u, f, size, "bytes_per_s")
-    )
+def rtt(t, f, size=KIB64, raw=False):
+    return R(t, f, size, "rtt_ns", raw)
 
 
-def wire_64_over_raw_64k(t):
+def fps(t, f, size):
+    return R(t, f, size, "msgs_per_s")
+
+
+# (name, goal, at_least, value, floor, against_floor)
+#   value, floor, against_floor: functions of one run's rows (floor and against_floor None
+#   where the target does not run into a floor). against_floor's goal is 0.98 (>=) or 1/0.98
+#   (<=), the direction of the target.
+TARGETS = [
+    ("pipe 64 KiB blocking framed/raw throughput", 0.98, True,
+     ratio(tp("pipe", "blocking"), tp("pipe", "blocking", raw=True)),
+     ratio(tp("pipe", "blocking", WIRE64K, True), tp("pipe", "blocking", raw=True)),
+     ratio(tp("pipe", "blocking"), tp("pipe", "blocking", WIRE64K, True))),
+    *[
+        (f"pipe 64 KiB {f} framed/raw round trip", 1.05, False,
+         ratio(rtt("pipe", f), rtt("pipe", f, raw=True)),
+         ratio(rtt("pipe", f, WIRE64K, True), rtt("pipe", f, raw=True)),
+         ratio(rtt("pipe", f), rtt("pipe", f, WIRE64K, True)))
+        for f in FLAVOURS
+    ],
+    ("pipe-64k 64 KiB blocking framed/raw", 0.95, True,
+     ratio(tp("pipe-64k", "blocking"), tp("pipe-64k", "blocking", raw=True)),
+     ratio(tp("pipe-64k", "blocking", WIRE64K, True), tp("pipe-64k", "blocking", raw=True)),
+     ratio(tp("pipe-64k", "blocking"), tp("pipe-64k", "blocking", WIRE64K, True))),
+    ("pipe / tcp framed 64 KiB blocking", 1.5, True,
+     ratio(tp("pipe", "blocking"), tp("tcp", "blocking")), None, None),
     # Framed 64 B frames carry a 4-byte header: lp32le, the bench's default framing (runs
     # made with another --framing need this changed).
-    def f(rows):
-        frames = value(rows, t, "blocking", 64, "msgs_per_s")
-        raw = value(rows, t, "blocking", KIB64, "bytes_per_s", raw=True)
-        return None if frames is None else ratio(frames * 68, raw)
-
-    return f
-
-
-def raw_over_raw(t, f, size, g, size2, metric):
-    """A floor: raw `f` at `size` over raw `g` at `size2`."""
-    return lambda rows: ratio(
-        value(rows, t, f, size, metric, raw=True), value(rows, t, g, size2, metric, raw=True)
-    )
-
-
-WIRE64K = KIB64 + 4
-
-
-# (name, goal, at_least, function of one run's rows[, floor: the same for raw transfers])
-TARGETS = [
-    ("pipe 64 KiB blocking framed/raw throughput", 0.98, True, framed_over_raw("pipe", "blocking"), raw_over_raw("pipe", "blocking", WIRE64K, "blocking", KIB64, "bytes_per_s")),
-    ("pipe 64 KiB blocking framed/raw round trip", 1.05, False, rtt_framed_over_raw("pipe", "blocking"), raw_over_raw("pipe", "blocking", WIRE64K, "blocking", KIB64, "rtt_ns")),
-    ("pipe / tcp framed 64 KiB blocking", 1.5, True, transport_over("pipe", "tcp", "blocking", KIB64)),
-    ("pipe-64k 64 KiB blocking framed/raw", 0.95, True, framed_over_raw("pipe-64k", "blocking"), raw_over_raw("pipe-64k", "blocking", WIRE64K, "blocking", KIB64, "bytes_per_s")),
-    ("64 B pipe framed wire B/s / raw 64 KiB B/s", 0.45, True, wire_64_over_raw_64k("pipe")),
-    ("tokio / blocking 64 KiB pipe", 0.9, True, flavour_over("pipe", "tokio", "blocking", KIB64, "bytes_per_s"), raw_over_raw("pipe", "tokio", KIB64, "blocking", KIB64, "bytes_per_s")),
-    ("smol / blocking 64 KiB pipe", 0.9, True, flavour_over("pipe", "smol", "blocking", KIB64, "bytes_per_s"), raw_over_raw("pipe", "smol", KIB64, "blocking", KIB64, "bytes_per_s")),
-    ("tokio / blocking 64 KiB unix", 0.9, True, flavour_over("unix", "tokio", "blocking", KIB64, "bytes_per_s"), raw_over_raw("unix", "tokio", KIB64, "blocking", KIB64, "bytes_per_s")),
-    ("smol / blocking 64 KiB unix", 0.9, True, flavour_over("unix", "smol", "blocking", KIB64, "bytes_per_s"), raw_over_raw("unix", "smol", KIB64, "blocking", KIB64, "bytes_per_s")),
-    ("tokio 64 KiB pipe framed/raw round trip", 1.05, False, rtt_framed_over_raw("pipe", "tokio"), raw_over_raw("pipe", "tokio", WIRE64K, "tokio", KIB64, "rtt_ns")),
-    ("smol 64 KiB pipe framed/raw round trip", 1.05, False, rtt_framed_over_raw("pipe", "smol"), raw_over_raw("pipe", "smol", WIRE64K, "smol", KIB64, "rtt_ns")),
-    ("tokio / tokio-util 64 B frames/s pipe", 2.0, True, flavour_over("pipe", "tokio", "tokio-util", 64, "msgs_per_s")),
-    ("tokio / tokio-util 64 B frames/s unix", 2.0, True, flavour_over("unix", "tokio", "tokio-util", 64, "msgs_per_s")),
-    ("tokio / tokio-util 64 KiB pipe", 1.0, True, flavour_over("pipe", "tokio", "tokio-util", KIB64, "bytes_per_s")),
-    ("tokio / tokio-util 64 KiB unix", 1.0, True, flavour_over("unix", "tokio", "tokio-util", KIB64, "bytes_per_s")),
-    ("smol / asynchronous-codec 64 B pipe", 2.0, True, flavour_over("pipe", "smol", "asynchronous-codec", 64, "msgs_per_s")),
-    ("smol / asynchronous-codec 64 B unix", 2.0, True, flavour_over("unix", "smol", "asynchronous-codec", 64, "msgs_per_s")),
+    ("64 B pipe framed wire B/s / raw 64 KiB B/s", 0.45, True,
+     ratio(fps("pipe", "blocking", 64), tp("pipe", "blocking", raw=True), 68.0), None, None),
+    *[
+        (f"{f} / blocking 64 KiB {t}", 0.9, True,
+         ratio(tp(t, f), tp(t, "blocking")),
+         ratio(tp(t, f, raw=True), tp(t, "blocking", raw=True)),
+         ratio(tp(t, f), tp(t, f, raw=True)))
+        for t in ["pipe", "unix"]
+        for f in ["tokio", "smol"]
+    ],
+    *[
+        (f"{f} / {peer} {what} {t}", goal, True, ratio(m(t, f), m(t, peer)), None, None)
+        for f, peer in [("tokio", "tokio-util"), ("smol", "asynchronous-codec")]
+        for what, goal, m in [
+            ("64 B frames/s", 2.0, lambda t, f: fps(t, f, 64)),
+            ("64 KiB", 1.0, lambda t, f: tp(t, f)),
+        ]
+        for t in ["pipe", "unix"]
+    ],
 ]
 
 
-def main(paths):
+def sweep(rows):
+    """Per stream transport and pipeframe flavour: the smallest framed/raw over the sizes in
+    the run, and the largest fall of framed throughput from one size to the next larger."""
+    out = {}
+    sizes = sorted({r["size"] for r in rows if r["framing"] != "raw"})
+    for t in STREAMS:
+        for f in FLAVOURS:
+            ratios, falls, prev = [], [], None
+            for s in sizes:
+                fr, raw = find(rows, *tp(t, f, s)), find(rows, *tp(t, f, s, True))
+                if fr is None or raw is None:
+                    continue
+                ratios.append((paired(fr, raw), s))
+                if prev is not None:
+                    falls.append((1 - fr["value"] / prev[0]["value"], prev[1], s))
+                prev = (fr, s)
+            if ratios:
+                out[(t, f)] = (min(ratios), max(falls) if falls else None)
+    return out
+
+
+def fmt_runs(vals):
+    return " ".join("-" if v is None else f"{v:.2f}" for v in vals)
+
+
+def summary(vals):
+    have = [v for v in vals if v is not None]
+    if not have:
+        return None, None
+    spread = max(have) / min(have) - 1 if len(have) > 1 else 0.0
+    return statistics.median(have), spread
+
+
+def table_ratios(rows):
+    """Every ratio the bench table prints, keyed by (transport, flavour, size, column)."""
+    idx = {}
+    for r in rows:
+        idx[(r["transport"], r["flavour"], r["framing"] == "raw", r["size"], r["metric"])] = r
+    out = {}
+    for (t, f, raw, s, m), r in idx.items():
+        if raw:
+            continue
+        base = PEER_BASE.get(f, f)
+        if m in ("bytes_per_s", "rtt_ns"):
+            col = "f/raw" if m == "bytes_per_s" else "rtt f/r"
+            out[(t, f, s, col)] = paired(r, idx.get((t, base, True, s, m)))
+        if m == "bytes_per_s" and t != "tcp":
+            out[(t, f, s, "f/tcp")] = paired(r, idx.get(("tcp", f, False, s, m)))
+        if m == "bytes_per_s" and f != "blocking":
+            out[(t, f, s, "f/blk")] = paired(r, idx.get((t, "blocking", False, s, m)))
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def main(args):
+    all_ratios = "--all" in args
+    paths = [a for a in args if a != "--all"]
     if not paths:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     runs = [json.load(open(p)) for p in paths]
-    print("| target | goal | median (each run) | | floor: median (each run) |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, goal, at_least, f, *floor in TARGETS:
-        got = [f(rows) for rows in runs]
-        fl = [floor[0](rows) for rows in runs] if floor else []
-        fl_have = [x for x in fl if x is not None]
-        fl_text = (
-            f"{statistics.median(fl_have):.2f} ({' '.join('-' if x is None else f'{x:.2f}' for x in fl)})"
-            if fl_have
-            else ""
-        )
-        have = [g for g in got if g is not None]
-        each = " ".join("-" if g is None else f"{g:.2f}" for g in got)
-        if not have:
-            print(f"| {name} | {'>=' if at_least else '<='} {goal} | - ({each}) | not measured | {fl_text} |")
-            continue
-        med = statistics.median(have)
-        met = med >= goal if at_least else med <= goal
+    print("| target | goal | median (each run) | spread | | floor | against the floor |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, goal, at_least, value, floor, against in TARGETS:
         sign = ">=" if at_least else "<="
-        print(f"| {name} | {sign} {goal} | {med:.3f} ({each}) | {'met' if met else 'missed'} | {fl_text} |")
+        got = [value(rows) for rows in runs]
+        med, spread = summary(got)
+        fl_text = against_text = ""
+        if floor is not None:
+            fl = [floor(rows) for rows in runs]
+            fl_med, _ = summary(fl)
+            if fl_med is not None:
+                fl_text = f"{fl_med:.3f} ({fmt_runs(fl)})"
+            ag = [against(rows) for rows in runs]
+            ag_med, ag_spread = summary(ag)
+            if ag_med is not None:
+                ag_goal = 0.98 if at_least else 1 / 0.98
+                ok = ag_med >= ag_goal if at_least else ag_med <= ag_goal
+                against_text = (
+                    f"{sign} {ag_goal:.2f}: {ag_med:.3f} ({fmt_runs(ag)}), spread "
+                    f"{ag_spread:.1%}, {'met' if ok else 'missed'}"
+                )
+        if med is None:
+            print(f"| {name} | {sign} {goal} | - ({fmt_runs(got)}) | - | not measured | {fl_text} | {against_text} |")
+            continue
+        met = med >= goal if at_least else med <= goal
+        print(
+            f"| {name} | {sign} {goal} | {med:.3f} ({fmt_runs(got)}) | {spread:.1%} | "
+            f"{'met' if met else 'missed'} | {fl_text} | {against_text} |"
+        )
+
+    sweeps = [sweep(rows) for rows in runs]
+    keys = [k for k in sweeps[0] if all(k in s for s in sweeps)]
+    if keys:
+        print()
+        print("| transport, flavour | smallest framed/raw (size), each run | largest fall to the next size, each run |")
+        print("| --- | --- | --- |")
+        for k in keys:
+            lows = " ".join(f"{s[k][0][0]:.2f} ({s[k][0][1]})" for s in sweeps)
+            falls = " ".join(
+                "-" if s[k][1] is None else f"{s[k][1][0]:.0%} ({s[k][1][1]}->{s[k][1][2]})"
+                for s in sweeps
+            )
+            print(f"| {k[0]}, {k[1]} | {lows} | {falls} |")
+
+    if all_ratios and len(runs) > 1:
+        per_run = [table_ratios(rows) for rows in runs]
+        keys = set.intersection(*(set(r) for r in per_run))
+        spreads = sorted(
+            ((max(r[k] for r in per_run) / min(r[k] for r in per_run) - 1, k) for k in keys),
+            reverse=True,
+        )
+        within = sum(1 for s, _ in spreads if s <= 0.05)
+        print()
+        print(
+            f"{len(spreads)} table ratios across {len(runs)} runs: {within} within 5%, "
+            f"median spread {statistics.median(s for s, _ in spreads):.1%}; the widest:"
+        )
+        for s, k in spreads[:15]:
+            vals = " ".join(f"{r[k]:.3f}" for r in per_run)
+            print(f"  {s:6.1%}  {k[0]} {k[1]} {k[2]} {k[3]}: {vals}")
     return 0
 
 

@@ -5,20 +5,21 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use clap::Args;
+use pipeframe::codec::FrameEncoder;
 use pipeframe::codec::Framing;
-use pipeframe_cli::bench::{self, Flavour, Metric, Row, Transport};
+use pipeframe_cli::bench::{self, Cell, Flavour, Kind, Metric, Row, Transport};
 
 use crate::{Failure, parse_size};
 
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
-    /// Fewer, shorter runs: finishes in under 30 seconds.
+    /// Shorter repetitions: the default sizes on every transport in under a minute.
     #[arg(long)]
     quick: bool,
     /// Print one JSON array of rows instead of a table.
     #[arg(long)]
     json: bool,
-    /// Frame sizes, comma separated (default 64,64k; suffixes k and m allowed).
+    /// Frame sizes, comma separated (default 64,4k,16k,64k; suffixes k and m allowed).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_size)]
     sizes: Option<Vec<usize>>,
     /// Transports, comma separated (default: all of this OS), and the "transport" values in
@@ -44,6 +45,14 @@ pub(crate) struct BenchArgs {
     /// capacity sweeps; the rows keep the name `pipe`.
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
     pipe_capacity: Option<usize>,
+    /// Rounds: timed repetitions of every measurement, interleaved (default 9). More rounds
+    /// make the medians steadier and the run longer.
+    #[arg(long, value_name = "N")]
+    rounds: Option<usize>,
+    /// The duration one timed repetition aims for, in milliseconds (default 12 with --quick,
+    /// 60 without; round trips aim for half).
+    #[arg(long, value_name = "MS")]
+    rep_ms: Option<u64>,
 }
 
 fn parse_transport(s: &str) -> Result<Transport, String> {
@@ -58,7 +67,7 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
     let default_sizes = if args.svg.is_some() {
         (0..8).map(|i| 64usize << (2 * i)).collect()
     } else {
-        vec![64, 64 * 1024]
+        vec![64, 4 * 1024, 16 * 1024, 64 * 1024]
     };
     let sizes = args.sizes.clone().unwrap_or(default_sizes);
     if let Some(cap) = args.pipe_capacity {
@@ -91,55 +100,111 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| Flavour::HERE.to_vec());
     let plan = bench::Plan {
-        target: if args.quick {
-            Duration::from_millis(60)
-        } else {
-            Duration::from_millis(400)
-        },
-        samples: if args.quick { 1 } else { 3 },
+        target: Duration::from_millis(args.rep_ms.unwrap_or(if args.quick { 12 } else { 60 })),
+        rounds: args.rounds.unwrap_or(9),
     };
+    if plan.rounds == 0 || plan.target.is_zero() {
+        return Err(Failure::Usage(
+            "--rounds and --rep-ms need at least 1".into(),
+        ));
+    }
 
-    let mut jobs = Vec::new();
+    let mut cells = Vec::new();
     for &t in &transports {
-        // Asked for by name, a pair that is not measured here is reported as skipped.
-        for &f in flavours
-            .iter()
-            .filter(|f| args.flavours.is_some() || f.measures(t))
-        {
-            for &size in &sizes {
-                jobs.push((t, f, size));
+        for &size in &sizes {
+            // Asked for by name, a pair that is not measured here is reported as skipped.
+            for &f in flavours
+                .iter()
+                .filter(|f| args.flavours.is_some() || f.measures(t))
+            {
+                cells.extend(bench::cells(t, f, size));
+            }
+            for c in floor_cells(t, &flavours, &args.framing, size) {
+                if !cells.contains(&c) {
+                    cells.push(c);
+                }
             }
         }
     }
-    let mut rows: Vec<Row> = Vec::new();
-    let mut skipped: Vec<String> = Vec::new();
     let mut err = io::stderr();
-    for (i, &(t, f, size)) in jobs.iter().enumerate() {
-        let _ = write!(err, "\r\x1b[2K[{}/{}] {t} {f} {size} B", i + 1, jobs.len());
+    let (rows, failed) = bench::run(&cells, &args.framing, &plan, |p| {
+        let c = p.cell;
+        let what = match (c.framed, c.kind) {
+            (false, Kind::Throughput) => "raw throughput",
+            (true, Kind::Throughput) => "framed throughput",
+            (false, Kind::RoundTrip) => "raw round trip",
+            (true, Kind::RoundTrip) => "framed round trip",
+        };
+        let stage = if p.round == 0 {
+            "calibrating".to_string()
+        } else {
+            format!("round {}/{}", p.round, p.rounds)
+        };
+        let _ = write!(
+            err,
+            "\r\x1b[2K[{stage}, {}/{}] {} {} {} B {what}",
+            p.index, p.cells, c.transport, c.flavour, c.size
+        );
         let _ = err.flush();
-        match bench::measure(t, f, &args.framing, size, &plan) {
-            Ok(mut r) => rows.append(&mut r),
-            Err(e) => skipped.push(format!("{t} {f} {size} B: {e}")),
+    });
+    let _ = writeln!(
+        err,
+        "\r\x1b[2K{} cells, {} rounds done",
+        cells.len(),
+        plan.rounds
+    );
+    let mut skipped: Vec<String> = Vec::new();
+    for (c, e) in &failed {
+        let s = format!("{} {} {} B: {e}", c.transport, c.flavour, c.size);
+        if !skipped.contains(&s) {
+            skipped.push(s);
         }
     }
-    let _ = writeln!(err, "\r\x1b[2K{} measurements done", jobs.len());
     for s in &skipped {
         let _ = writeln!(err, "skipped: {s}");
     }
 
     if let Some(path) = &args.svg {
-        bench::svg::draw(path, &rows, &transports)
+        let drawn: Vec<Row> = rows
+            .iter()
+            .filter(|r| sizes.contains(&r.size))
+            .cloned()
+            .collect();
+        bench::svg::draw(path, &drawn, &transports)
             .map_err(|e| Failure::Runtime(format!("{}: {e}", path.display())))?;
     }
     let mut out = io::stdout().lock();
     let res = if args.json {
         print_json(&mut out, &rows)
     } else {
-        print_table(&mut out, &rows, &transports, &flavours, &sizes)
+        print_table(&mut out, &rows, &transports, &flavours, &sizes, &plan)
     };
     res.and_then(|_| out.flush()).map_err(Failure::stdout)
 }
 
+/// The floors: for frames of 64 KiB and more on a stream transport, raw transfers of the
+/// frame's size on the wire (payload plus `framing`'s header and trailer) in each pipeframe
+/// flavour asked for. A target that runs into the transport (a 64 KiB frame is 65,540 bytes
+/// with lp32le: a 17th page of a pipe) is shown against what raw writes of that many bytes
+/// make in the same run.
+fn floor_cells(t: Transport, flavours: &[Flavour], framing: &Framing, size: usize) -> Vec<Cell> {
+    if t.is_message() || size < 64 * 1024 {
+        return Vec::new();
+    }
+    let Ok(parts) = framing.clone().encode_parts(&vec![0; size]) else {
+        return Vec::new();
+    };
+    let wire = size + parts.overhead();
+    if wire == size {
+        return Vec::new();
+    }
+    flavours
+        .iter()
+        .filter(|f| !f.is_peer() && f.measures(t))
+        .flat_map(|&f| bench::cells(t, f, wire))
+        .filter(|c| !c.framed)
+        .collect()
+}
 fn print_json(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
     writeln!(out, "[")?;
     for (i, r) in rows.iter().enumerate() {
@@ -149,27 +214,34 @@ fn print_json(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
     writeln!(out, "]")
 }
 
-fn find(rows: &[Row], t: Transport, f: Flavour, raw: bool, size: usize, m: Metric) -> Option<f64> {
-    rows.iter()
-        .find(|r| {
-            r.transport == t
-                && r.flavour == f.name()
-                && (r.framing == "raw") == raw
-                && r.size == size
-                && r.metric == m
-        })
-        .map(|r| r.value)
+fn find(rows: &[Row], t: Transport, f: Flavour, raw: bool, size: usize, m: Metric) -> Option<&Row> {
+    rows.iter().find(|r| {
+        r.transport == t
+            && r.flavour == f.name()
+            && (r.framing == "raw") == raw
+            && r.size == size
+            && r.metric == m
+    })
 }
 
-fn ratio(a: Option<f64>, b: Option<f64>) -> String {
-    match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
-        _ => "-".into(),
+/// A paired ratio as `median` and `spread%` cells.
+fn ratio_cells(a: Option<&Row>, b: Option<&Row>) -> (String, String) {
+    match a.zip(b).and_then(|(a, b)| bench::paired(a, b)) {
+        Some(r) => (format!("{:.2}", r.median), pct(r.spread())),
+        None => ("-".into(), "".into()),
     }
 }
 
-fn fmt_rate(v: Option<f64>, unit: f64) -> String {
-    v.map_or("-".into(), |v| format!("{:.1}", v / unit))
+fn pct(spread: f64) -> String {
+    format!("{:.0}%", spread * 100.0)
+}
+
+/// A row's median in `unit`s and its spread.
+fn rate_cells(r: Option<&Row>, unit: f64) -> (String, String) {
+    match r {
+        Some(r) => (format!("{:.1}", r.value / unit), pct(r.spread())),
+        None => ("-".into(), "".into()),
+    }
 }
 
 fn print_table(
@@ -178,22 +250,27 @@ fn print_table(
     transports: &[Transport],
     flavours: &[Flavour],
     sizes: &[usize],
+    plan: &bench::Plan,
 ) -> io::Result<()> {
     writeln!(
         out,
-        "{:<12} {:<18} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
+        "{:<12} {:<18} {:>7} {:>9} {:>4} {:>9} {:>4} {:>6} {:>4} {:>9} {:>5} {:>5} {:>8} {:>8} {:>6} {:>4}",
         "transport",
         "flavour",
         "size",
         "raw MB/s",
-        "framed MB/s",
+        "±",
+        "fr MB/s",
+        "±",
         "f/raw",
-        "framed kf/s",
+        "±",
+        "fr kf/s",
         "f/tcp",
         "f/blk",
-        "rtt raw us",
-        "rtt fr us",
-        "rtt f/r"
+        "rtt raw",
+        "rtt fr",
+        "rtt fr",
+        "±"
     )?;
     for &t in transports {
         for &f in flavours {
@@ -209,31 +286,45 @@ fn print_table(
                 {
                     continue;
                 }
+                let (raw_v, raw_s) = rate_cells(raw, 1e6);
+                let (fr_v, fr_s) = rate_cells(fr, 1e6);
+                let (fraw, fraw_s) = ratio_cells(fr, raw);
+                let (rtt_r, _) = rate_cells(rr, 1e3);
+                let (rtt_f, _) = rate_cells(rf, 1e3);
+                let (rtt, rtt_s) = ratio_cells(rf, rr);
                 writeln!(
                     out,
-                    "{:<12} {:<18} {:>8} {:>11} {:>11} {:>7} {:>11} {:>7} {:>7} {:>10} {:>10} {:>7}",
+                    "{:<12} {:<18} {:>7} {:>9} {:>4} {:>9} {:>4} {:>6} {:>4} {:>9} {:>5} {:>5} {:>8} {:>8} {:>6} {:>4}",
                     t.name(),
                     f.name(),
                     size,
-                    fmt_rate(raw, 1e6),
-                    fmt_rate(fr, 1e6),
-                    ratio(fr, raw),
-                    fmt_rate(frm, 1e3),
-                    ratio(fr, tcp),
-                    ratio(fr, blk),
-                    fmt_rate(rr, 1e3),
-                    fmt_rate(rf, 1e3),
-                    ratio(rf, rr),
+                    raw_v,
+                    raw_s,
+                    fr_v,
+                    fr_s,
+                    fraw,
+                    fraw_s,
+                    rate_cells(frm, 1e3).0,
+                    ratio_cells(fr, tcp).0,
+                    ratio_cells(fr, blk).0,
+                    rtt_r,
+                    rtt_f,
+                    rtt,
+                    rtt_s,
                 )?;
             }
         }
     }
     writeln!(
         out,
-        "\nf/raw: framed over raw throughput; f/tcp: framed over framed TCP loopback; f/blk: \
-         framed over framed blocking; rtt f/r: framed over raw round trip. On seqpacket, \
-         packetpipe and pipe-message, framed is message mode. Peers: tokio-util (LengthDelimitedCodec, \
-         4-byte header) on tokio's transports, asynchronous-codec (LengthCodec, 8-byte header) \
-         on smol's; their raw columns are tokio's and smol's. Ratios are from this run only."
+        "\nMedians of {} interleaved rounds; ±: the spread of the rounds (largest over smallest, \
+         minus one). Ratios are worked out round by round (each round's framed figure over the \
+         same round's raw one) and their median shown. f/raw: framed over raw throughput; \
+         f/tcp: framed over framed TCP loopback; f/blk: framed over framed blocking; rtt: round \
+         trip in us, raw and framed, then framed over raw. On seqpacket, packetpipe and \
+         pipe-message, framed is message mode. Peers: tokio-util (LengthDelimitedCodec, 4-byte \
+         header) on tokio's transports, asynchronous-codec (LengthCodec, 8-byte header) on \
+         smol's; their raw columns are tokio's and smol's.",
+        plan.rounds
     )
 }

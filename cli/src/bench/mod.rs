@@ -3,7 +3,9 @@
 //!
 //! Every measurement sets up its endpoints and threads first, then times only the transfer:
 //! `frames` frames of `size` bytes from a writer thread to a reader thread (throughput), or
-//! `iters` round trips of one frame through an echoing thread (latency).
+//! `iters` round trips of one frame through an echoing thread (latency). [`run`] times a list
+//! of [`Cell`]s in interleaved rounds, every cell once a round, and returns rows with one
+//! sample per round; [`paired`] works a ratio out round by round (see `rounds`).
 //!
 //! "Raw" means the same in every flavour: plain `read`/`write` system calls on the same
 //! transport, through no pipeframe type. The writer makes one `write` of `size` bytes per
@@ -49,6 +51,7 @@ mod drive;
 mod pair;
 #[cfg(unix)]
 mod peers;
+mod rounds;
 mod skel;
 #[cfg(unix)]
 mod smol;
@@ -62,6 +65,7 @@ mod windows_tokio;
 
 #[cfg(unix)]
 pub use pair::{DuplexPair, OneWayPair};
+pub use rounds::{Cell, Kind, Plan, Progress, cells, run};
 
 /// The capacity the `pipe` transport asks for; 0 means [`pipeframe::pipe::max_capacity`].
 #[cfg(unix)]
@@ -221,12 +225,12 @@ impl Metric {
     }
 }
 
-/// One measured figure.
+/// One measured figure: its median over the run's rounds and every round's value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// The transport.
     pub transport: Transport,
-    /// `blocking`, `tokio` or `smol`.
+    /// `blocking`, `tokio` or `smol`, or a peer's name.
     pub flavour: &'static str,
     /// The framing name, or `raw` for the unframed baseline.
     pub framing: String,
@@ -234,27 +238,112 @@ pub struct Row {
     pub size: usize,
     /// What was measured.
     pub metric: Metric,
-    /// The figure.
+    /// The median of [`samples`](Self::samples).
     pub value: f64,
+    /// One figure per round, in round order: index `i` of two rows of one run was measured in
+    /// the same round, minutes apart at most, which is what [`paired`] pairs.
+    pub samples: Vec<f64>,
 }
 
 impl Row {
+    /// The smallest figure of the rounds.
+    pub fn min(&self) -> f64 {
+        self.samples.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    /// The largest figure of the rounds.
+    pub fn max(&self) -> f64 {
+        self.samples
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    /// The spread of the rounds: largest over smallest, minus one (0.05 is 5%).
+    pub fn spread(&self) -> f64 {
+        spread(&self.samples)
+    }
+
     /// The row as a JSON object with the keys `transport`, `flavour`, `framing`, `size`,
-    /// `metric`, `value`.
+    /// `metric`, `value` (the median), `min`, `max` and `samples` (every round's figure, in
+    /// round order).
     pub fn to_json(&self) -> String {
+        let num = |v: f64| if v.is_finite() { v } else { 0.0 };
+        let samples: Vec<String> = self.samples.iter().map(|&v| num(v).to_string()).collect();
         format!(
-            "{{\"transport\":\"{}\",\"flavour\":\"{}\",\"framing\":\"{}\",\"size\":{},\"metric\":\"{}\",\"value\":{}}}",
+            "{{\"transport\":\"{}\",\"flavour\":\"{}\",\"framing\":\"{}\",\"size\":{},\"metric\":\"{}\",\"value\":{},\"min\":{},\"max\":{},\"samples\":[{}]}}",
             self.transport,
             self.flavour,
             self.framing.replace('\\', "\\\\").replace('"', "\\\""),
             self.size,
             self.metric.name(),
-            if self.value.is_finite() {
-                self.value
-            } else {
-                0.0
-            }
+            num(self.value),
+            num(self.min()),
+            num(self.max()),
+            samples.join(",")
         )
+    }
+}
+
+/// A ratio of two rows worked out round by round: the median of `a[i] / b[i]`, and the
+/// smallest and largest of those per-round ratios.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ratio {
+    /// The median of the per-round ratios.
+    pub median: f64,
+    /// The smallest per-round ratio.
+    pub min: f64,
+    /// The largest per-round ratio.
+    pub max: f64,
+}
+
+impl Ratio {
+    /// Largest over smallest per-round ratio, minus one.
+    pub fn spread(&self) -> f64 {
+        self.max / self.min - 1.0
+    }
+}
+
+/// `a` over `b` from paired rounds (rows of one run): each round's figure of `a` divided by
+/// the same round's figure of `b`, so that a slow round (a busy machine) slows both. `None`
+/// if the rows share no round.
+pub fn paired(a: &Row, b: &Row) -> Option<Ratio> {
+    let ratios: Vec<f64> = a
+        .samples
+        .iter()
+        .zip(&b.samples)
+        .filter(|&(_, &y)| y > 0.0)
+        .map(|(&x, &y)| x / y)
+        .collect();
+    if ratios.is_empty() {
+        return None;
+    }
+    Some(Ratio {
+        median: median(&ratios),
+        min: ratios.iter().copied().fold(f64::INFINITY, f64::min),
+        max: ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    })
+}
+
+/// The median of some figures (the mean of the middle two for an even count); 0 for none.
+pub fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Largest over smallest, minus one; 0 for fewer than two figures.
+pub fn spread(values: &[f64]) -> f64 {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if values.len() < 2 || lo <= 0.0 {
+        0.0
+    } else {
+        hi / lo - 1.0
     }
 }
 
@@ -271,12 +360,6 @@ pub fn pin_to_cpu(cpu: usize) {
 pub fn rates(size: usize, frames: u64, elapsed: Duration) -> (f64, f64) {
     let secs = elapsed.as_secs_f64().max(1e-9);
     (size as f64 * frames as f64 / secs, frames as f64 / secs)
-}
-
-/// The median of some durations.
-pub fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples.get(samples.len() / 2).copied().unwrap_or_default()
 }
 
 /// The API flavour a measurement runs in.
@@ -440,120 +523,5 @@ impl FromStr for Flavour {
                      asynchronous-codec)"
                 )
             })
-    }
-}
-
-/// How long to measure.
-#[derive(Debug, Clone, Copy)]
-pub struct Plan {
-    /// The duration one timed run aims for (the frame count is calibrated to it).
-    pub target: Duration,
-    /// Timed runs per figure; the median is reported.
-    pub samples: usize,
-}
-
-/// Runs `run(n)` with growing `n` until it takes a quarter of `target`, then scales `n` to
-/// `target`.
-fn calibrate(
-    start: u64,
-    target: Duration,
-    mut run: impl FnMut(u64) -> io::Result<Duration>,
-) -> io::Result<u64> {
-    let mut n = start.max(1);
-    loop {
-        let t = run(n)?;
-        if t >= target / 4 || n >= 1 << 36 {
-            let scale = target.as_secs_f64() / t.as_secs_f64().max(1e-9);
-            return Ok(((n as f64 * scale) as u64).max(1));
-        }
-        n *= 4;
-    }
-}
-
-/// Median of `samples` timed runs of `n` units.
-fn sample(
-    n: u64,
-    samples: usize,
-    mut run: impl FnMut(u64) -> io::Result<Duration>,
-) -> io::Result<Duration> {
-    let mut v = Vec::with_capacity(samples);
-    for _ in 0..samples.max(1) {
-        v.push(run(n)?);
-    }
-    Ok(median(v))
-}
-
-/// Measures one transport, flavour and size: throughput (bytes/s and frames/s) and round-trip
-/// time, raw and framed. Stream transports are framed with `framing`; on message transports
-/// "framed" is message mode (`pipeframe::message`). A figure that cannot be measured here
-/// (an unsupported kernel feature, a size over a transport's limit) is left out; the error is
-/// returned only if nothing could be measured.
-///
-/// A peer flavour ([`Flavour::is_peer`]) measures its framed rows only (its raw ends are its
-/// [base](Flavour::base) flavour's, whose raw rows are the baseline), and nothing on message
-/// transports.
-pub fn measure(
-    transport: Transport,
-    flavour: Flavour,
-    framing: &Framing,
-    size: usize,
-    plan: &Plan,
-) -> io::Result<Vec<Row>> {
-    let mut rows = Vec::new();
-    let mut last_err = None;
-    let framed_name = if transport.is_message() {
-        "message".to_string()
-    } else {
-        framing.to_string()
-    };
-    if flavour.is_peer() && transport.is_message() {
-        return Ok(rows);
-    }
-    let kinds: &[bool] = if flavour.is_peer() {
-        &[true]
-    } else {
-        &[false, true]
-    };
-    for &framed in kinds {
-        let f = framed.then_some(framing);
-        let name = if flavour == Flavour::TokioUtil {
-            "length-delimited".to_string()
-        } else if flavour == Flavour::AsynchronousCodec {
-            "length-u64".to_string()
-        } else if framed {
-            framed_name.clone()
-        } else {
-            "raw".into()
-        };
-        let row = |metric, value| Row {
-            transport,
-            flavour: flavour.name(),
-            framing: name.clone(),
-            size,
-            metric,
-            value,
-        };
-        let tp = |n: u64| flavour.throughput(transport, f, size, n);
-        let res = calibrate((256 * 1024 / size.max(1)) as u64, plan.target, tp)
-            .and_then(|n| Ok((n, sample(n, plan.samples, tp)?)));
-        match res {
-            Ok((n, t)) => {
-                let (bps, mps) = rates(size, n, t);
-                rows.push(row(Metric::BytesPerSec, bps));
-                rows.push(row(Metric::MsgsPerSec, mps));
-            }
-            Err(e) => last_err = Some(e),
-        }
-        let rt = |n: u64| flavour.round_trip(transport, f, size, n);
-        let res =
-            calibrate(64, plan.target / 2, rt).and_then(|n| Ok((n, sample(n, plan.samples, rt)?)));
-        match res {
-            Ok((n, t)) => rows.push(row(Metric::RttNs, t.as_nanos() as f64 / n as f64)),
-            Err(e) => last_err = Some(e),
-        }
-    }
-    match (rows.is_empty(), last_err) {
-        (true, Some(e)) => Err(e),
-        _ => Ok(rows),
     }
 }
