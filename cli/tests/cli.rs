@@ -468,24 +468,30 @@ fn bench_json_rows() {
             "pipe,tcp",
             "--flavours",
             "blocking",
+            "--rounds",
+            "3",
         ],
         b"",
     );
     assert_ok("bench --json", &out);
-    assert!(
-        text(&out.stderr).contains("[1/2] pipe blocking 64 B"),
-        "{}",
-        text(&out.stderr)
-    );
+    let err = text(&out.stderr);
+    for stage in ["[calibrating, 1/8] pipe blocking 64 B", "[round 3/3, 8/8]"] {
+        assert!(err.contains(stage), "no {stage:?} in {err}");
+    }
+    // Every row has a median and one figure per round, the median among them; rounds are
+    // paired across rows (the same count everywhere).
     let check = r#"
-import json, sys
+import json, statistics, sys
 rows = json.load(sys.stdin)
-keys = {"transport", "flavour", "framing", "size", "metric", "value"}
+keys = {"transport", "flavour", "framing", "size", "metric", "value", "min", "max", "samples"}
 assert rows and all(set(r) == keys for r in rows), rows
 assert {r["transport"] for r in rows} == {"pipe", "tcp"}
 assert {r["framing"] for r in rows} == {"raw", "lp32le"}
 assert {r["metric"] for r in rows} == {"bytes_per_s", "msgs_per_s", "rtt_ns"}
 assert all(r["size"] == 64 and r["flavour"] == "blocking" and r["value"] > 0 for r in rows)
+assert all(len(r["samples"]) == 3 for r in rows), rows
+assert all(r["value"] == statistics.median(r["samples"]) for r in rows), rows
+assert all(r["min"] == min(r["samples"]) and r["max"] == max(r["samples"]) for r in rows), rows
 print(len(rows))
 "#;
     let mut py = Command::new("python3")
@@ -506,8 +512,9 @@ print(len(rows))
 }
 
 /// `benches/targets.py` reads what `bench --json` prints: the rows it needs for the pipe
-/// targets are found (a median, and a floor from the 65,540-byte raw rows), and targets whose
-/// rows the run left out say so instead of failing. Also runs `--pipe-capacity`.
+/// targets are found (a median, and a floor from the 65,540-byte raw rows the bench adds beside
+/// 64 KiB), and targets whose rows the run left out say so instead of failing. Also runs
+/// `--pipe-capacity`.
 #[test]
 fn targets_script_reads_bench_json() {
     let out = run(
@@ -516,13 +523,15 @@ fn targets_script_reads_bench_json() {
             "--quick",
             "--json",
             "--sizes",
-            "64,64k,65540",
+            "64,64k",
             "--transports",
             "pipe",
             "--flavours",
             "blocking",
             "--pipe-capacity",
             "256k",
+            "--rounds",
+            "3",
         ],
         b"",
     );
@@ -533,6 +542,7 @@ fn targets_script_reads_bench_json() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../benches/targets.py");
     let py = Command::new("python3")
         .arg(script)
+        .arg("--all")
         .arg(&json)
         .arg(&json)
         .stdout(Stdio::piped())
@@ -557,16 +567,24 @@ fn targets_script_reads_bench_json() {
             .parse()
             .unwrap_or_else(|_| panic!("{cell:?} is not a figure"))
     };
-    // | name | goal | median (run run) | met/missed | floor (run run) |
+    // | name | goal | median (run run) | spread | met/missed | floor (run run) | against |
     let tp = line("pipe 64 KiB blocking framed/raw throughput");
     assert!(number(&tp[2]) > 0.0, "{tp:?}");
-    assert!(matches!(tp[3].as_str(), "met" | "missed"), "{tp:?}");
+    assert_eq!(tp[3], "0.0%", "the same run twice: {tp:?}");
+    assert!(matches!(tp[4].as_str(), "met" | "missed"), "{tp:?}");
+    assert!(number(&tp[5]) > 0.0, "throughput floor missing: {tp:?}");
+    assert!(tp[6].starts_with(">= 0.98: "), "{tp:?}");
     let rtt = line("pipe 64 KiB blocking framed/raw round trip");
-    assert!(number(&rtt[4]) > 0.0, "round-trip floor missing: {rtt:?}");
+    assert!(number(&rtt[5]) > 0.0, "round-trip floor missing: {rtt:?}");
     let wire = line("64 B pipe framed wire B/s / raw 64 KiB B/s");
     assert!(number(&wire[2]) > 0.0, "{wire:?}");
     let absent = line("tokio / tokio-util 64 B frames/s unix");
-    assert_eq!(absent[3], "not measured", "{absent:?}");
+    assert_eq!(absent[4], "not measured", "{absent:?}");
+    assert!(
+        table.contains("| pipe, blocking | "),
+        "no sweep line: {table}"
+    );
+    assert!(table.contains("within 5%"), "no --all summary: {table}");
 }
 
 /// A killed `listen seqpacket:PATH` leaves its socket file: the next listener reclaims it (as
