@@ -8,7 +8,7 @@ mod outbox;
 mod read;
 mod write;
 
-pub(crate) use outbox::{Outbox, Pushed, Until};
+pub(crate) use outbox::{Mode, Outbox, Pushed, Until};
 
 pub(crate) use read::ReadBuf;
 use write::{Push, WriteBuf};

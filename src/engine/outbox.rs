@@ -1,16 +1,29 @@
-//! Write-side state for every writer: the batch buffer plus at most one large frame in flight,
-//! written by whatever vectored write the flavour offers.
+//! Write-side state for every writer: the batch buffer plus the large frames accepted and not
+//! yet written, sent together by whatever vectored write the flavour offers.
 //!
 //! An async writer may be interrupted between polls (a `Pending`, a partial write, a dropped
-//! future). [`Outbox`] keeps everything needed to finish the frame later: the batch bytes
-//! before it, its [`Parts`], the payload (as [`Bytes`], not copied into the batch) and how
-//! much of header, payload and trailer is already written. The blocking writer uses the same
-//! loop with a write that is always `Ready`, so it finishes a large frame inside one call.
-//! No I/O happens here: the flavours pass a closure that performs one vectored write.
+//! future). [`Outbox`] keeps everything needed to finish later: the batch bytes, each queued
+//! large frame's [`Parts`], its payload (as [`Bytes`], not copied into the batch, or borrowed
+//! from the caller, see [`Outbox::own`]) and how much of header, payload and trailer is
+//! already written. The blocking writer uses the same loop with a write that is always
+//! `Ready`. No I/O happens here: the flavours pass a closure that performs one vectored write.
 //!
-//! Frames pushed as part of a stream (see [`Outbox::poll_write_out`], "page-aligned cuts") may
-//! leave the last under-a-page rest of a large frame in the batch, copied.
+//! # Streams and single frames
+//!
+//! Every push says how its frame may be delivered ([`Mode`]):
+//!
+//! * [`Mode::Now`] (`write_frame`, `write_frame_bytes`): a large frame is written, whole,
+//!   before the writer accepts anything else, so a large request written without a flush still
+//!   reaches the peer.
+//! * [`Mode::Stream`] (the writers' `write_frames` and `Sink`, whose delivery waits for a
+//!   flush anyway): large frames wait in the queue beside the batch until it holds the
+//!   high-water mark, then go out together in one vectored write; and that write may end on a
+//!   page boundary of the stream (see [`Outbox::poll_write_out`]).
+//!
+//! Frames of a few KiB written one `writev` each cost a system call, and the reader a wakeup,
+//! per frame: more than raw writes of the same frames, which is why a stream gathers them.
 
+use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::task::{Poll, ready};
 
@@ -20,25 +33,39 @@ use crate::codec::{FrameEncoder, Parts, WriteError};
 
 use super::{Push, WriteBuf};
 
-/// A large frame accepted and not yet fully written. The batch bytes buffered when it was
-/// accepted go out before it; nothing is pushed behind it until it is written.
+/// How a pushed frame may be delivered; see the [module docs](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A large frame is written whole before anything else is accepted; never cut.
+    Now,
+    /// Part of a stream delivered on flush: a large frame may wait for others, and be cut at a
+    /// page boundary.
+    Stream,
+}
+
+/// A large frame accepted and not yet fully written. The batch bytes appended before it (up
+/// to `at`) go out before it; batch bytes appended after it go out after it.
 #[derive(Debug)]
-struct Direct {
+struct Queued {
+    /// The batch-stream offset where the frame sits (see [`WriteBuf::front`]).
+    at: u64,
     parts: Parts,
-    /// `None` while the payload is borrowed by a write future (see [`Outbox::own`]).
+    /// `None` while the payload is borrowed: the caller passes it to every
+    /// [`Outbox::poll_write_out`] (see [`Outbox::own`]).
     payload: Option<Bytes>,
     len: usize,
     /// Bytes of header + payload + trailer already written.
     sent: usize,
-    /// Whether the frame was pushed as part of a stream (delivery waits for a flush anyway),
-    /// so its write may end on a page boundary with the rest of its last page carried into
-    /// the batch (see [`Outbox::poll_write_out`]).
-    may_cut: bool,
+    mode: Mode,
 }
 
-impl Direct {
+impl Queued {
     fn total(&self) -> usize {
         self.parts.overhead() + self.len
+    }
+
+    fn left(&self) -> usize {
+        self.total() - self.sent
     }
 
     /// The unwritten rest of header, payload and trailer.
@@ -57,11 +84,22 @@ impl Direct {
 /// The stream unit that large frames' writes are cut to: a page, the unit a pipe buffers in.
 pub(crate) const PAGE: usize = 4096;
 
-/// The batch buffer, one large frame in flight, and the high-water mark.
+/// The most large frames queued at once: a batch's worth of 4 KiB frames.
+const MAX_QUEUED: usize = 16;
+
+/// The most slices one vectored write is given: each queued frame's header, payload, trailer
+/// and the batch bytes before it, and the batch bytes after the last (Linux takes 1024).
+const MAX_SLICES: usize = 4 * MAX_QUEUED + 1;
+
+/// The batch buffer, the queued large frames, and the high-water mark.
 #[derive(Debug)]
 pub(crate) struct Outbox<E> {
     buf: WriteBuf<E>,
-    direct: Option<Direct>,
+    queue: VecDeque<Queued>,
+    /// Unwritten bytes of the queued frames.
+    queued: usize,
+    /// Queued frames whose payload is borrowed.
+    lent: usize,
     high_water: usize,
     /// Set after a write error: the kind of that error.
     poisoned: Option<io::ErrorKind>,
@@ -72,108 +110,123 @@ pub(crate) struct Outbox<E> {
 /// How far [`Outbox::poll_write_out`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Until {
-    /// Until a frame may be pushed: no large frame in flight and the batch under the mark.
+    /// Until a frame may be pushed ([`Outbox::is_ready`]).
     Ready,
     /// Until nothing is buffered.
     Empty,
 }
 
+/// What [`Outbox::push_slice`] left to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    /// The frame is in the batch, and the outbox can take more.
+    Buffered,
+    /// The frame is in the batch, which (with the queue) has reached the high-water mark.
+    Full,
+    /// The frame is large and was not copied: it is queued, its payload borrowed. The caller
+    /// passes it to [`Outbox::poll_write_out`] until it is written (see [`Outbox::lent`]).
+    Large,
+}
+
 impl<E: FrameEncoder> Outbox<E> {
-    /// An outbox that stops accepting frames once `high_water` bytes are batched.
+    /// An outbox that stops accepting frames once `high_water` bytes are buffered.
     pub(crate) fn new(encoder: E, high_water: usize) -> Self {
         Outbox {
             buf: WriteBuf::new(encoder, high_water),
-            direct: None,
+            queue: VecDeque::new(),
+            queued: 0,
+            lent: 0,
             high_water,
             poisoned: None,
             written: 0,
         }
     }
 
-    /// Encodes one owned frame. Call only when [`is_ready`](Self::is_ready). `stream`: the
-    /// caller's contract already defers delivery to a flush (a `Sink`), so a large frame may
-    /// be cut at a page boundary.
+    /// Encodes one owned frame; a large one is queued as the `Bytes` it is, never copied.
+    /// Call only when [`is_ready`](Self::is_ready).
     #[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
-    pub(crate) fn push(&mut self, payload: Bytes, stream: bool) -> io::Result<()> {
-        if self.poisoned.is_some() || self.direct.is_some() {
-            return Err(self.refusal());
-        }
+    pub(crate) fn push(&mut self, payload: Bytes, mode: Mode) -> io::Result<()> {
+        self.admit()?;
         if let Push::Direct(parts) = self.buf.push(&payload)? {
-            self.direct = Some(Direct {
-                parts,
-                len: payload.len(),
-                payload: Some(payload),
-                sent: 0,
-                may_cut: stream,
-            });
+            self.enqueue(parts, payload.len(), Some(payload), mode);
         }
         Ok(())
     }
 
-    /// Encodes one borrowed frame. `Ok(true)`: the payload is large and was not copied; the
-    /// caller must pass it to [`poll_write_out`](Self::poll_write_out) until that completes,
-    /// or hand it over with [`own`](Self::own) if it gives up.
-    #[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
-    pub(crate) fn push_borrowed(&mut self, payload: &[u8]) -> io::Result<bool> {
-        Ok(matches!(self.push_slice(payload, false)?, Pushed::Large))
+    /// Encodes one borrowed frame and says what is left to do: nothing, write (the outbox
+    /// is full), or keep passing the payload (large, not copied) to
+    /// [`poll_write_out`](Self::poll_write_out) until it is written.
+    #[inline]
+    pub(crate) fn push_slice(&mut self, payload: &[u8], mode: Mode) -> io::Result<Pushed> {
+        self.admit()?;
+        match self.buf.push(payload)? {
+            Push::Buffered if self.is_ready() => Ok(Pushed::Buffered),
+            Push::Buffered => Ok(Pushed::Full),
+            Push::Direct(parts) => {
+                self.enqueue(parts, payload.len(), None, mode);
+                Ok(Pushed::Large)
+            }
+        }
     }
 
-    /// Encodes one borrowed frame and says what is left to do: nothing, write the full batch,
-    /// or write the large frame (whose payload, not copied, the caller passes to
-    /// [`poll_write_out`](Self::poll_write_out)). `stream` as for [`push`](Self::push).
+    /// Refuses a push while poisoned, while a [`Mode::Now`] frame is in flight, or with the
+    /// queue full.
     #[inline]
-    pub(crate) fn push_slice(&mut self, payload: &[u8], stream: bool) -> io::Result<Pushed> {
-        if self.poisoned.is_some() || self.direct.is_some() {
+    fn admit(&self) -> io::Result<()> {
+        if self.poisoned.is_some() || self.now_in_flight() || self.queue.len() >= MAX_QUEUED {
             return Err(self.refusal());
         }
-        let pushed = match self.buf.push(payload)? {
-            Push::Buffered => Pushed::Buffered,
-            Push::Full => Pushed::Full,
-            Push::Direct(parts) => {
-                self.direct = Some(Direct {
-                    parts,
-                    len: payload.len(),
-                    payload: None,
-                    sent: 0,
-                    may_cut: stream,
-                });
-                Pushed::Large
-            }
-        };
-        Ok(pushed)
+        Ok(())
     }
-}
 
-/// What [`Outbox::push_slice`] left to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Pushed {
-    /// The frame is in the batch, which is under the high-water mark.
-    Buffered,
-    /// The frame is in the batch, which has reached the high-water mark.
-    Full,
-    /// The frame is large and was not copied: it is in flight.
-    Large,
+    fn enqueue(&mut self, parts: Parts, len: usize, payload: Option<Bytes>, mode: Mode) {
+        self.lent += usize::from(payload.is_none());
+        let q = Queued {
+            at: self.buf.end(),
+            parts,
+            payload,
+            len,
+            sent: 0,
+            mode,
+        };
+        self.queued += q.total();
+        self.queue.push_back(q);
+    }
 }
 
 impl<E> Outbox<E> {
-    /// Keeps a borrowed large payload whose write future is being dropped: it is copied (only
-    /// now, on cancellation) so the frame can still be finished.
-    #[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
-    pub(crate) fn own(&mut self, payload: &[u8]) {
-        if let Some(d) = &mut self.direct
-            && d.payload.is_none()
-            && d.sent < d.total()
-        {
-            debug_assert_eq!(payload.len(), d.len);
-            d.payload = Some(Bytes::copy_from_slice(payload));
+    /// Keeps the borrowed payloads of queued frames whose caller is going away (a write
+    /// future being dropped): each is copied, only now, so the frames can still be finished.
+    /// `lent` holds the caller's borrowed payloads, as passed to
+    /// [`poll_write_out`](Self::poll_write_out).
+    pub(crate) fn own(&mut self, lent: &[&[u8]]) {
+        let mut lent = lent.iter();
+        for q in self.queue.iter_mut().filter(|q| q.payload.is_none()) {
+            let Some(p) = lent.next() else { break };
+            debug_assert_eq!(p.len(), q.len);
+            q.payload = Some(Bytes::copy_from_slice(p));
+            self.lent -= 1;
         }
     }
 
-    /// Whether a frame may be pushed now without writing first: no large frame in flight,
-    /// and the batch empty or under the high-water mark.
+    /// How many queued frames still have a borrowed payload: the last `lent()` payloads the
+    /// caller pushed with [`push_slice`](Self::push_slice) and not handed over with
+    /// [`own`](Self::own). The others are written; the caller may forget them.
+    pub(crate) fn lent(&self) -> usize {
+        self.lent
+    }
+
+    fn now_in_flight(&self) -> bool {
+        self.queue.back().is_some_and(|q| q.mode == Mode::Now)
+    }
+
+    /// Whether a frame may be pushed now without writing first: no [`Mode::Now`] frame in
+    /// flight, room in the queue, and the buffered bytes empty or under the high-water mark.
     pub(crate) fn is_ready(&self) -> bool {
-        let batched = self.buf.pending().len();
-        self.direct.is_none() && (batched == 0 || batched < self.high_water)
+        let buffered = self.buffered();
+        !self.now_in_flight()
+            && self.queue.len() < MAX_QUEUED
+            && (buffered == 0 || buffered < self.high_water)
     }
 
     /// The high-water mark in bytes.
@@ -181,9 +234,9 @@ impl<E> Outbox<E> {
         self.high_water
     }
 
-    /// Bytes accepted and not yet written (batch plus the rest of a large frame).
+    /// Bytes accepted and not yet written (the batch plus the rest of the queued frames).
     pub(crate) fn buffered(&self) -> usize {
-        self.buf.pending().len() + self.direct.as_ref().map_or(0, |d| d.total() - d.sent)
+        self.buf.pending().len() + self.queued
     }
 
     /// Whether an earlier write error made the outbox refuse everything.
@@ -199,7 +252,13 @@ impl<E> Outbox<E> {
         self.buf.encoder_mut()
     }
 
-    /// Why a frame cannot be pushed now: poisoned, or a large frame still in flight.
+    /// The batch buffer's allocation.
+    #[cfg(test)]
+    pub(crate) fn batch_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Why a frame cannot be pushed now: poisoned, or not ready.
     #[cold]
     fn refusal(&self) -> io::Error {
         match self.check() {
@@ -218,75 +277,52 @@ impl<E> Outbox<E> {
     fn done(&self, until: Until) -> bool {
         match until {
             Until::Ready => self.is_ready(),
-            Until::Empty => self.direct.is_none() && self.buf.pending().is_empty(),
+            Until::Empty => self.queue.is_empty() && self.buf.pending().is_empty(),
         }
     }
 
-    /// Writes buffered bytes with `write` (one vectored write per call) until `until` holds.
+    /// Writes buffered bytes with `write` (one vectored write per call: the batch and every
+    /// queued frame, in order) until `until` holds.
     ///
-    /// `borrowed` is the payload of a large frame pushed with
-    /// [`push_borrowed`](Self::push_borrowed) and still in flight. An I/O error (or a write
-    /// of 0 bytes) poisons the outbox: part of a frame may be on the wire.
+    /// `lent` holds the payloads of the queued frames pushed borrowed, in push order: the last
+    /// [`lent()`](Self::lent) payloads the caller pushed with
+    /// [`push_slice`](Self::push_slice). An I/O error (or a write of 0 bytes) poisons the
+    /// outbox: part of a frame may be on the wire.
     ///
-    /// **Page-aligned cuts.** A large frame pushed as part of a stream (`stream`: a `Sink`
-    /// item, or a frame of the blocking `write_frames`, whose delivery waits for a flush
-    /// anyway) is written only up to the last [`PAGE`] boundary of the stream when `until` is
-    /// [`Until::Ready`]; the rest of its last page (under 4 KiB, copied) waits in the batch for
-    /// the next frame or the flush. A pipe buffers whole pages, so writes that end on page
+    /// **Page-aligned cuts.** When `until` is [`Until::Ready`] and the write ends in a
+    /// [`Mode::Stream`] frame, or in batch bytes, it is cut at the last [`PAGE`] boundary of
+    /// the stream: the rest (under a page; a frame's is copied into the batch) waits for the
+    /// next frames or the flush. A pipe buffers whole pages, so writes that end on page
     /// boundaries fill the kernel's default 64 KiB pipe exactly, as raw 64 KiB writes do;
     /// without the cut a 65,540-byte frame overflows it and costs the reader an extra wakeup
-    /// and a short read per frame (BENCHMARKS.md, issue 14: framed/raw 0.88 -> 0.95 at 64 KiB
-    /// on `pipe-64k`). Frames written one by one (`write_frame`, `write_frame_bytes`) are never
-    /// cut: a large one is on the wire when its call returns, as documented, so a request
-    /// written without a flush still reaches the peer.
+    /// and a short read per frame. A [`Mode::Now`] frame is never cut: it is on the wire when
+    /// the write that completes `until` returns.
     pub(crate) fn poll_write_out(
         &mut self,
         until: Until,
-        borrowed: Option<&[u8]>,
+        lent: &[&[u8]],
         mut write: impl FnMut(&[IoSlice<'_>]) -> Poll<io::Result<usize>>,
     ) -> Poll<io::Result<()>> {
         self.check()?;
         while !self.done(until) {
-            let res = {
-                let rest = match &self.direct {
-                    None => [&[][..]; 3],
-                    Some(d) => match (d.payload.as_deref(), borrowed) {
-                        (Some(p), _) | (None, Some(p)) => d.rest(p),
-                        (None, None) => {
-                            self.poisoned = Some(io::ErrorKind::Other);
-                            return Poll::Ready(Err(WriteError::PayloadLost.into()));
-                        }
-                    },
+            let (res, cut) = {
+                let mut segs: [&[u8]; MAX_SLICES] = [&[]; MAX_SLICES];
+                let Some(plan) = self.gather(lent, &mut segs) else {
+                    self.poisoned = Some(io::ErrorKind::Other);
+                    return Poll::Ready(Err(WriteError::PayloadLost.into()));
                 };
-                let pending = self.buf.pending();
-                let cut = match &self.direct {
-                    Some(d) if d.may_cut && until == Until::Ready => {
-                        self.page_cut(pending.len(), &rest)
-                    }
-                    _ => None,
+                let limit = match plan.cut {
+                    Some(tail) if until == Until::Ready => plan.total - tail,
+                    _ => plan.total,
                 };
-                let mut slices = [pending, rest[0], rest[1], rest[2]];
-                if let Some(limit) = cut {
-                    let mut left = limit;
-                    for s in &mut slices {
-                        let k = left.min(s.len());
-                        *s = &s[..k];
-                        left -= k;
-                    }
+                let segs = cut_to(&mut segs[..plan.slices], limit);
+                let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+                for (s, seg) in slices.iter_mut().zip(segs.iter()) {
+                    *s = IoSlice::new(seg);
                 }
-                let slices = slices.map(IoSlice::new);
-                match ready!(write(&slices)) {
-                    Ok(n) if Some(n) == cut => {
-                        // Up to the boundary: the rest of the frame joins the batch.
-                        let tail = tail_of(&rest, n - pending.len());
-                        self.written += n as u64;
-                        self.buf.consume(pending.len());
-                        self.buf.extend_raw(&tail);
-                        self.direct = None;
-                        continue;
-                    }
-                    res => res,
-                }
+                let res = ready!(write(&slices[..segs.len()]));
+                let cut = limit < plan.total && matches!(res, Ok(n) if n == limit);
+                (res, cut)
             };
             match res {
                 Ok(0) => {
@@ -298,7 +334,7 @@ impl<E> Outbox<E> {
                 }
                 Ok(n) => {
                     self.written += n as u64;
-                    self.advance(n);
+                    self.advance(n, lent, cut);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -310,41 +346,145 @@ impl<E> Outbox<E> {
         Poll::Ready(Ok(()))
     }
 
-    /// Where to cut the next write (bytes from the start of the batch) so that it ends on a
-    /// page boundary of the stream, leaving less than a page of the large frame's payload and
-    /// trailer: `None` if the write ends on one already, if the cut would reach into the
-    /// header, or if the rest would not stay under the high-water mark.
-    fn page_cut(&self, batched: usize, rest: &[&[u8]; 3]) -> Option<usize> {
-        let total = batched + rest.iter().map(|s| s.len()).sum::<usize>();
+    /// Fills `slices` with everything unwritten, in wire order, as far as they go. `None`: a
+    /// queued frame's borrowed payload is missing from `lent`.
+    fn gather<'a>(
+        &'a self,
+        lent: &[&'a [u8]],
+        segs: &mut [&'a [u8]; MAX_SLICES],
+    ) -> Option<Gathered> {
+        let mut n = 0;
+        let mut total = 0;
+        let mut push = |s: &'a [u8], n: &mut usize| {
+            if !s.is_empty() {
+                segs[*n] = s;
+                *n += 1;
+                total += s.len();
+            }
+        };
+        let mut lent = lent.iter();
+        let mut pos = self.buf.front();
+        let mut whole = true;
+        for (i, q) in self.queue.iter().enumerate() {
+            if i == MAX_QUEUED || n + 4 > MAX_SLICES {
+                whole = false;
+                break;
+            }
+            push(self.buf.range(pos, q.at), &mut n);
+            pos = q.at;
+            let payload = match &q.payload {
+                Some(p) => &p[..],
+                None => lent.next()?,
+            };
+            for s in q.rest(payload) {
+                push(s, &mut n);
+            }
+        }
+        let trailing = if whole {
+            let after = self.buf.range(pos, self.buf.end());
+            push(after, &mut n);
+            after.len()
+        } else {
+            0
+        };
+        // The cut: what would pass the last page boundary, if it lies in the trailing batch
+        // bytes or in the payload and trailer of a last frame that is part of a stream, and
+        // is under the high-water mark (so the outbox is ready after the cut write).
         let tail = ((self.written + total as u64) % PAGE as u64) as usize;
-        let fits = tail < total && tail <= rest[1].len() + rest[2].len() && tail < self.high_water;
-        (tail > 0 && fits).then(|| total - tail)
+        let room = match self.queue.back() {
+            _ if trailing > 0 => trailing,
+            Some(q) if q.mode == Mode::Stream => q.left().min(q.len + q.parts.trailer().len()),
+            _ => 0,
+        };
+        let cut = (whole && tail > 0 && tail < total && tail <= room && tail < self.high_water)
+            .then_some(tail);
+        Some(Gathered {
+            slices: n,
+            total,
+            cut,
+        })
     }
 
-    fn advance(&mut self, n: usize) {
-        let from_batch = n.min(self.buf.pending().len());
-        self.buf.consume(from_batch);
-        let rest = n - from_batch;
-        if rest > 0
-            && let Some(d) = &mut self.direct
-        {
-            d.sent += rest;
-            if d.sent >= d.total() {
-                self.direct = None;
+    /// Records `n` bytes written: batch bytes, then queued frames, in wire order. After a
+    /// `cut` write that ended inside the last queued frame, the rest of that frame (under a
+    /// page, and nothing queued or batched behind it) is copied into the batch and the frame
+    /// leaves the queue.
+    fn advance(&mut self, mut n: usize, lent: &[&[u8]], cut: bool) {
+        let mut done_lent = 0;
+        while n > 0 {
+            let before = match self.queue.front() {
+                Some(q) => (q.at - self.buf.front()) as usize,
+                None => self.buf.pending().len(),
+            };
+            let k = before.min(n);
+            self.buf.consume(k);
+            n -= k;
+            if n == 0 {
+                break;
             }
+            let q = self
+                .queue
+                .front_mut()
+                .expect("a write took more bytes than it was given");
+            let k = q.left().min(n);
+            q.sent += k;
+            self.queued -= k;
+            n -= k;
+            if q.left() == 0 {
+                let q = self.queue.pop_front().expect("just seen");
+                if q.payload.is_none() {
+                    self.lent -= 1;
+                    done_lent += 1;
+                }
+            }
+        }
+        if !cut {
+            return;
+        }
+        if let Some(q) = self.queue.front()
+            && q.sent > 0
+        {
+            debug_assert!(self.queue.len() == 1 && q.at == self.buf.end());
+            let q = self.queue.pop_front().expect("just seen");
+            let payload = match &q.payload {
+                Some(p) => &p[..],
+                None => {
+                    self.lent -= 1;
+                    lent[done_lent]
+                }
+            };
+            let mut rest = Vec::with_capacity(q.left());
+            for s in q.rest(payload) {
+                rest.extend_from_slice(s);
+            }
+            self.queued -= rest.len();
+            self.buf.extend_raw(&rest);
         }
     }
 }
 
-/// The bytes of `rest` after its first `skip` bytes, copied.
-fn tail_of(rest: &[&[u8]; 3], mut skip: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(PAGE);
-    for s in rest {
-        let k = skip.min(s.len());
-        out.extend_from_slice(&s[k..]);
-        skip -= k;
+/// What [`Outbox::gather`] put together.
+#[derive(Debug)]
+struct Gathered {
+    /// Slices filled.
+    slices: usize,
+    /// Their bytes.
+    total: usize,
+    /// Bytes to leave off the end for a page-aligned cut.
+    cut: Option<usize>,
+}
+
+/// `segs` shortened to their first `limit` bytes.
+fn cut_to<'s, 'a>(segs: &'s mut [&'a [u8]], limit: usize) -> &'s [&'a [u8]] {
+    let mut left = limit;
+    for i in 0..segs.len() {
+        if segs[i].len() >= left {
+            segs[i] = &segs[i][..left];
+            return &segs[..=i];
+        }
+        left -= segs[i].len();
     }
-    out
+    segs
 }
 
 #[cfg(test)]
@@ -366,25 +506,6 @@ mod tests {
             }
             Poll::Ready(Ok(max - left))
         }
-    }
-
-    #[test]
-    fn large_frame_goes_out_after_the_batch_in_pieces() {
-        let mut o2 = Outbox::new(LengthPrefixed::u16_be(), 1 << 20);
-        let big = Bytes::from(vec![7u8; 5000]);
-        o2.push(Bytes::from_static(b"ab"), false).unwrap();
-        o2.push(big.clone(), false).unwrap();
-        assert!(!o2.is_ready());
-        assert_eq!(o2.buffered(), 4 + 5002);
-        let mut out = Vec::new();
-        assert!(
-            o2.poll_write_out(Until::Empty, None, writer(&mut out, 3))
-                .is_ready()
-        );
-        let mut want = b"\x00\x02ab\x13\x88".to_vec();
-        want.extend_from_slice(&big);
-        assert_eq!(out, want);
-        assert_eq!(o2.buffered(), 0);
     }
 
     /// Records each write's length; accepts everything.
@@ -411,25 +532,54 @@ mod tests {
         want
     }
 
+    /// Pushes `frames` as a stream of borrowed payloads, writing with `write` whenever the
+    /// outbox is not ready, then flushes: what the blocking `write_frames` does.
+    fn stream<'a>(
+        o: &mut Outbox<LengthPrefixed>,
+        frames: &'a [Vec<u8>],
+        mut write: impl FnMut(&[IoSlice<'_>]) -> Poll<io::Result<usize>>,
+    ) {
+        let mut lent: Vec<&'a [u8]> = Vec::new();
+        for f in frames {
+            if o.push_slice(f, Mode::Stream).unwrap() == Pushed::Large {
+                lent.push(f);
+            }
+            if !o.is_ready() {
+                assert!(o.poll_write_out(Until::Ready, &lent, &mut write).is_ready());
+                lent.drain(..lent.len() - o.lent());
+                assert!(o.is_ready());
+            }
+        }
+        assert!(o.poll_write_out(Until::Empty, &lent, &mut write).is_ready());
+        assert_eq!(o.lent(), 0);
+        assert_eq!(o.buffered(), 0);
+    }
+
+    #[test]
+    fn large_frame_goes_out_after_the_batch_in_pieces() {
+        let mut o2 = Outbox::new(LengthPrefixed::u16_be(), 1 << 20);
+        let big = Bytes::from(vec![7u8; 5000]);
+        o2.push(Bytes::from_static(b"ab"), Mode::Now).unwrap();
+        o2.push(big.clone(), Mode::Now).unwrap();
+        assert!(!o2.is_ready());
+        assert_eq!(o2.buffered(), 4 + 5002);
+        let mut out = Vec::new();
+        assert!(
+            o2.poll_write_out(Until::Empty, &[], writer(&mut out, 3))
+                .is_ready()
+        );
+        let mut want = b"\x00\x02ab\x13\x88".to_vec();
+        want.extend_from_slice(&big);
+        assert_eq!(out, want);
+        assert_eq!(o2.buffered(), 0);
+    }
+
     #[test]
     fn a_stream_of_large_frames_is_written_in_whole_pages() {
         let frames: Vec<Vec<u8>> = (0..40u8).map(|i| vec![i; 65_536]).collect();
         let mut o = Outbox::new(LengthPrefixed::u32_be(), 64 * 1024);
         let (mut out, mut writes) = (Vec::new(), Vec::new());
-        for f in &frames {
-            assert_eq!(o.push_slice(f, true).unwrap(), Pushed::Large);
-            assert!(
-                o.poll_write_out(Until::Ready, Some(f), recorder(&mut out, &mut writes))
-                    .is_ready()
-            );
-            // The carried rest of the last page is under a page, and it is all that waits.
-            assert!(o.buffered() < PAGE);
-            assert!(o.is_ready());
-        }
-        assert!(
-            o.poll_write_out(Until::Empty, None, recorder(&mut out, &mut writes))
-                .is_ready()
-        );
+        stream(&mut o, &frames, recorder(&mut out, &mut writes));
         assert_eq!(out, encoded(&frames), "the bytes are the frames, in order");
         // Every write but the flush ends on a page boundary of the stream.
         assert_eq!(writes[0], 65_536);
@@ -448,6 +598,63 @@ mod tests {
     }
 
     #[test]
+    fn mid_size_frames_of_a_stream_are_gathered_into_writes_of_the_mark() {
+        // 5000-byte frames (copied would be a memcpy each, written alone a syscall each):
+        // thirteen of them reach the 64 KiB mark and go out in one write, from the caller's
+        // buffers, small frames between them in order.
+        let mut frames: Vec<Vec<u8>> = Vec::new();
+        for i in 0..200u32 {
+            frames.push(vec![i as u8; 5000]);
+            if i % 7 == 0 {
+                frames.push(vec![0xee; 10]);
+            }
+        }
+        let mut o = Outbox::new(LengthPrefixed::u32_be(), 64 * 1024);
+        let (mut out, mut writes) = (Vec::new(), Vec::new());
+        stream(&mut o, &frames, recorder(&mut out, &mut writes));
+        assert_eq!(out, encoded(&frames));
+        let wire = out.len();
+        assert!(
+            writes.len() <= wire / (64 * 1024) + 2,
+            "{} writes for {wire} bytes: {writes:?}",
+            writes.len()
+        );
+        assert!(writes[..writes.len() - 1].iter().all(|&w| w >= 60 * 1024));
+    }
+
+    #[test]
+    fn gathered_owned_frames_survive_partial_writes_and_pendings() {
+        // Owned payloads (the `Sink`), any write size, `Pending` now and then: the stream
+        // comes out whole and in order.
+        for max in [1, 7, 999, 4096, 70_000] {
+            let frames: Vec<Vec<u8>> = (0..60usize)
+                .map(|i| vec![i as u8; [3, 4096, 9000, 20, 65_536, 4100][i % 6]])
+                .collect();
+            let mut o = Outbox::new(LengthPrefixed::u32_be(), 64 * 1024);
+            let mut out = Vec::new();
+            {
+                let mut calls = 0u32;
+                let mut w = writer(&mut out, max);
+                let mut write = |s: &[IoSlice<'_>]| {
+                    calls += 1;
+                    if calls.is_multiple_of(5) {
+                        return Poll::Pending;
+                    }
+                    w(s)
+                };
+                for f in &frames {
+                    while !o.is_ready() {
+                        let _ = o.poll_write_out(Until::Ready, &[], &mut write);
+                    }
+                    o.push(Bytes::from(f.clone()), Mode::Stream).unwrap();
+                }
+                while o.poll_write_out(Until::Empty, &[], &mut write).is_pending() {}
+            }
+            assert_eq!(out, encoded(&frames), "writes of at most {max}");
+        }
+    }
+
+    #[test]
     fn frames_pushed_one_by_one_are_never_cut() {
         // `write_frame` and `write_frame_bytes` promise a large frame is on the wire when
         // they return: a request written without a flush must reach the peer.
@@ -456,16 +663,16 @@ mod tests {
         let small = vec![1u8; 10];
         let big = vec![2u8; 70_000];
         for _ in 0..3 {
-            assert!(!o.push_borrowed(&small).unwrap());
-            assert!(o.push_borrowed(&big).unwrap());
+            assert_eq!(o.push_slice(&small, Mode::Now).unwrap(), Pushed::Buffered);
+            assert_eq!(o.push_slice(&big, Mode::Now).unwrap(), Pushed::Large);
             assert!(
-                o.poll_write_out(Until::Ready, Some(&big), recorder(&mut out, &mut writes))
+                o.poll_write_out(Until::Ready, &[&big], recorder(&mut out, &mut writes))
                     .is_ready()
             );
             assert_eq!(o.buffered(), 0, "nothing held back");
-            o.push(Bytes::from(big.clone()), false).unwrap();
+            o.push(Bytes::from(big.clone()), Mode::Now).unwrap();
             assert!(
-                o.poll_write_out(Until::Ready, None, recorder(&mut out, &mut writes))
+                o.poll_write_out(Until::Ready, &[], recorder(&mut out, &mut writes))
                     .is_ready()
             );
             assert_eq!(o.buffered(), 0, "nothing held back");
@@ -478,15 +685,26 @@ mod tests {
     }
 
     #[test]
+    fn a_frame_pushed_now_is_not_ready_until_written() {
+        // A single large frame does not wait for others, even under the mark.
+        let mut o = Outbox::new(LengthPrefixed::u32_be(), 1 << 20);
+        assert_eq!(o.push_slice(&[5; 5000], Mode::Now).unwrap(), Pushed::Large);
+        assert!(!o.is_ready());
+        let e = o.push_slice(b"x", Mode::Now).unwrap_err();
+        let inner = e.get_ref().and_then(|e| e.downcast_ref::<WriteError>());
+        assert_eq!(inner, Some(&WriteError::NotReady), "{e}");
+    }
+
+    #[test]
     fn no_cut_when_the_rest_could_not_wait_under_the_mark() {
         // High-water 0 writes every frame as it comes: cutting would only add a write.
         let mut o = Outbox::new(LengthPrefixed::u32_be(), 0);
         let (mut out, mut writes) = (Vec::new(), Vec::new());
         let big = vec![3u8; 5000];
         for _ in 0..4 {
-            o.push(Bytes::from(big.clone()), true).unwrap();
+            o.push(Bytes::from(big.clone()), Mode::Stream).unwrap();
             assert!(
-                o.poll_write_out(Until::Ready, None, recorder(&mut out, &mut writes))
+                o.poll_write_out(Until::Ready, &[], recorder(&mut out, &mut writes))
                     .is_ready()
             );
         }
@@ -496,21 +714,22 @@ mod tests {
 
     #[test]
     fn a_cut_frame_survives_partial_writes() {
-        // Writes of 1000 bytes at most: the cut is worked out again after each one, from the
-        // bytes written so far, and the stream still comes out whole and in order.
+        // Writes of 1000 bytes at most: the cut is worked out again before each one, from the
+        // bytes written so far; the outbox is ready once under the mark, even mid-frame (a
+        // stream's next frames queue behind it), and the stream comes out whole and in order.
         let frames: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 9_000 + i as usize]).collect();
-        let mut o = Outbox::new(LengthPrefixed::u32_be(), 64 * 1024);
+        let mut o = Outbox::new(LengthPrefixed::u32_be(), 8 * 1024);
         let mut out = Vec::new();
         for f in &frames {
-            o.push(Bytes::from(f.clone()), true).unwrap();
+            o.push(Bytes::from(f.clone()), Mode::Stream).unwrap();
             assert!(
-                o.poll_write_out(Until::Ready, None, writer(&mut out, 1000))
+                o.poll_write_out(Until::Ready, &[], writer(&mut out, 1000))
                     .is_ready()
             );
-            assert!(out.len() % PAGE == 0 || o.buffered() == 0);
+            assert!(o.buffered() < 8 * 1024);
         }
         assert!(
-            o.poll_write_out(Until::Empty, None, writer(&mut out, 1000))
+            o.poll_write_out(Until::Empty, &[], writer(&mut out, 1000))
                 .is_ready()
         );
         assert_eq!(out, encoded(&frames));
@@ -520,10 +739,10 @@ mod tests {
     fn borrowed_payload_is_owned_on_cancel() {
         let mut o = Outbox::new(LengthPrefixed::u16_be(), 1 << 20);
         let payload = vec![1u8; 4096];
-        assert!(o.push_borrowed(&payload).unwrap());
+        assert_eq!(o.push_slice(&payload, Mode::Now).unwrap(), Pushed::Large);
         let mut out = Vec::new();
         let mut calls = 0;
-        let poll = o.poll_write_out(Until::Empty, Some(&payload), |s| {
+        let poll = o.poll_write_out(Until::Empty, &[&payload], |s| {
             calls += 1;
             if calls > 1 {
                 return Poll::Pending;
@@ -531,13 +750,80 @@ mod tests {
             writer(&mut out, 100)(s)
         });
         assert!(poll.is_pending());
-        o.own(&payload);
+        o.own(&[&payload]);
         drop(payload);
         assert!(
-            o.poll_write_out(Until::Empty, None, writer(&mut out, 1000))
+            o.poll_write_out(Until::Empty, &[], writer(&mut out, 1000))
                 .is_ready()
         );
         assert_eq!(out.len(), 4098);
         assert_eq!(&out[..2], b"\x10\x00");
+    }
+
+    #[test]
+    fn several_gathered_borrowed_payloads_are_owned_on_cancel() {
+        // A stream's future dropped with frames gathered: every borrowed payload is copied,
+        // and the next flush sends them all, in order.
+        let frames: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 5000]).collect();
+        let mut o = Outbox::new(LengthPrefixed::u32_be(), 64 * 1024);
+        let mut lent: Vec<&[u8]> = Vec::new();
+        let mut out = Vec::new();
+        o.push_slice(b"hi", Mode::Stream).unwrap();
+        for f in &frames[..3] {
+            assert_eq!(o.push_slice(f, Mode::Stream).unwrap(), Pushed::Large);
+            lent.push(f);
+        }
+        // A write that takes part of the first frame, then waits.
+        let mut calls = 0;
+        let poll = o.poll_write_out(Until::Empty, &lent, |s| {
+            calls += 1;
+            if calls > 1 {
+                return Poll::Pending;
+            }
+            writer(&mut out, 3000)(s)
+        });
+        assert!(poll.is_pending());
+        assert_eq!(o.lent(), 3);
+        o.own(&lent);
+        assert_eq!(o.lent(), 0);
+        drop(lent);
+        assert!(
+            o.poll_write_out(Until::Empty, &[], writer(&mut out, 777))
+                .is_ready()
+        );
+        let mut want = vec![b"hi".to_vec()];
+        want.extend_from_slice(&frames[..3]);
+        assert_eq!(out, encoded(&want));
+    }
+
+    #[test]
+    fn a_missing_borrowed_payload_poisons_instead_of_writing_garbage() {
+        let mut o = Outbox::new(LengthPrefixed::u32_be(), 64 * 1024);
+        let big = vec![9u8; 5000];
+        assert_eq!(o.push_slice(&big, Mode::Stream).unwrap(), Pushed::Large);
+        let mut out = Vec::new();
+        let poll = o.poll_write_out(Until::Empty, &[], writer(&mut out, 1 << 20));
+        assert!(matches!(poll, Poll::Ready(Err(_))));
+        assert!(o.is_poisoned());
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn the_batch_buffer_starts_at_a_page_and_grows_to_the_mark() {
+        let mut o = Outbox::new(LengthPrefixed::u32_be(), 64 * 1024);
+        assert_eq!(o.batch_capacity(), 0, "nothing allocated before a frame");
+        o.push_slice(b"hello", Mode::Now).unwrap();
+        assert_eq!(o.batch_capacity(), 4096);
+        let mut out = Vec::new();
+        for _ in 0..10_000 {
+            if o.push_slice(&[1; 100], Mode::Now).unwrap() == Pushed::Full {
+                assert!(
+                    o.poll_write_out(Until::Empty, &[], writer(&mut out, 1 << 20))
+                        .is_ready()
+                );
+            }
+        }
+        let cap = o.batch_capacity();
+        assert!((64 * 1024..=80 * 1024).contains(&cap), "{cap}");
     }
 }

@@ -10,7 +10,7 @@ use futures_sink::Sink;
 
 use super::WriteIo;
 use crate::codec::FrameEncoder;
-use crate::engine::{DEFAULT_BUF, Outbox, Until};
+use crate::engine::{DEFAULT_BUF, Mode, Outbox, Pushed, Until};
 
 /// Writes frames to an async writer, through the same engine as the blocking
 /// [`FrameWriter`](crate::sync::FrameWriter). Name it by its runtime's alias:
@@ -19,23 +19,30 @@ use crate::engine::{DEFAULT_BUF, Outbox, Until};
 /// It is a [`Sink`] of [`Bytes`], and has inherent async methods
 /// [`write_frame`](Self::write_frame) (borrowed payload),
 /// [`write_frame_bytes`](Self::write_frame_bytes) (owned, never copied),
+/// [`write_frames`](Self::write_frames) (a stream of borrowed payloads, flushed at its end),
 /// [`flush`](Self::flush) and [`close`](Self::close). Batching is that of the blocking writer:
 /// payloads under 4 KiB are copied into a batch buffer; larger payloads are not copied, they
 /// go out beside the batch and their header in vectored writes (`write_frame` returns once
 /// its large frame is written; `write_frame_bytes` keeps the `Bytes` and writes it whole on
-/// the next call or flush). Items sent through the [`Sink`]
-/// (delivered on `poll_flush`, as the trait says) may be written in page-aligned pieces, the
-/// rest of a large item's last page (under 4 KiB) copied into the batch, as the blocking
-/// writer's `write_frames` does. The writer must be [`Unpin`].
+/// the next call or flush).
+///
+/// A stream of frames (`write_frames`, or items sent through the [`Sink`], delivered on
+/// `poll_flush` as the trait says) gathers its large frames too: they wait beside the batch
+/// until it holds the high-water mark, then everything goes out in one vectored write, which
+/// may end on a 4 KiB page boundary (the rest of the last frame's last page, under 4 KiB, is
+/// copied into the batch), as the blocking writer's `write_frames` does. Frames of a few KiB
+/// then cost one system call per high-water mark instead of one each. The writer must be
+/// [`Unpin`].
 ///
 /// # Backpressure
 ///
-/// The writer accepts frames without writing until the batch holds the high-water mark
-/// (64 KiB by default, [`with_high_water`](Self::with_high_water)) or a large frame is in
-/// flight. Then [`poll_ready`](Sink::poll_ready) (and `write_frame`) writes, and stays
-/// `Pending` until the batch is under the mark and the large frame is written. With a peer
-/// that never reads, memory stays below the mark plus one frame (the large one is the
-/// caller's `Bytes`, not a copy).
+/// The writer accepts frames without writing until the batch and the gathered frames hold the
+/// high-water mark (64 KiB by default, [`with_high_water`](Self::with_high_water)), sixteen
+/// large frames are gathered, or a large frame of `write_frame` or `write_frame_bytes` is in
+/// flight. Then [`poll_ready`](Sink::poll_ready) (and the write methods) write, and stay
+/// `Pending` until the writer is under the mark again. With a peer that never reads, memory
+/// stays below the mark plus one frame (large frames are the caller's `Bytes` or borrowed
+/// payloads, not copies).
 ///
 /// # Cancellation safety
 ///
@@ -46,12 +53,15 @@ use crate::engine::{DEFAULT_BUF, Outbox, Until};
 /// * Once a frame is accepted it is kept until written: dropping the future afterwards (even
 ///   in the middle of a large frame's vectored write) leaves it in the writer, and the next
 ///   `flush` sends the rest. A large borrowed payload is copied at that moment, only then.
+/// * A dropped `write_frames` future leaves the frames it accepted in the writer (their large
+///   borrowed payloads copied then) for the next `flush`; the payloads its iterator had not
+///   yielded are not written.
 /// * `flush`/`close` futures can be dropped and called again; they resume where they were.
 ///
 /// Dropping the writer itself drops what is not yet written (async writes cannot happen in
 /// `Drop`), which can be the rest of a large frame: one whose write was interrupted, or a
-/// `Sink` item cut at a page boundary. Call [`close`](Self::close) or [`flush`](Self::flush)
-/// first.
+/// frame of a stream cut at a page boundary. Call [`close`](Self::close) or
+/// [`flush`](Self::flush) first.
 pub struct AsyncFrameWriter<W, E, Rt> {
     inner: W,
     outbox: Outbox<E>,
@@ -87,10 +97,10 @@ impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> AsyncFrameWriter<W, E, Rt> {
         &mut self,
         cx: &mut Context<'_>,
         until: Until,
-        borrowed: Option<&[u8]>,
+        lent: &[&[u8]],
     ) -> Poll<io::Result<()>> {
         let inner = &mut self.inner;
-        self.outbox.poll_write_out(until, borrowed, |slices| {
+        self.outbox.poll_write_out(until, lent, |slices| {
             Rt::poll_write_vectored(Pin::new(&mut *inner), cx, slices)
         })
     }
@@ -110,8 +120,28 @@ impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> AsyncFrameWriter<W, E, Rt> {
     /// Queues one owned frame, waiting for room first; a large payload is kept as is, never
     /// copied.
     pub async fn write_frame_bytes(&mut self, payload: Bytes) -> io::Result<()> {
-        poll_fn(|cx| self.poll_out(cx, Until::Ready, None)).await?;
-        self.outbox.push(payload, false)
+        poll_fn(|cx| self.poll_out(cx, Until::Ready, &[])).await?;
+        self.outbox.push(payload, Mode::Now)
+    }
+
+    /// Writes every frame in `payloads`, then flushes: small frames batched, large ones
+    /// gathered beside the batch into vectored writes of the high-water mark or more (see the
+    /// type docs). Use it, rather than a loop of [`write_frame`](Self::write_frame), for a
+    /// stream of frames. A payload the codec refuses ends the future with its error; the
+    /// frames accepted before it stay queued for the next flush.
+    pub fn write_frames<'a, I>(
+        &'a mut self,
+        payloads: I,
+    ) -> WriteFramesFuture<'a, W, E, Rt, I::IntoIter>
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        WriteFramesFuture {
+            writer: self,
+            payloads: payloads.into_iter().fuse(),
+            lent: Vec::new(),
+            done: false,
+        }
     }
 
     /// Writes every queued frame and flushes the underlying writer.
@@ -126,7 +156,7 @@ impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> AsyncFrameWriter<W, E, Rt> {
     }
 
     fn poll_flush_frames(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.poll_out(cx, Until::Empty, None))?;
+        ready!(self.poll_out(cx, Until::Empty, &[]))?;
         Rt::poll_flush(Pin::new(&mut self.inner), cx)
     }
 
@@ -218,13 +248,13 @@ impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> Future for WriteFrameFuture<'_, 
 impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> WriteFrameFuture<'_, W, E, Rt> {
     fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if !self.sending {
-            ready!(self.writer.poll_out(cx, Until::Ready, None))?;
-            if !self.writer.outbox.push_borrowed(self.payload)? {
+            ready!(self.writer.poll_out(cx, Until::Ready, &[]))?;
+            if self.writer.outbox.push_slice(self.payload, Mode::Now)? != Pushed::Large {
                 return Poll::Ready(Ok(()));
             }
             self.sending = true;
         }
-        let res = ready!(self.writer.poll_out(cx, Until::Ready, Some(self.payload)));
+        let res = ready!(self.writer.poll_out(cx, Until::Ready, &[self.payload]));
         self.sending = false;
         Poll::Ready(res)
     }
@@ -233,7 +263,88 @@ impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> WriteFrameFuture<'_, W, E, Rt> {
 impl<W, E, Rt> Drop for WriteFrameFuture<'_, W, E, Rt> {
     fn drop(&mut self) {
         if self.sending {
-            self.writer.outbox.own(self.payload);
+            self.writer.outbox.own(&[self.payload]);
+        }
+    }
+}
+
+/// The future of [`AsyncFrameWriter::write_frames`]. See the writer's cancellation safety.
+/// Polled again after it returned `Ready`, it is an error and writes nothing more.
+#[must_use = "futures do nothing unless polled"]
+pub struct WriteFramesFuture<'a, W, E, Rt, I> {
+    writer: &'a mut AsyncFrameWriter<W, E, Rt>,
+    payloads: std::iter::Fuse<I>,
+    /// The borrowed payloads of the large frames queued and not yet written, in order.
+    lent: Vec<&'a [u8]>,
+    done: bool,
+}
+
+impl<W: fmt::Debug, E: fmt::Debug, Rt, I> fmt::Debug for WriteFramesFuture<'_, W, E, Rt, I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteFramesFuture")
+            .field("writer", &self.writer)
+            .field("lent", &self.lent.len())
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl<'a, W, E, Rt, I> Future for WriteFramesFuture<'a, W, E, Rt, I>
+where
+    W: Unpin,
+    E: FrameEncoder,
+    Rt: WriteIo<W>,
+    I: Iterator<Item = &'a [u8]> + Unpin,
+{
+    type Output = io::Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(Err(io::Error::other(
+                "WriteFramesFuture polled after completion: its frames were already written",
+            )));
+        }
+        let res = ready!(this.poll_frames(cx));
+        this.done = true;
+        Poll::Ready(res)
+    }
+}
+
+impl<'a, W, E, Rt, I> WriteFramesFuture<'a, W, E, Rt, I>
+where
+    W: Unpin,
+    E: FrameEncoder,
+    Rt: WriteIo<W>,
+    I: Iterator<Item = &'a [u8]>,
+{
+    fn poll_frames(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            if !self.writer.outbox.is_ready() {
+                ready!(self.write_out(cx, Until::Ready))?;
+            }
+            let Some(p) = self.payloads.next() else { break };
+            if self.writer.outbox.push_slice(p, Mode::Stream)? == Pushed::Large {
+                self.lent.push(p);
+            }
+        }
+        ready!(self.write_out(cx, Until::Empty))?;
+        Rt::poll_flush(Pin::new(&mut self.writer.inner), cx)
+    }
+
+    /// Writes until `until`, then forgets the borrowed payloads written.
+    fn write_out(&mut self, cx: &mut Context<'_>, until: Until) -> Poll<io::Result<()>> {
+        let res = self.writer.poll_out(cx, until, &self.lent);
+        let written = self.lent.len() - self.writer.outbox.lent();
+        self.lent.drain(..written);
+        res
+    }
+}
+
+impl<W, E, Rt, I> Drop for WriteFramesFuture<'_, W, E, Rt, I> {
+    fn drop(&mut self) {
+        if !self.lent.is_empty() {
+            self.writer.outbox.own(&self.lent);
         }
     }
 }
@@ -243,12 +354,13 @@ impl<W: Unpin, E: FrameEncoder + Unpin, Rt: WriteIo<W>> Sink<Bytes> for AsyncFra
 
     /// Writes while the high-water mark is passed or a large frame is in flight.
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_out(cx, Until::Ready, None)
+        self.get_mut().poll_out(cx, Until::Ready, &[])
     }
 
     fn start_send(self: Pin<&mut Self>, item: Bytes) -> io::Result<()> {
-        // A `Sink` delivers on flush: a large item may be cut at a page boundary.
-        self.get_mut().outbox.push(item, true)
+        // A `Sink` delivers on flush: a large item may wait for others, and be cut at a page
+        // boundary.
+        self.get_mut().outbox.push(item, Mode::Stream)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -2,24 +2,26 @@ use std::io::{self, Write};
 use std::task::Poll;
 
 use crate::codec::FrameEncoder;
-use crate::engine::{DEFAULT_BUF, Outbox, Pushed, Until};
+use crate::engine::{DEFAULT_BUF, Mode, Outbox, Pushed, Until};
 
 /// Writes frames to a blocking [`Write`], through the same write engine as the async writers
 /// (one write loop, one poisoning rule).
 ///
 /// Frames with payloads under 4 KiB are copied into a batch buffer, written out when it
 /// reaches the high-water mark (64 KiB by default, [`with_high_water`](Self::with_high_water))
-/// or on [`flush`](Self::flush). Larger
-/// payloads are not copied: the batch, the header, the payload and the trailer go out
-/// together in one vectored write (`writev`) before [`write_frame`](Self::write_frame)
-/// returns.
+/// or on [`flush`](Self::flush). Larger payloads are not copied: the batch, the header, the
+/// payload and the trailer go out together in one vectored write (`writev`) before
+/// [`write_frame`](Self::write_frame) returns.
 ///
-/// [`write_frames`](Self::write_frames) writes a stream of frames, flushed at its end, and
-/// may therefore end each write of a large frame on a 4 KiB page boundary of the stream: the
-/// rest of that frame's last page (under 4 KiB, copied) goes out with the next frame or the
-/// final flush. Writes that end on page boundaries fill a pipe's page-sized buffers exactly:
-/// 64 KiB frames over Linux's default 64 KiB pipe went from 0.88 to 0.95 of raw throughput
-/// (BENCHMARKS.md, issue 14).
+/// [`write_frames`](Self::write_frames) writes a stream of frames and flushes at its end. Its
+/// large frames are not copied either, nor written one by one: they wait beside the batch
+/// until it holds the high-water mark, then the batch and every waiting frame go out in one
+/// vectored write. Such a write may end on a 4 KiB page boundary of the stream, the rest of
+/// its last frame's last page (under 4 KiB, copied) going out with the next write or the final
+/// flush. Frames of a few KiB written one system call each cost the writer a call and the
+/// reader a wakeup per frame, more than raw writes of the same frames; gathered, they cost
+/// one per high-water mark. Writes that end on page boundaries fill a pipe's page-sized
+/// buffers exactly.
 ///
 /// # Dropping
 ///
@@ -61,48 +63,66 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
     /// large (before this call returns: the payload is never copied). Call
     /// [`flush`](Self::flush) to send queued frames now.
     pub fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
-        match self.outbox.push_slice(payload, false)? {
+        match self.outbox.push_slice(payload, Mode::Now)? {
             Pushed::Buffered => Ok(()),
             // The whole batch goes out now, as `write_all` would.
-            Pushed::Full => self.write_out(None),
+            Pushed::Full => self.write_out(&[]),
             // The batch, then the large frame beside it: the borrowed payload is written
             // before we return, never copied.
-            Pushed::Large => self.write_out(Some(payload)),
+            Pushed::Large => self.write_out(&[payload]),
         }
     }
 
-    /// Writes every frame in `payloads`, batching them, then flushes. Large frames may be
-    /// written in page-aligned pieces (see the type docs): use this, rather than a loop of
-    /// [`write_frame`](Self::write_frame), for a stream of large frames into a pipe.
+    /// Writes every frame in `payloads`, then flushes. Small frames are batched, large ones
+    /// gathered beside the batch into vectored writes of the high-water mark or more, which
+    /// may end on page boundaries (see the type docs): use this, rather than a loop of
+    /// [`write_frame`](Self::write_frame), for a stream of frames.
+    ///
+    /// A payload the codec refuses ends the call with its error; the frames before it are
+    /// queued (large ones copied, since their borrow ends with this call) and `flush` sends
+    /// them.
     pub fn write_frames<'a, I>(&mut self, payloads: I) -> io::Result<()>
     where
         I: IntoIterator<Item = &'a [u8]>,
     {
+        // The borrowed payloads of the large frames queued and not yet written, in order.
+        let mut lent: Vec<&'a [u8]> = Vec::new();
+        let res = self.stream(payloads, &mut lent);
+        if res.is_err() {
+            self.outbox.own(&lent);
+        }
+        res
+    }
+
+    fn stream<'a, I>(&mut self, payloads: I, lent: &mut Vec<&'a [u8]>) -> io::Result<()>
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let inner = self.inner.as_mut().expect("present until finish");
         for p in payloads {
-            match self.outbox.push_slice(p, true)? {
-                Pushed::Buffered => {}
-                Pushed::Full => self.write_out(None)?,
-                // Until a frame may be pushed: a page-aligned cut leaves the rest of the
-                // frame's last page in the batch, for the next frame or the flush below.
-                Pushed::Large => {
-                    let inner = self.inner.as_mut().expect("present until finish");
-                    blocking_write_out(&mut self.outbox, inner, Until::Ready, Some(p))?;
-                }
+            if self.outbox.push_slice(p, Mode::Stream)? == Pushed::Large {
+                lent.push(p);
+            }
+            if !self.outbox.is_ready() {
+                blocking_write_out(&mut self.outbox, inner, Until::Ready, lent)?;
+                lent.drain(..lent.len() - self.outbox.lent());
             }
         }
-        self.flush()
+        blocking_write_out(&mut self.outbox, inner, Until::Empty, lent)?;
+        lent.clear();
+        inner.flush()
     }
 
     /// Writes everything buffered with blocking vectored writes: the engine's write loop
     /// (partial writes, `Interrupted`, poisoning) with a write that is always ready.
-    fn write_out(&mut self, borrowed: Option<&[u8]>) -> io::Result<()> {
+    fn write_out(&mut self, lent: &[&[u8]]) -> io::Result<()> {
         let inner = self.inner.as_mut().expect("present until finish");
-        blocking_write_out(&mut self.outbox, inner, Until::Empty, borrowed)
+        blocking_write_out(&mut self.outbox, inner, Until::Empty, lent)
     }
 
     /// Writes queued frames and flushes the underlying writer.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.write_out(None)?;
+        self.write_out(&[])?;
         self.inner.as_mut().expect("present until finish").flush()
     }
 
@@ -149,7 +169,7 @@ impl<W: Write, E> Drop for FrameWriter<W, E> {
             && !self.outbox.is_poisoned()
         {
             // Best effort, like BufWriter: `finish` reports errors.
-            let _ = blocking_write_out(&mut self.outbox, inner, Until::Empty, None);
+            let _ = blocking_write_out(&mut self.outbox, inner, Until::Empty, &[]);
             let _ = inner.flush();
         }
     }
@@ -160,9 +180,9 @@ fn blocking_write_out<E, W: Write>(
     outbox: &mut Outbox<E>,
     inner: &mut W,
     until: Until,
-    borrowed: Option<&[u8]>,
+    lent: &[&[u8]],
 ) -> io::Result<()> {
-    match outbox.poll_write_out(until, borrowed, |slices| {
+    match outbox.poll_write_out(until, lent, |slices| {
         Poll::Ready(inner.write_vectored(slices))
     }) {
         Poll::Ready(res) => res,
