@@ -44,3 +44,7 @@ pub type AsyncFrameWriter<W, E> = crate::rt::AsyncFrameWriter<W, E, crate::rt::A
 
 /// The future of [`AsyncFrameWriter::write_frame`] on futures-io.
 pub type WriteFrameFuture<'a, W, E> = crate::rt::WriteFrameFuture<'a, W, E, crate::rt::AsyncIo>;
+
+/// The future of [`AsyncFrameWriter::write_frames`] on futures-io.
+pub type WriteFramesFuture<'a, W, E, I> =
+    crate::rt::WriteFramesFuture<'a, W, E, crate::rt::AsyncIo, I>;

@@ -34,7 +34,7 @@ mod async_io;
 mod tokio;
 
 pub use reader::AsyncFrameReader;
-pub use writer::{AsyncFrameWriter, WriteFrameFuture};
+pub use writer::{AsyncFrameWriter, WriteFrameFuture, WriteFramesFuture};
 
 mod sealed {
     pub trait Sealed {}

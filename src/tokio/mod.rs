@@ -73,3 +73,7 @@ pub type AsyncFrameWriter<W, E> = crate::rt::AsyncFrameWriter<W, E, crate::rt::T
 
 /// The future of [`AsyncFrameWriter::write_frame`] on tokio.
 pub type WriteFrameFuture<'a, W, E> = crate::rt::WriteFrameFuture<'a, W, E, crate::rt::Tokio>;
+
+/// The future of [`AsyncFrameWriter::write_frames`] on tokio.
+pub type WriteFramesFuture<'a, W, E, I> =
+    crate::rt::WriteFramesFuture<'a, W, E, crate::rt::Tokio, I>;
