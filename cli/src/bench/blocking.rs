@@ -76,8 +76,9 @@ impl FrameTx for CodecTx {
         self.0.write_frame(payload)
     }
 
-    /// A stream of frames as an application writes one: `write_frames`, which may end each
-    /// write of a large frame on a page boundary (the frames are delivered at its final flush).
+    /// A stream of frames as an application writes one: `write_frames`, which gathers large
+    /// frames into writes of the high-water mark, ending on page boundaries (the frames are
+    /// delivered at its final flush).
     async fn write_n(&mut self, payload: &[u8], n: u64) -> io::Result<()> {
         self.0
             .write_frames(std::iter::repeat_n(payload, n as usize))

@@ -49,6 +49,14 @@ impl FrameTx for CodecTx {
         self.0.write_frame(payload).await
     }
 
+    /// A stream of frames as an application writes one: `write_frames` (see the tokio
+    /// flavour's).
+    async fn write_n(&mut self, payload: &[u8], n: u64) -> io::Result<()> {
+        self.0
+            .write_frames(std::iter::repeat_n(payload, n as usize))
+            .await
+    }
+
     async fn flush(&mut self) -> io::Result<()> {
         self.0.flush().await
     }

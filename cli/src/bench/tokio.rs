@@ -157,6 +157,13 @@ impl FrameTx for AsyncFrameWriter<Io, Framing> {
         AsyncFrameWriter::write_frame(self, payload).await
     }
 
+    /// A stream of frames as an application writes one: `write_frames`, which gathers large
+    /// frames into writes of the high-water mark (the frames are delivered at its flush).
+    async fn write_n(&mut self, payload: &[u8], n: u64) -> io::Result<()> {
+        self.write_frames(std::iter::repeat_n(payload, n as usize))
+            .await
+    }
+
     async fn flush(&mut self) -> io::Result<()> {
         AsyncFrameWriter::flush(self).await
     }
