@@ -10,20 +10,61 @@ use crate::codec::{DecodeError, FrameDecoder, StreamFailed};
 /// Reads smaller than this are not worth a syscall: compact or grow first.
 const MIN_READ: usize = 4 * 1024;
 
+/// The first allocation: a page. A reader that only ever sees small frames now and then keeps
+/// no more than this; a busy one doubles it (see [`ReadBuf::spare`]).
+const FIRST_ALLOC: usize = 4 * 1024;
+
+/// How far reads that keep filling the buffer may grow it, in multiples of the resting
+/// capacity: 256 KiB by default, enough that a stream of frames of a few KiB to 64 KiB is read
+/// in few system calls with few partial frames moved, small enough to stay in cache.
+const BURST: usize = 4;
+
+/// Reads in a row of at most half the resting capacity, and frames in a row of at most that
+/// size, after which a drained buffer larger than the capacity is given back: the stream has
+/// gone quiet, or carries small frames again.
+const QUIET: u8 = 4;
+
 /// The read buffer and the decoder.
 ///
 /// `buf.len()` is the initialized region (zeroed once, reused); `start..end` holds received
 /// bytes not yet consumed. Borrowed frames only move `start`, so a buffer emptied by reading is
 /// rewound for free and never zeroed again. Owned frames are split off the front
-/// ([`BytesMut::split_to`]), without a copy. The buffer grows only when it is full of received
-/// bytes of one unfinished frame: memory follows bytes received, never a length a header claims.
+/// ([`BytesMut::split_to`]), without a copy.
+///
+/// # Size
+///
+/// The buffer is allocated at the first read, one page, and grows only with bytes received:
+/// it doubles while reads fill all the room they are given (the source has more ready than
+/// fits: a stream), up to [`BURST`] times the configured capacity, and it grows to hold a frame
+/// larger than that (twice the unfinished frame, so it can complete in place), never to a
+/// length a header claims. It goes back to the configured capacity once it is drained after
+/// [`QUIET`] small reads and [`QUIET`] small frames in a row (small: at most half the
+/// capacity): after a burst, or a large frame, a connection carrying small frames again holds
+/// no more than the capacity, while a stream that keeps the buffer busy keeps it.
+///
+/// After a frame of at least the capacity, a read goes only as far as the next frame would end
+/// if it were as long: a stream of large frames then fills the buffer one frame at a time, each
+/// read ending on a frame boundary, so the buffer drains and rewinds instead of moving the
+/// start of the next frame to the front (for 1 MiB frames that move was up to a frame per
+/// frame).
 #[derive(Debug)]
 pub(crate) struct ReadBuf<D> {
     decoder: D,
     buf: BytesMut,
     start: usize,
     end: usize,
+    /// The resting size (the reader's configured capacity).
     capacity: usize,
+    /// The size the buffer is kept at now: from [`FIRST_ALLOC`] up to `BURST * capacity`.
+    size: usize,
+    /// Small reads in a row (saturating).
+    light: u8,
+    /// Small frames in a row (saturating).
+    small: u8,
+    /// The length (header included) of the last frame.
+    last: usize,
+    /// The room the last [`spare`](Self::spare) offered.
+    offered: usize,
     eof: bool,
     /// Set after a fatal decode error: later calls answer with a `StreamFailed` holding it.
     failed: Option<DecodeError>,
@@ -33,12 +74,18 @@ pub(crate) struct ReadBuf<D> {
 
 impl<D: FrameDecoder> ReadBuf<D> {
     pub(crate) fn new(decoder: D, capacity: usize) -> Self {
+        let capacity = capacity.max(MIN_READ);
         ReadBuf {
             decoder,
             buf: BytesMut::new(),
             start: 0,
             end: 0,
-            capacity: capacity.max(MIN_READ),
+            capacity,
+            size: FIRST_ALLOC.min(capacity),
+            light: 0,
+            small: 0,
+            last: 0,
+            offered: 0,
             eof: false,
             failed: None,
             position: 0,
@@ -97,6 +144,12 @@ impl<D: FrameDecoder> ReadBuf<D> {
             self.start += step.consumed();
             self.position += step.consumed() as u64;
             if let Some(r) = step.frame_range() {
+                self.last = step.consumed();
+                self.small = if step.consumed() <= self.capacity / 2 {
+                    self.small.saturating_add(1)
+                } else {
+                    0
+                };
                 return Ok(Some(base + r.start..base + r.end));
             }
             if step.consumed() == 0 {
@@ -136,42 +189,58 @@ impl<D: FrameDecoder> ReadBuf<D> {
         self.failed.is_some()
     }
 
-    /// Room for the next read: at least [`MIN_READ`] bytes after the buffered data.
+    /// Room for the next read: at least [`MIN_READ`] bytes after the buffered data, or, after
+    /// a large frame, up to where the next frame ends if it is as long.
     ///
     /// When the tail runs short, the unfinished frame (`start..end`) either moves to the front
-    /// (a copy of at most one partial frame) or the buffer grows. The buffer is allowed to
-    /// reach [`goal`](Self::goal): room for the unfinished frame to complete in place, small
-    /// enough to stay in cache and that memory follows the frames actually received.
+    /// (a copy of at most one partial frame) or the buffer grows, to [`goal`](Self::goal).
+    /// A drained buffer larger than the capacity is given back first if the stream has gone
+    /// quiet (see the type docs).
     pub(crate) fn spare(&mut self) -> &mut [u8] {
         if self.start == self.end {
             // Everything consumed: rewind for free, the initialized bytes stay initialized.
             self.start = 0;
             self.end = 0;
+            if self.buf.len() > self.capacity && self.light >= QUIET && self.small >= QUIET {
+                self.buf = BytesMut::new();
+                self.size = self.size.min(self.capacity);
+            }
         }
-        if self.buf.len() - self.end < MIN_READ {
+        let room = self.buf.len() - self.end;
+        if room < MIN_READ || self.buf.len() < self.size {
             let live = self.end - self.start;
-            if self.buf.len() >= self.goal(live) && self.buf.len() - live >= MIN_READ {
+            let goal = self.goal(live);
+            if self.buf.len() >= goal && self.buf.len() - live >= MIN_READ {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.start = 0;
                 self.end = live;
             } else {
-                self.grow(self.goal(live));
+                self.grow(goal);
             }
         }
-        &mut self.buf[self.end..]
+        let mut to = self.buf.len();
+        if self.last >= self.capacity {
+            // After a large frame, read up to where the next one ends if it is as long (a
+            // stream of large frames is mostly of one size): the buffer then ends on a frame
+            // boundary, drains and rewinds, and no partial frame is moved (the read that ends
+            // a frame may be short: a short read costs less than a frame moved). A wrong guess
+            // costs one more read.
+            let next_end = self.start + self.last;
+            if next_end > self.end && next_end < to {
+                to = next_end;
+            }
+        }
+        self.offered = to - self.end;
+        &mut self.buf[self.end..to]
     }
 
     /// The buffer size worth having while `live` bytes of an unfinished frame are buffered:
-    /// the configured capacity, or twice the unfinished frame (so it can complete in place).
-    ///
-    /// Growing further (sixteen times the frame, up to 4 MiB, so that moving a partial frame
-    /// costs at most 1/16 of the bytes read) was measured and dropped: with 64 KiB frames the
-    /// buffer reached 1 MiB, past the L2 cache, and each read from a 1 MiB pipe then wrote to
-    /// cold memory. On a quiet machine (BENCHMARKS.md, issue 14) framed/raw at 64 KiB went from
-    /// 0.76 to 0.96 (blocking), 0.86 to 1.00 (tokio) and 0.70 to 0.96 (smol); the copies it
-    /// saved cost less than the cache misses it caused.
+    /// the current size, or twice the unfinished frame (so it can complete in place while
+    /// moving a partial frame costs at most as much as the bytes read since). A larger
+    /// multiple would save copies but put the buffer out of cache, and each read would then
+    /// write to cold memory.
     fn goal(&self, live: usize) -> usize {
-        self.capacity
+        self.size
             .max(live.saturating_mul(2).saturating_add(MIN_READ))
     }
 
@@ -195,6 +264,15 @@ impl<D: FrameDecoder> ReadBuf<D> {
         }
         self.end += n;
         debug_assert!(self.end <= self.buf.len());
+        // A read that took all the room it had: the source has more ready, read more at once.
+        if n == self.offered {
+            self.size = (self.size * 2).min(self.capacity * BURST).max(self.size);
+        }
+        self.light = if n <= self.capacity / 2 {
+            self.light.saturating_add(1)
+        } else {
+            0
+        };
     }
 }
 
@@ -222,5 +300,69 @@ impl<D: FrameDecoder> ReadBuf<D> {
                 Err(e) => return Poll::Ready(Err(e)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{FrameEncoder, LengthPrefixed};
+
+    /// Reads from `wire` into the buffer, at most `max` bytes a read, and returns each frame's
+    /// length with whether the buffer was drained when it was returned.
+    fn frames(rb: &mut ReadBuf<LengthPrefixed>, wire: &[u8], max: usize) -> Vec<(usize, bool)> {
+        let mut at = 0;
+        let mut out = Vec::new();
+        loop {
+            if let Some(r) = rb.next_frame().unwrap() {
+                out.push((r.len(), rb.buffered().is_empty()));
+                continue;
+            }
+            if at == wire.len() {
+                return out;
+            }
+            let spare = rb.spare();
+            let n = spare.len().min(max).min(wire.len() - at);
+            spare[..n].copy_from_slice(&wire[at..at + n]);
+            at += n;
+            rb.filled(n);
+        }
+    }
+
+    #[test]
+    fn a_stream_of_large_frames_is_read_one_frame_at_a_time() {
+        let mut wire = Vec::new();
+        let mut codec = LengthPrefixed::u32_le();
+        for _ in 0..12 {
+            codec.encode_frame(&vec![1u8; 300_000], &mut wire).unwrap();
+        }
+        let mut rb = ReadBuf::new(LengthPrefixed::u32_le(), 64 * 1024);
+        let got = frames(&mut rb, &wire, 219_264);
+        assert_eq!(got.len(), 12);
+        assert!(got.iter().all(|&(len, _)| len == 300_000));
+        // From the second frame on, every frame ends a read: nothing of the next is buffered,
+        // so nothing is ever moved.
+        assert!(got[1..].iter().all(|&(_, drained)| drained), "{got:?}");
+    }
+
+    #[test]
+    fn the_buffer_grows_while_reads_fill_it_and_rests_after_small_reads() {
+        let mut rb = ReadBuf::new(LengthPrefixed::u32_le(), 64 * 1024);
+        let mut codec = LengthPrefixed::u32_le();
+        let mut wire = Vec::new();
+        for _ in 0..20_000 {
+            codec.encode_frame(&[5u8; 60], &mut wire).unwrap();
+        }
+        // Reads that always fill the buffer: it doubles from a page to four capacities.
+        assert_eq!(frames(&mut rb, &wire, usize::MAX).len(), 20_000);
+        assert_eq!(rb.buf.len(), 256 * 1024);
+        // Then a quiet stretch: small frames in small reads, and the buffer rests again.
+        let mut quiet = Vec::new();
+        for _ in 0..8 {
+            codec.encode_frame(&[6u8; 60], &mut quiet).unwrap();
+        }
+        assert_eq!(frames(&mut rb, &quiet, 64).len(), 8);
+        let _ = rb.spare();
+        assert!(rb.buf.len() <= 64 * 1024, "{}", rb.buf.len());
     }
 }

@@ -48,12 +48,21 @@ impl<R: fmt::Debug, D: fmt::Debug, Rt> fmt::Debug for AsyncFrameReader<R, D, Rt>
 }
 
 impl<R: Unpin, D: FrameDecoder, Rt: ReadIo<R>> AsyncFrameReader<R, D, Rt> {
-    /// A reader with a 64 KiB read buffer.
+    /// A reader whose read buffer rests at 64 KiB (see [`with_capacity`](Self::with_capacity)).
     pub fn new(inner: R, decoder: D) -> Self {
         Self::with_capacity(DEFAULT_BUF, inner, decoder)
     }
 
-    /// A reader whose buffer starts at `capacity` bytes (it grows for larger frames).
+    /// A reader whose read buffer rests at `capacity` bytes.
+    ///
+    /// The buffer is allocated at the first read, one page (or `capacity`, if smaller), and
+    /// grows with the bytes received, never with a length a header claims: it doubles while
+    /// reads fill it (up to four times `capacity`, so a busy stream is read in few system
+    /// calls), and holds a frame larger than that (twice the unfinished frame, so it completes
+    /// in place). Once it is drained after four small reads and four small frames in a row
+    /// (small: at most half of `capacity`), a buffer larger than `capacity` is given back: after
+    /// a large frame or a burst, a connection carrying small frames again holds at most
+    /// `capacity`. An idle reader holds one page.
     pub fn with_capacity(capacity: usize, inner: R, decoder: D) -> Self {
         AsyncFrameReader {
             inner,

@@ -52,8 +52,8 @@ pub(crate) use reader_accessors;
 
 /// Reads frames from a blocking [`Read`].
 ///
-/// Reads are batched: one `read` call fills the buffer (64 KiB by default) with as many frames
-/// as the source has ready. [`io::ErrorKind::Interrupted`] is retried; other errors are
+/// Reads are batched: one `read` call fills the buffer with as many frames as the source has
+/// ready (its size: see [`with_capacity`](Self::with_capacity)). [`io::ErrorKind::Interrupted`] is retried; other errors are
 /// returned as they are, with the buffered bytes kept (a `WouldBlock` from a non-blocking
 /// source can be retried).
 ///
@@ -75,12 +75,21 @@ pub struct FrameReader<R, D> {
 }
 
 impl<R: Read, D: FrameDecoder> FrameReader<R, D> {
-    /// A reader with a 64 KiB read buffer.
+    /// A reader whose read buffer rests at 64 KiB (see [`with_capacity`](Self::with_capacity)).
     pub fn new(inner: R, decoder: D) -> Self {
         Self::with_capacity(DEFAULT_BUF, inner, decoder)
     }
 
-    /// A reader whose buffer starts at `capacity` bytes (it grows for larger frames).
+    /// A reader whose read buffer rests at `capacity` bytes.
+    ///
+    /// The buffer is allocated at the first read, one page (or `capacity`, if smaller), and
+    /// grows with the bytes received, never with a length a header claims: it doubles while
+    /// reads fill it (up to four times `capacity`, so a busy stream is read in few system
+    /// calls), and holds a frame larger than that (twice the unfinished frame, so it completes
+    /// in place). Once it is drained after four small reads and four small frames in a row
+    /// (small: at most half of `capacity`), a buffer larger than `capacity` is given back: after
+    /// a large frame or a burst, a connection carrying small frames again holds at most
+    /// `capacity`. An idle reader holds one page.
     pub fn with_capacity(capacity: usize, inner: R, decoder: D) -> Self {
         FrameReader {
             inner,
