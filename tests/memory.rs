@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use pipeframe::codec::{Delimited, FrameEncoder, LengthPrefixed};
-use pipeframe::sync::{FrameReader, FrameWriter};
+use pipeframe::sync::FrameReader;
 
 /// Held by every test: one measures at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -356,14 +356,6 @@ fn ready<F: Future>(f: F) -> F::Output {
     }
 }
 
-/// Polls a future once: `None` if it waits.
-fn poll_once<F: Future>(f: F) -> Option<F::Output> {
-    match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(out) => Some(out),
-        Poll::Pending => None,
-    }
-}
-
 /// What a reader holds after a large frame and then small ones: (heap held right after the
 /// large frame, heap held after the small frames), over what was live before the reader.
 /// `next` reads one frame and returns its length (`None` at the end).
@@ -450,7 +442,16 @@ fn read_buffer_returns_to_its_capacity_after_a_large_frame() {
 mod idle {
     use super::*;
     use pipeframe::named::{self, PipeName};
+    use pipeframe::sync::FrameWriter;
     use std::os::unix::net::UnixStream;
+
+    /// Polls a future once: `None` if it waits.
+    fn poll_once<F: Future>(f: F) -> Option<F::Output> {
+        match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(out) => Some(out),
+            Poll::Pending => None,
+        }
+    }
 
     const CONNECTIONS: usize = 64;
     const LIMIT: usize = 16 * KIB;
