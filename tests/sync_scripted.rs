@@ -272,7 +272,10 @@ fn small_frames_are_batched() {
 fn write_frames_ends_large_writes_on_page_boundaries() {
     let a: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
     let b: Vec<u8> = (0..70_000u32).map(|i| (i * 7) as u8).collect();
-    let mut w = FrameWriter::new(RecordingWriter::new(), LengthPrefixed::u32_le());
+    // A 16 KiB mark: a stream gathers four marks of large frames (64 KiB) before writing, so
+    // each of the two large frames fills a write of its own.
+    let mut w =
+        FrameWriter::with_high_water(16 * 1024, RecordingWriter::new(), LengthPrefixed::u32_le());
     w.write_frames([&b"ab"[..], &a, &b, &b"cd"[..]]).unwrap();
     assert_eq!(w.buffered(), 0, "flushed at the end");
     let rec = w.finish().unwrap();
@@ -299,6 +302,29 @@ fn write_frames_ends_large_writes_on_page_boundaries() {
         "two cut writes and the flush: {:?}",
         rec.calls
     );
+}
+
+/// `write_frames` gathers frames of a few KiB (not copied: each payload goes out from the
+/// caller's buffer) into writes of sixteen frames (the most gathered at once; four high-water
+/// marks for larger frames), instead of a write per frame.
+#[test]
+fn write_frames_gathers_mid_size_frames_into_few_writes() {
+    let frames: Vec<Vec<u8>> = (0..100u32).map(|i| vec![i as u8; 6000]).collect();
+    let mut w = FrameWriter::new(RecordingWriter::new(), LengthPrefixed::u32_le());
+    w.write_frames(frames.iter().map(|f| &f[..])).unwrap();
+    let rec = w.finish().unwrap();
+    let refs: Vec<&[u8]> = frames.iter().map(|f| &f[..]).collect();
+    assert_eq!(rec.data, lp(&refs));
+    // 100 frames: six writes of sixteen, and the flush.
+    assert_eq!(rec.calls.len(), 7, "{:?}", rec.calls.len());
+    let own: std::collections::HashSet<usize> =
+        frames.iter().map(|f| f.as_ptr() as usize).collect();
+    let from_caller = rec.calls[0]
+        .slices
+        .iter()
+        .filter(|(p, _)| own.contains(p))
+        .count();
+    assert_eq!(from_caller, 16, "payloads written in place");
 }
 
 #[test]

@@ -458,7 +458,13 @@ fn sink_items_are_cut_at_page_boundaries() {
         pending: vec![false],
     };
     let frames: Vec<Vec<u8>> = vec![b"small".to_vec(), pattern(100_000, 3), pattern(70_000, 5)];
-    let mut w = AsyncFrameWriter::new(ScriptedWriter::new(plan), LengthPrefixed::u32_le());
+    // A 16 KiB mark: a stream gathers four marks (64 KiB) of large items before writing, so
+    // each large item here is written when the next is offered.
+    let mut w = AsyncFrameWriter::with_high_water(
+        16 * 1024,
+        ScriptedWriter::new(plan),
+        LengthPrefixed::u32_le(),
+    );
     block_on(async {
         for f in &frames {
             sink_send(&mut w, Bytes::from(f.clone())).await.unwrap();

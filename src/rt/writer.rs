@@ -28,21 +28,23 @@ use crate::engine::{DEFAULT_BUF, Mode, Outbox, Pushed, Until};
 ///
 /// A stream of frames (`write_frames`, or items sent through the [`Sink`], delivered on
 /// `poll_flush` as the trait says) gathers its large frames too: they wait beside the batch
-/// until it holds the high-water mark, then everything goes out in one vectored write, which
-/// may end on a 4 KiB page boundary (the rest of the last frame's last page, under 4 KiB, is
-/// copied into the batch), as the blocking writer's `write_frames` does. Frames of a few KiB
-/// then cost one system call per high-water mark instead of one each. The writer must be
+/// until they hold four times the high-water mark (or the batch the mark), then everything
+/// goes out in one vectored write, which may end on a 4 KiB page boundary (the rest of the
+/// last frame's last page, under 4 KiB, is copied into the batch), as the blocking writer's
+/// `write_frames` does. Large frames then cost one system call per 256 KiB (with the default
+/// mark) instead of one each. The writer must be
 /// [`Unpin`].
 ///
 /// # Backpressure
 ///
-/// The writer accepts frames without writing until the batch and the gathered frames hold the
-/// high-water mark (64 KiB by default, [`with_high_water`](Self::with_high_water)), sixteen
-/// large frames are gathered, or a large frame of `write_frame` or `write_frame_bytes` is in
-/// flight. Then [`poll_ready`](Sink::poll_ready) (and the write methods) write, and stay
-/// `Pending` until the writer is under the mark again. With a peer that never reads, memory
-/// stays below the mark plus one frame (large frames are the caller's `Bytes` or borrowed
-/// payloads, not copies).
+/// The writer accepts frames without writing until the batch holds the high-water mark (64 KiB
+/// by default, [`with_high_water`](Self::with_high_water)), the batch and a stream's gathered
+/// frames hold four marks, sixteen large frames are gathered, or a large frame of
+/// `write_frame` or `write_frame_bytes` is in flight. Then [`poll_ready`](Sink::poll_ready)
+/// (and the write methods) write, and stay `Pending` until the writer is under those limits
+/// again. With a peer that never reads, the copies the writer holds stay below the mark plus
+/// one frame; the large frames it keeps are the caller's `Bytes` (or borrowed payloads), at
+/// most four marks plus one frame of them.
 ///
 /// # Cancellation safety
 ///
@@ -125,7 +127,7 @@ impl<W: Unpin, E: FrameEncoder, Rt: WriteIo<W>> AsyncFrameWriter<W, E, Rt> {
     }
 
     /// Writes every frame in `payloads`, then flushes: small frames batched, large ones
-    /// gathered beside the batch into vectored writes of the high-water mark or more (see the
+    /// gathered beside the batch into vectored writes of up to four high-water marks (see the
     /// type docs). Use it, rather than a loop of [`write_frame`](Self::write_frame), for a
     /// stream of frames. A payload the codec refuses ends the future with its error; the
     /// frames accepted before it stay queued for the next flush.

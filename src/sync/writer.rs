@@ -15,12 +15,12 @@ use crate::engine::{DEFAULT_BUF, Mode, Outbox, Pushed, Until};
 ///
 /// [`write_frames`](Self::write_frames) writes a stream of frames and flushes at its end. Its
 /// large frames are not copied either, nor written one by one: they wait beside the batch
-/// until it holds the high-water mark, then the batch and every waiting frame go out in one
-/// vectored write. Such a write may end on a 4 KiB page boundary of the stream, the rest of
+/// until they hold four times the high-water mark (or the batch the mark), then the batch and
+/// every waiting frame go out in one vectored write. Such a write may end on a 4 KiB page boundary of the stream, the rest of
 /// its last frame's last page (under 4 KiB, copied) going out with the next write or the final
-/// flush. Frames of a few KiB written one system call each cost the writer a call and the
-/// reader a wakeup per frame, more than raw writes of the same frames; gathered, they cost
-/// one per high-water mark. Writes that end on page boundaries fill a pipe's page-sized
+/// flush. Frames written one system call each cost the writer a call and the reader a wakeup
+/// per frame, more than raw writes of the same frames; gathered, they cost one per 256 KiB
+/// (with the default mark). Writes that end on page boundaries fill a pipe's page-sized
 /// buffers exactly.
 ///
 /// # Dropping
@@ -74,7 +74,7 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
     }
 
     /// Writes every frame in `payloads`, then flushes. Small frames are batched, large ones
-    /// gathered beside the batch into vectored writes of the high-water mark or more, which
+    /// gathered beside the batch into vectored writes of up to four high-water marks, which
     /// may end on page boundaries (see the type docs): use this, rather than a loop of
     /// [`write_frame`](Self::write_frame), for a stream of frames.
     ///
