@@ -441,7 +441,8 @@ fn read_buffer_returns_to_its_capacity_after_a_large_frame() {
 #[cfg(unix)]
 mod idle {
     use super::*;
-    use pipeframe::named::{self, PipeName};
+    use pipeframe::named::{self, AsyncPipeReadHalf, AsyncPipeWriteHalf, PipeName};
+    use pipeframe::rt::{AsyncFrameReader, AsyncFrameWriter, Reactor, ReadIo, WriteIo};
     use pipeframe::sync::FrameWriter;
     use std::os::unix::net::UnixStream;
 
@@ -503,56 +504,40 @@ mod idle {
         assert!(per <= LIMIT, "blocking: {per} bytes per idle connection");
         drop((conns, peers, listener));
 
-        // tokio: accepted by the tokio listener, split, the reader polled once.
+        // tokio and futures-io (smol): accepted by the runtime's listener, split, the reader
+        // polled once.
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        let (_dir, name, _) = pipe_name();
-        rt.block_on(async {
-            use pipeframe::tokio::{AsyncFrameReader, AsyncFrameWriter};
-            let listener = named::tokio::Listener::bind(&name).unwrap();
-            let peers = clients(&name, CONNECTIONS);
-            type Conn = (
-                AsyncFrameReader<named::tokio::ReadHalf, LengthPrefixed>,
-                AsyncFrameWriter<named::tokio::WriteHalf, LengthPrefixed>,
-            );
-            let mut conns: Vec<Conn> = Vec::with_capacity(CONNECTIONS);
-            let base = live();
-            for _ in 0..CONNECTIONS {
-                let (r, w) = listener.accept().await.unwrap().into_split();
-                let mut r = AsyncFrameReader::new(r, codec());
-                assert!(poll_once(r.read_frame_ref()).is_none(), "nothing was sent");
-                conns.push((r, AsyncFrameWriter::new(w, codec())));
-            }
-            let per = report("tokio", base, size_of::<Conn>());
-            assert!(per <= LIMIT, "tokio: {per} bytes per idle connection");
-            drop((conns, peers, listener));
-        });
+        rt.block_on(idle_async::<pipeframe::rt::Tokio>("tokio"));
         drop(rt);
+        async_io::block_on(idle_async::<pipeframe::rt::AsyncIo>("futures-io"));
+    }
 
-        // futures-io (smol): the same on async-io.
+    /// The async half of [`an_idle_connection_costs_at_most_16_kib_of_heap`], on runtime `Rt`.
+    async fn idle_async<Rt>(flavour: &str)
+    where
+        Rt: Reactor + ReadIo<AsyncPipeReadHalf<Rt>> + WriteIo<AsyncPipeWriteHalf<Rt>>,
+    {
+        type Conn<Rt> = (
+            AsyncFrameReader<AsyncPipeReadHalf<Rt>, LengthPrefixed, Rt>,
+            AsyncFrameWriter<AsyncPipeWriteHalf<Rt>, LengthPrefixed, Rt>,
+        );
         let (_dir, name, _) = pipe_name();
-        async_io::block_on(async {
-            use pipeframe::futures_io::{AsyncFrameReader, AsyncFrameWriter};
-            let listener = named::futures_io::Listener::bind(&name).unwrap();
-            let peers = clients(&name, CONNECTIONS);
-            type Conn = (
-                AsyncFrameReader<named::futures_io::ReadHalf, LengthPrefixed>,
-                AsyncFrameWriter<named::futures_io::WriteHalf, LengthPrefixed>,
-            );
-            let mut conns: Vec<Conn> = Vec::with_capacity(CONNECTIONS);
-            let base = live();
-            for _ in 0..CONNECTIONS {
-                let (r, w) = listener.accept().await.unwrap().into_split();
-                let mut r = AsyncFrameReader::new(r, codec());
-                assert!(poll_once(r.read_frame_ref()).is_none(), "nothing was sent");
-                conns.push((r, AsyncFrameWriter::new(w, codec())));
-            }
-            let per = report("futures-io", base, size_of::<Conn>());
-            assert!(per <= LIMIT, "futures-io: {per} bytes per idle connection");
-            drop((conns, peers, listener));
-        });
+        let listener = named::AsyncListener::<Rt>::bind(&name).unwrap();
+        let peers = clients(&name, CONNECTIONS);
+        let mut conns: Vec<Conn<Rt>> = Vec::with_capacity(CONNECTIONS);
+        let base = live();
+        for _ in 0..CONNECTIONS {
+            let (r, w) = listener.accept().await.unwrap().into_split();
+            let mut r = AsyncFrameReader::new(r, LengthPrefixed::u32_le());
+            assert!(poll_once(r.read_frame_ref()).is_none(), "nothing was sent");
+            conns.push((r, AsyncFrameWriter::new(w, LengthPrefixed::u32_le())));
+        }
+        let per = report(flavour, base, size_of::<Conn<Rt>>());
+        assert!(per <= LIMIT, "{flavour}: {per} bytes per idle connection");
+        drop((conns, peers, listener));
     }
 
     /// Resident memory of this process, from /proc (Linux).
