@@ -129,7 +129,8 @@ TARGETS = [
 
 def sweep(rows):
     """Per stream transport and pipeframe flavour: the smallest framed/raw over the sizes in
-    the run, and the largest fall of framed throughput from one size to the next larger."""
+    the run, and the largest fall of framed throughput from one size to the next larger, with
+    raw's own fall over the same step (the transport's, which framing cannot undo)."""
     out = {}
     sizes = sorted({r["size"] for r in rows if r["framing"] != "raw"})
     for t in STREAMS:
@@ -141,8 +142,10 @@ def sweep(rows):
                     continue
                 ratios.append((paired(fr, raw), s))
                 if prev is not None:
-                    falls.append((1 - fr["value"] / prev[0]["value"], prev[1], s))
-                prev = (fr, s)
+                    fall = 1 - fr["value"] / prev[0]["value"]
+                    raw_fall = 1 - raw["value"] / prev[1]["value"]
+                    falls.append((fall, prev[2], s, raw_fall))
+                prev = (fr, raw, s)
             if ratios:
                 out[(t, f)] = (min(ratios), max(falls) if falls else None)
     return out
@@ -221,12 +224,14 @@ def main(args):
     keys = [k for k in sweeps[0] if all(k in s for s in sweeps)]
     if keys:
         print()
-        print("| transport, flavour | smallest framed/raw (size), each run | largest fall to the next size, each run |")
+        print("| transport, flavour | smallest framed/raw (size), each run | largest fall to the next size (raw's fall there), each run |")
         print("| --- | --- | --- |")
         for k in keys:
             lows = " ".join(f"{s[k][0][0]:.2f} ({s[k][0][1]})" for s in sweeps)
             falls = " ".join(
-                "-" if s[k][1] is None else f"{s[k][1][0]:.0%} ({s[k][1][1]}->{s[k][1][2]})"
+                "-"
+                if s[k][1] is None
+                else f"{s[k][1][0]:.0%} ({s[k][1][1]}->{s[k][1][2]}; raw {s[k][1][3]:.0%})"
                 for s in sweeps
             )
             print(f"| {k[0]}, {k[1]} | {lows} | {falls} |")

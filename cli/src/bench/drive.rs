@@ -90,10 +90,15 @@ pub(crate) trait Runtime: 'static {
 
 /// A reading end: raw, codec or message mode.
 pub(crate) enum Rx<R: Runtime> {
+    /// On a stream transport the raw reader fills its buffer before reusing it (`at`: where
+    /// the next read goes), as a receiver that keeps what it reads must: a reader that read
+    /// every time into the start of its buffer would keep its first pages in cache, which no
+    /// reader of whole frames can (1 MiB frames over a Unix socket: 11.0 against 9.2 GB/s).
     Raw {
         io: R::Raw,
         message: bool,
         buf: Vec<u8>,
+        at: usize,
     },
     Codec(R::CodecRx),
     Msg(R::MsgRx),
@@ -108,6 +113,7 @@ impl<R: Runtime> Rx<R> {
                 io: R::raw(t, fd, true)?,
                 message: t.is_message(),
                 buf: vec![0; size.max(64 * 1024)],
+                at: 0,
             },
             Some(_) if t.is_message() => Rx::Msg(R::msg_rx(t, fd)?),
             Some(f) => Rx::Codec(R::codec_rx(t, fd, f.clone())?),
@@ -118,7 +124,9 @@ impl<R: Runtime> Rx<R> {
 impl<R: Runtime> Reader for Rx<R> {
     async fn read_frame(&mut self, size: usize) -> io::Result<Option<usize>> {
         match self {
-            Rx::Raw { io, message, buf } => {
+            Rx::Raw {
+                io, message, buf, ..
+            } => {
                 if *message {
                     let n = io.read(buf, true).await?;
                     return Ok((n != 0).then_some(n));
@@ -146,6 +154,7 @@ impl<R: Runtime> Reader for Rx<R> {
                 io,
                 message: true,
                 buf,
+                ..
             } => {
                 let mut n = 0u64;
                 loop {
@@ -173,7 +182,14 @@ impl<R: Runtime> Reader for Rx<R> {
                 io,
                 message: false,
                 buf,
-            } => Some(io.read(buf, false).await),
+                at,
+            } => {
+                let res = io.read(&mut buf[*at..], false).await;
+                if let Ok(n) = res {
+                    *at = if *at + n == buf.len() { 0 } else { *at + n };
+                }
+                Some(res)
+            }
             _ => None,
         }
     }

@@ -9,8 +9,9 @@
 //!
 //! "Raw" means the same in every flavour: plain `read`/`write` system calls on the same
 //! transport, through no pipeframe type. The writer makes one `write` of `size` bytes per
-//! frame; the reader reads into a 64 KiB buffer (at least `size`) and counts bytes on stream
-//! transports, or makes one `read` per message on message transports; a round trip reads
+//! frame; the reader reads into a 64 KiB buffer (at least `size`), filling it before reusing
+//! it, and counts bytes on stream transports (Unix; the Windows reader reads into the start of
+//! its buffer), or makes one `read` per message on message transports; a round trip reads
 //! exactly `size` bytes (stream) or one message. Each flavour reaches the descriptor its own
 //! way: `std::fs::File` (blocking), tokio's pipe and socket types (readiness, then a plain
 //! `read`), `async_io::Async<File>` (smol).
