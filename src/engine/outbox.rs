@@ -164,10 +164,24 @@ impl<E: FrameEncoder> Outbox<E> {
     /// [`poll_write_out`](Self::poll_write_out) until it is written.
     #[inline]
     pub(crate) fn push_slice(&mut self, payload: &[u8], mode: Mode) -> io::Result<Pushed> {
-        self.admit()?;
+        // Nothing queued (the common case for small frames): readiness is the batch alone.
+        let alone = self.queue.is_empty();
+        if !alone || self.poisoned.is_some() {
+            self.admit()?;
+        }
         match self.buf.push(payload)? {
-            Push::Buffered if self.is_ready() => Ok(Pushed::Buffered),
-            Push::Buffered => Ok(Pushed::Full),
+            Push::Buffered => {
+                let ready = if alone {
+                    self.buf.pending_len() < self.high_water
+                } else {
+                    self.is_ready()
+                };
+                Ok(if ready {
+                    Pushed::Buffered
+                } else {
+                    Pushed::Full
+                })
+            }
             Push::Direct(parts) => {
                 self.enqueue(parts, payload.len(), None, mode);
                 Ok(Pushed::Large)
@@ -230,7 +244,7 @@ impl<E> Outbox<E> {
     /// flight, room in the queue, and the buffered bytes empty, or the batch under the
     /// high-water mark and everything under [`GATHER`] marks.
     pub(crate) fn is_ready(&self) -> bool {
-        let batched = self.buf.pending().len();
+        let batched = self.buf.pending_len();
         let buffered = batched + self.queued;
         !self.now_in_flight()
             && self.queue.len() < MAX_QUEUED
@@ -245,7 +259,7 @@ impl<E> Outbox<E> {
 
     /// Bytes accepted and not yet written (the batch plus the rest of the queued frames).
     pub(crate) fn buffered(&self) -> usize {
-        self.buf.pending().len() + self.queued
+        self.buf.pending_len() + self.queued
     }
 
     /// Whether an earlier write error made the outbox refuse everything.
@@ -423,7 +437,7 @@ impl<E> Outbox<E> {
         while n > 0 {
             let before = match self.queue.front() {
                 Some(q) => (q.at - self.buf.front()) as usize,
-                None => self.buf.pending().len(),
+                None => self.buf.pending_len(),
             };
             let k = before.min(n);
             self.buf.consume(k);

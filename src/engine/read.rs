@@ -19,9 +19,9 @@ const FIRST_ALLOC: usize = 4 * 1024;
 /// in few system calls with few partial frames moved, small enough to stay in cache.
 const BURST: usize = 4;
 
-/// Reads in a row of at most half the resting capacity, and frames in a row of at most that
-/// size, after which a drained buffer larger than the capacity is given back: the stream has
-/// gone quiet, or carries small frames again.
+/// Quiet reads in a row (at most half the resting capacity read, the last frame before it at
+/// most that long) after which a drained buffer larger than the capacity is given back: the
+/// stream has gone quiet, or carries small frames again.
 const QUIET: u8 = 4;
 
 /// The read buffer and the decoder.
@@ -38,9 +38,9 @@ const QUIET: u8 = 4;
 /// fits: a stream), up to [`BURST`] times the configured capacity, and it grows to hold a frame
 /// larger than that (twice the unfinished frame, so it can complete in place), never to a
 /// length a header claims. It goes back to the configured capacity once it is drained after
-/// [`QUIET`] small reads and [`QUIET`] small frames in a row (small: at most half the
-/// capacity): after a burst, or a large frame, a connection carrying small frames again holds
-/// no more than the capacity, while a stream that keeps the buffer busy keeps it.
+/// [`QUIET`] quiet reads in a row (at most half the capacity read, after a frame at most that
+/// long): after a burst, or a large frame, a connection carrying small frames again holds no
+/// more than the capacity, while a stream that keeps the buffer busy keeps it.
 ///
 /// After a frame of at least the capacity, a read goes only as far as the next frame would end
 /// if it were as long: a stream of large frames then fills the buffer one frame at a time, each
@@ -57,10 +57,8 @@ pub(crate) struct ReadBuf<D> {
     capacity: usize,
     /// The size the buffer is kept at now: from [`FIRST_ALLOC`] up to `BURST * capacity`.
     size: usize,
-    /// Small reads in a row (saturating).
-    light: u8,
-    /// Small frames in a row (saturating).
-    small: u8,
+    /// Quiet reads in a row (saturating; see [`QUIET`]).
+    quiet: u8,
     /// The length (header included) of the last frame.
     last: usize,
     /// The room the last [`spare`](Self::spare) offered.
@@ -82,8 +80,7 @@ impl<D: FrameDecoder> ReadBuf<D> {
             end: 0,
             capacity,
             size: FIRST_ALLOC.min(capacity),
-            light: 0,
-            small: 0,
+            quiet: 0,
             last: 0,
             offered: 0,
             eof: false,
@@ -145,11 +142,6 @@ impl<D: FrameDecoder> ReadBuf<D> {
             self.position += step.consumed() as u64;
             if let Some(r) = step.frame_range() {
                 self.last = step.consumed();
-                self.small = if step.consumed() <= self.capacity / 2 {
-                    self.small.saturating_add(1)
-                } else {
-                    0
-                };
                 return Ok(Some(base + r.start..base + r.end));
             }
             if step.consumed() == 0 {
@@ -201,7 +193,7 @@ impl<D: FrameDecoder> ReadBuf<D> {
             // Everything consumed: rewind for free, the initialized bytes stay initialized.
             self.start = 0;
             self.end = 0;
-            if self.buf.len() > self.capacity && self.light >= QUIET && self.small >= QUIET {
+            if self.buf.len() > self.capacity && self.quiet >= QUIET {
                 self.buf = BytesMut::new();
                 self.size = self.size.min(self.capacity);
             }
@@ -268,8 +260,8 @@ impl<D: FrameDecoder> ReadBuf<D> {
         if n == self.offered {
             self.size = (self.size * 2).min(self.capacity * BURST).max(self.size);
         }
-        self.light = if n <= self.capacity / 2 {
-            self.light.saturating_add(1)
+        self.quiet = if n <= self.capacity / 2 && self.last <= self.capacity / 2 {
+            self.quiet.saturating_add(1)
         } else {
             0
         };

@@ -86,6 +86,12 @@ impl<E> WriteBuf<E> {
         &self.buf[self.head..]
     }
 
+    /// How many batched bytes are not yet written.
+    #[inline]
+    pub(crate) fn pending_len(&self) -> usize {
+        self.buf.len() - self.head
+    }
+
     /// The batch-stream offset of the first byte not yet written.
     pub(crate) fn front(&self) -> u64 {
         self.base + self.head as u64
