@@ -45,8 +45,8 @@ pub(crate) struct BenchArgs {
     /// capacity sweeps; the rows keep the name `pipe`.
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
     pipe_capacity: Option<usize>,
-    /// Rounds: timed repetitions of every measurement, interleaved (default 9). More rounds
-    /// make the medians steadier and the run longer.
+    /// Rounds: timed repetitions of every measurement, interleaved (default 15 with --quick, 9
+    /// without). More rounds make the medians steadier and the run longer.
     #[arg(long, value_name = "N")]
     rounds: Option<usize>,
     /// The duration one timed repetition aims for, in milliseconds (default 12 with --quick,
@@ -101,7 +101,7 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| Flavour::HERE.to_vec());
     let plan = bench::Plan {
         target: Duration::from_millis(args.rep_ms.unwrap_or(if args.quick { 12 } else { 60 })),
-        rounds: args.rounds.unwrap_or(9),
+        rounds: args.rounds.unwrap_or(if args.quick { 15 } else { 9 }),
     };
     if plan.rounds == 0 || plan.target.is_zero() {
         return Err(Failure::Usage(
@@ -127,6 +127,7 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         }
     }
     let mut err = io::stderr();
+    let load_before = load_average();
     let (rows, failed) = bench::run(&cells, &args.framing, &plan, |p| {
         let c = p.cell;
         let what = match (c.framed, c.kind) {
@@ -147,9 +148,13 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         );
         let _ = err.flush();
     });
+    let load = match (load_before, load_average()) {
+        (Some(a), Some(b)) => format!("; load average {a} before, {b} after"),
+        _ => String::new(),
+    };
     let _ = writeln!(
         err,
-        "\r\x1b[2K{} cells, {} rounds done",
+        "\r\x1b[2K{} cells, {} rounds done{load}",
         cells.len(),
         plan.rounds
     );
@@ -180,6 +185,13 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         print_table(&mut out, &rows, &transports, &flavours, &sizes, &plan)
     };
     res.and_then(|_| out.flush()).map_err(Failure::stdout)
+}
+
+/// The one-minute load average (Linux: /proc/loadavg), to say how busy the machine was: the
+/// figures of a busy run are not worth comparing.
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next().map(str::to_owned)
 }
 
 /// The floors: for frames of 64 KiB and more on a stream transport, raw transfers of the
