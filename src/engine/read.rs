@@ -42,8 +42,8 @@ const QUIET: u8 = 4;
 /// long): after a burst, or a large frame, a connection carrying small frames again holds no
 /// more than the capacity, while a stream that keeps the buffer busy keeps it.
 ///
-/// After a frame of at least the capacity, a read goes only as far as the next frame would end
-/// if it were as long: a stream of large frames then fills the buffer one frame at a time, each
+/// After a frame of at least [`BURST`] times the capacity, a read goes only as far as the next
+/// frame would end if it were as long: a stream of large frames then fills the buffer one frame at a time, each
 /// read ending on a frame boundary, so the buffer drains and rewinds instead of moving the
 /// start of the next frame to the front (for 1 MiB frames that move was up to a frame per
 /// frame).
@@ -182,7 +182,7 @@ impl<D: FrameDecoder> ReadBuf<D> {
     }
 
     /// Room for the next read: at least [`MIN_READ`] bytes after the buffered data, or, after
-    /// a large frame, up to where the next frame ends if it is as long.
+    /// a frame too large for a burst buffer, up to where the next frame ends if it is as long.
     ///
     /// When the tail runs short, the unfinished frame (`start..end`) either moves to the front
     /// (a copy of at most one partial frame) or the buffer grows, to [`goal`](Self::goal).
@@ -211,9 +211,9 @@ impl<D: FrameDecoder> ReadBuf<D> {
             }
         }
         let mut to = self.buf.len();
-        if self.last >= self.capacity {
-            // After a large frame, read up to where the next one ends if it is as long (a
-            // stream of large frames is mostly of one size): the buffer then ends on a frame
+        if self.last >= self.capacity * BURST {
+            // After a frame too large for a burst buffer, read up to where the next one ends
+            // if it is as long (a stream of large frames is mostly of one size): the buffer then ends on a frame
             // boundary, drains and rewinds, and no partial frame is moved (the read that ends
             // a frame may be short: a short read costs less than a frame moved). A wrong guess
             // costs one more read.
