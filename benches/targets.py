@@ -129,7 +129,8 @@ TARGETS = [
 
 def sweep(rows):
     """Per stream transport and pipeframe flavour: the smallest framed/raw over the sizes in
-    the run, and the largest fall of framed throughput from one size to the next larger, with
+    the run (and framed over raw transfers of the frame's wire size, where the run measured
+    them: sizes of 64 KiB and up), and the largest fall of framed throughput from one size to the next larger, with
     raw's own fall over the same step (the transport's, which framing cannot undo)."""
     out = {}
     sizes = sorted({r["size"] for r in rows if r["framing"] != "raw"})
@@ -140,7 +141,9 @@ def sweep(rows):
                 fr, raw = find(rows, *tp(t, f, s)), find(rows, *tp(t, f, s, True))
                 if fr is None or raw is None:
                     continue
-                ratios.append((paired(fr, raw), s))
+                # Against raw transfers of the frame's wire size, where the run has them.
+                wire = find(rows, *tp(t, f, s + 4, True))
+                ratios.append((paired(fr, raw), s, paired(fr, wire) if wire else None))
                 if prev is not None:
                     fall = 1 - fr["value"] / prev[0]["value"]
                     raw_fall = 1 - raw["value"] / prev[1]["value"]
@@ -227,7 +230,12 @@ def main(args):
         print("| transport, flavour | smallest framed/raw (size), each run | largest fall to the next size (raw's fall there), each run |")
         print("| --- | --- | --- |")
         for k in keys:
-            lows = " ".join(f"{s[k][0][0]:.2f} ({s[k][0][1]})" for s in sweeps)
+            lows = " ".join(
+                f"{s[k][0][0]:.2f} ({s[k][0][1]}"
+                + ("" if s[k][0][2] is None else f"; {s[k][0][2]:.2f} of raw at the wire size")
+                + ")"
+                for s in sweeps
+            )
             falls = " ".join(
                 "-"
                 if s[k][1] is None
