@@ -29,8 +29,9 @@
 //!   reader and writer, message-mode streams, named listener) is written once, generic over a
 //!   runtime marker (`rt::Tokio`, `rt::AsyncIo`); the `tokio` and `futures_io` paths name it
 //!   with a type alias, so the runtimes cannot drift apart.
-//! * `transport` (feature `tower`, Unix): named pipes for hyper, hyper-util and tonic (an accept
-//!   `Stream` and a `Service<Uri>` connector), as Kestrel and `ConnectCallback` do in .NET.
+//! * `transport` (feature `tower`): named pipes for hyper, hyper-util and tonic (an accept
+//!   `Stream` and a `Service<Uri>` connector), as Kestrel and `ConnectCallback` do in .NET, on
+//!   Unix and Windows alike.
 //!
 //! Every flavour frames with the same codec core, so framing, limits and EOF rules are the same
 //! in each. The blocking `sync` types and the `AsyncFrameReader`/`AsyncFrameWriter` of `tokio`
@@ -92,6 +93,7 @@ pub use bytes;
 
 pub mod codec;
 mod engine;
+mod error;
 #[cfg(unix)]
 pub mod fifo;
 pub mod frame_io;
@@ -111,9 +113,19 @@ mod sys;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
-#[cfg(all(feature = "tower", unix))]
+#[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod transport;
+
+/// What the fuzz targets drive that is not public API (compiled with `--cfg fuzzing` only,
+/// which cargo-fuzz sets).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod __fuzzing {
+    pub use crate::message::assemble::{
+        Assembler, MessageReader, Next, Piece, PieceSource, READ_CHUNK, Step,
+    };
+}
 
 /// The README's examples, compiled and run as doc tests so they cannot rot.
 #[cfg(doctest)]

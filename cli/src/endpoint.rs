@@ -276,8 +276,8 @@ impl Listener {
             #[cfg(windows)]
             Listener::Named(l, max) => {
                 let s = l.accept()?;
-                let peer = match s.peer_process_id() {
-                    Ok(pid) => format!("pid {pid}"),
+                let peer = match s.peer_credentials() {
+                    Ok(c) => format!("pid {} user {}", c.pid().unwrap_or(0), c.sid()),
                     Err(_) => "client".to_string(),
                 };
                 pipe_conn(peer, s, mode, *max).map(Some)

@@ -98,7 +98,6 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
                     break;
                 }
                 sys::ConnectStep::BacklogFull => {
-                    Rt::check_timer()?;
                     Rt::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_millis(50));
                 }
@@ -174,11 +173,18 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
     }
 
     /// Sets the largest message sent or accepted, growing `SO_SNDBUF` (see
-    /// [`super::SeqpacketStream::with_max_frame_len`]).
-    pub fn with_max_frame_len(mut self, max: usize) -> io::Result<Self> {
+    /// [`super::SeqpacketStream::try_with_max_frame_len`]).
+    pub fn try_with_max_frame_len(mut self, max: usize) -> io::Result<Self> {
+        self.set_max_frame_len(max)?;
+        Ok(self)
+    }
+
+    /// [`try_with_max_frame_len`](Self::try_with_max_frame_len) in place: on failure the limit
+    /// is unchanged and the stream stays usable.
+    pub fn set_max_frame_len(&mut self, max: usize) -> io::Result<()> {
         sys::ensure_send_capacity(self.as_fd(), max)?;
         self.max = max;
-        Ok(self)
+        Ok(())
     }
 
     /// Shuts down the writing direction: the peer reads the queued messages, then end of

@@ -54,7 +54,7 @@ impl SeqpacketListener {
 /// The maximum message size ([`max_frame_len`](Self::max_frame_len)) starts at what the
 /// socket's send buffer lets it send: `SO_SNDBUF - 32` bytes, 212,960 bytes with Linux's
 /// default `SO_SNDBUF` of 212,992 (`net.core.wmem_default`). The same value bounds what is
-/// received. [`with_max_frame_len`](Self::with_max_frame_len) raises both, growing `SO_SNDBUF` up
+/// received. [`try_with_max_frame_len`](Self::try_with_max_frame_len) raises both, growing `SO_SNDBUF` up
 /// to what `net.core.wmem_max` allows; both ends must raise it (the sender to send, the
 /// receiver to accept).
 ///
@@ -154,12 +154,12 @@ impl SeqpacketStream {
     /// below that (`net.core.wmem_max`), this fails naming the cap (`SO_SNDBUF` may have grown
     /// to the cap, and the stream is dropped). The peer must raise its own limit to accept
     /// such messages.
-    pub fn with_max_frame_len(mut self, max: usize) -> io::Result<Self> {
+    pub fn try_with_max_frame_len(mut self, max: usize) -> io::Result<Self> {
         self.set_max_frame_len(max)?;
         Ok(self)
     }
 
-    /// [`with_max_frame_len`](Self::with_max_frame_len) in place, for a stream you must keep
+    /// [`try_with_max_frame_len`](Self::try_with_max_frame_len) in place, for a stream you must keep
     /// whatever happens: on failure the limit is unchanged and the stream stays usable.
     pub fn set_max_frame_len(&mut self, max: usize) -> io::Result<()> {
         sys::ensure_send_capacity(self.fd.as_fd(), max)?;

@@ -441,13 +441,6 @@ pub(crate) fn set_blocking(fd: impl AsFd) -> io::Result<()> {
     Ok(())
 }
 
-/// Shuts down the writing direction of any socket (stream, seqpacket, TCP): the peer reads
-/// end of stream once the queued bytes are read.
-#[allow(dead_code)] // until src/bench calls it instead of rustix
-pub(crate) fn shutdown_write(fd: impl AsFd) -> io::Result<()> {
-    Ok(rustix::net::shutdown(fd, rustix::net::Shutdown::Write)?)
-}
-
 /// Sends `bufs` on a connected stream socket without ever raising `SIGPIPE`: a peer that is
 /// gone is `EPIPE` ([`io::ErrorKind::BrokenPipe`]) even where `SIGPIPE` is at its default
 /// disposition. `sendmsg(MSG_NOSIGNAL)` where the flag exists (Linux, Android, the BSDs);
@@ -540,7 +533,10 @@ pub(crate) fn backoff(attempt: u32, deadline: Option<Instant>) -> Duration {
 pub(crate) fn timed_out(addr: &Addr, waited: Duration, last: &io::Error) -> io::Error {
     err(
         io::ErrorKind::TimedOut,
-        format!("timed out after {waited:?} waiting for a pipe server at {addr} (last: {last})"),
+        format!(
+            "timed out after {} waiting for a server at {addr} (last: {last})",
+            crate::error::seconds(waited)
+        ),
     )
 }
 

@@ -127,6 +127,22 @@ pub(crate) fn set_message_read_mode(h: &OwnedHandle, path: &str) -> io::Result<(
     Ok(())
 }
 
+/// The error of a client that waited `waited` for `path` and last found `found` (busy, or no
+/// pipe): [`io::ErrorKind::TimedOut`], naming the pipe, the time waited and why.
+pub(crate) fn timed_out(path: &str, waited: Duration, found: &Open) -> io::Error {
+    let why = match found {
+        Open::Busy => "every instance was busy",
+        _ => "no server was listening",
+    };
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!(
+            "timed out after {} waiting for {path}: {why}",
+            crate::error::seconds(waited)
+        ),
+    )
+}
+
 /// The longest single `WaitNamedPipeW` while every instance is busy.
 const BUSY_WAIT: Duration = Duration::from_millis(50);
 
@@ -151,18 +167,8 @@ pub(crate) fn connect(
             None => Duration::from_secs(3600),
         };
         if left.is_zero() {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!(
-                    "timed out after {} ms connecting to {path} ({})",
-                    start.elapsed().as_millis(),
-                    if busy {
-                        "every instance is busy"
-                    } else {
-                        "no server is listening"
-                    }
-                ),
-            ));
+            let found = if busy { Open::Busy } else { Open::NotFound };
+            return Err(timed_out(&path, timeout, &found));
         }
         if busy {
             // At most BUSY_WAIT at a time, then the open is tried again: a wakeup the system

@@ -204,7 +204,7 @@ impl Connecting {
                     self.attempt += 1;
                     Ok(Attempt::Wait(socket::backoff(self.attempt, self.deadline)))
                 }
-                Some(_) => Err(socket::timed_out(&self.addr, self.start.elapsed(), &e)),
+                Some(d) => Err(socket::timed_out(&self.addr, d - self.start, &e)),
                 // No timeout: only a full backlog is waited for, as a blocking connect would.
                 None if e.kind() == io::ErrorKind::WouldBlock => {
                     self.attempt += 1;

@@ -1,6 +1,6 @@
 //! Anonymous pipes handed to a child process, and the child's side of the handoff.
 //!
-//! Parent: [`pipe_for_child`] makes a pipe whose two ends are both non-inheritable. The
+//! Parent: [`pipe`] makes a pipe whose two ends are both non-inheritable. The
 //! child's end becomes inheritable only while the child is spawned ([`with_inheritable`],
 //! under [`spawn_lock`]), and [`spawn_inheriting`] closes the parent's copy of it right after
 //! the spawn, whether it worked or not. Two of our own spawns therefore never leak each other's
@@ -47,18 +47,9 @@ pub(crate) fn spawn_lock() -> MutexGuard<'static, ()> {
     SPAWN_LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Which way data goes between parent and child.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Direction {
-    /// The parent writes, the child reads (`pipe::to_child`).
-    ToChild,
-    /// The child writes, the parent reads (`pipe::from_child`).
-    FromChild,
-}
-
-/// An anonymous pipe for one child: `(parent's end, child's end)`, both non-inheritable.
-/// `size` is the suggested buffer size (0: the system's default).
-pub(crate) fn pipe_for_child(dir: Direction, size: u32) -> io::Result<(OwnedHandle, OwnedHandle)> {
+/// An anonymous pipe, `(read end, write end)`, both non-inheritable. `size` is the suggested
+/// buffer size (0: the system's default).
+pub(crate) fn pipe(size: u32) -> io::Result<(OwnedHandle, OwnedHandle)> {
     let (mut r, mut w): (HANDLE, HANDLE) = (ptr::null_mut(), ptr::null_mut());
     let sa = SECURITY_ATTRIBUTES {
         nLength: size_of::<SECURITY_ATTRIBUTES>() as u32,
@@ -72,10 +63,7 @@ pub(crate) fn pipe_for_child(dir: Direction, size: u32) -> io::Result<(OwnedHand
     // SAFETY: CreatePipe succeeded: both are new handles that only we hold.
     let (r, w) = unsafe { (owned(r), owned(w)) };
     let (r, w) = r.zip(w).ok_or_else(|| last_error("CreatePipe"))?;
-    Ok(match dir {
-        Direction::ToChild => (w, r),
-        Direction::FromChild => (r, w),
-    })
+    Ok((r, w))
 }
 
 fn set_inherit(h: &OwnedHandle, on: bool) -> io::Result<()> {
@@ -294,7 +282,7 @@ mod tests {
 
     #[test]
     fn adopting_checks_the_end_and_happens_once() {
-        let (parent, child) = pipe_for_child(Direction::ToChild, 0).unwrap();
+        let (child, parent) = pipe(0).unwrap();
         let s = handle_string(&child);
         // Not inheritable: this process's own handle, refused.
         let e = adopt_handle_str(&s, true).unwrap_err();
@@ -346,7 +334,7 @@ mod tests {
         let mut cmd = Command::new(std::env::current_exe().unwrap());
         cmd.args([
             "--exact",
-            "sys::windows::anon::tests::child_side",
+            "sys::windows::handoff::tests::child_side",
             "--nocapture",
             "--test-threads=1",
         ])
@@ -357,7 +345,7 @@ mod tests {
 
     #[test]
     fn child_reads_what_the_parent_writes_until_end_of_stream() {
-        let (parent, child) = pipe_for_child(Direction::ToChild, 0).unwrap();
+        let (child, parent) = pipe(0).unwrap();
         let mut cmd = child_cmd(format!("read:{}", handle_string(&child)));
         let proc = spawn_inheriting(&mut cmd, vec![child]).unwrap();
         let mut w = std::fs::File::from(parent);
@@ -371,7 +359,7 @@ mod tests {
 
     #[test]
     fn parent_reads_what_the_child_writes_until_end_of_stream() {
-        let (parent, child) = pipe_for_child(Direction::FromChild, 0).unwrap();
+        let (parent, child) = pipe(0).unwrap();
         let mut cmd = child_cmd(format!("write:{}", handle_string(&child)));
         let mut proc = spawn_inheriting(&mut cmd, vec![child]).unwrap();
         let mut got = Vec::new();
@@ -383,7 +371,7 @@ mod tests {
 
     #[test]
     fn ends_are_not_inheritable_outside_a_spawn() {
-        let (parent, child) = pipe_for_child(Direction::ToChild, 0).unwrap();
+        let (child, parent) = pipe(0).unwrap();
         let flags = |h: &OwnedHandle| {
             let mut f = 0u32;
             // SAFETY: `h` is open; `f` a valid out pointer.

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::rt::Reactor;
 
 use super::async_stream::AsyncPipeStream;
-use super::listener::{Bound, bound_accessors, is_transient};
+use super::listener::{Bound, bound_accessors};
 use super::stream::{Attempt, Connecting};
 use super::{ConnectOptions, ListenOptions, PipeName};
 
@@ -65,17 +65,6 @@ impl<Rt: Reactor> AsyncListener<Rt> {
         }
     }
 
-    /// Like [`accept`](Self::accept), but errors that concern only the one connection
-    /// (aborted, reset) are skipped: what an accept loop wants.
-    pub(crate) async fn accept_next(&self) -> io::Result<AsyncPipeStream<Rt>> {
-        loop {
-            match self.accept().await {
-                Err(e) if is_transient(&e) => {}
-                res => return res,
-            }
-        }
-    }
-
     bound_accessors!();
 }
 
@@ -99,7 +88,6 @@ pub async fn connect_async<Rt: Reactor>(
         match c.attempt()? {
             Attempt::Connected(fd) => break fd,
             Attempt::Wait(d) => {
-                Rt::check_timer()?; // tokio without enable_time: an error, not a panic
                 Rt::sleep(d).await;
             }
         }

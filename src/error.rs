@@ -1,5 +1,10 @@
-//! The errors of the codec core and of the frame readers and writers, and how each becomes an
-//! [`io::Error`] at the `std::io` edge.
+//! The errors a caller may match on, in every mode, flavour and OS: the codec core's, the frame
+//! readers' and writers', and native message mode's; and how each becomes an [`io::Error`] at
+//! the `std::io` edge. Public as `crate::codec::*`.
+//!
+//! This module imports nothing from the crate, so every layer may use it, `sys` included: an
+//! error that the OS layer detects (an oversized message, a message cut short) is built there
+//! as its typed value, not as text.
 //!
 //! The `io::ErrorKind` of each, and why, is the table under "Errors" in the
 //! [`codec`](crate::codec#errors) module docs.
@@ -17,6 +22,9 @@ pub enum Missing {
     AtLeast(u64),
     /// The frame ends at a delimiter that never came.
     Delimiter,
+    /// The frame is a native message (SPEC.md §9.6) whose length the receiver never learns:
+    /// the peer closed inside it, so how much was missing is not known.
+    RestOfMessage,
 }
 
 /// Why a byte stream could not be decoded into frames.
@@ -122,6 +130,15 @@ pub enum DecodeError {
         /// The configured maximum message length.
         max: usize,
     },
+    /// A native message (SPEC.md §9) arrived shorter than the system said it was: it was
+    /// sized, then received cut (another reader took part of the socket's queue in between).
+    /// Recoverable: the cut message is dropped and the next read returns the next message.
+    MessageCut {
+        /// The length the system reported when sizing the message.
+        len: usize,
+        /// The bytes actually received.
+        received: usize,
+    },
     /// The stream ended inside a frame (fatal).
     Truncated {
         /// Bytes of the unfinished frame that had arrived.
@@ -137,7 +154,7 @@ pub enum DecodeError {
         /// The configured maximum payload length.
         max: usize,
     },
-    /// The decoder returned a [`Step`](super::Step) that breaks the step contract (fatal): it
+    /// The decoder returned a [`Step`](crate::codec::Step) that breaks the step contract (fatal): it
     /// consumed more bytes than it was given, or its payload range does not lie within the
     /// bytes it consumed, or it returned a frame consuming nothing. This is a bug in the
     /// decoder; the reader refused the step instead of reading outside its buffer.
@@ -160,7 +177,7 @@ pub enum DecodeError {
     ///
     /// `recoverable` is what [`is_recoverable`](DecodeError::is_recoverable) answers: set it
     /// only if the decoder will get past the bad bytes by itself on the next call (by
-    /// [skipping](super::Step::skip) them).
+    /// [skipping](crate::codec::Step::skip) them).
     Custom {
         /// A number the codec defines, for programs to match on.
         code: u32,
@@ -182,7 +199,8 @@ impl DecodeError {
         match self {
             Self::DelimitedTooLong { .. }
             | Self::InvalidUtf8 { .. }
-            | Self::MessageTooLong { .. } => true,
+            | Self::MessageTooLong { .. }
+            | Self::MessageCut { .. } => true,
             Self::Custom { recoverable, .. } => *recoverable,
             _ => false,
         }
@@ -258,6 +276,11 @@ impl fmt::Display for DecodeError {
                 f,
                 "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded{RAISE}"
             ),
+            Self::MessageCut { len, received } => write!(
+                f,
+                "message of {len} bytes was received cut to {received} bytes (is another reader \
+                 using this socket?); it was discarded"
+            ),
             Self::NetstringLengthTooLong { digits, max } => write!(
                 f,
                 "netstring length has at least {digits} digits: more digits than the maximum of {max} \
@@ -288,6 +311,11 @@ impl fmt::Display for DecodeError {
                     f,
                     "stream ended inside a frame header: {buffered} bytes received, at least {n} bytes missing"
                 ),
+                Missing::RestOfMessage => write!(
+                    f,
+                    "stream ended inside a message: {buffered} bytes received, the peer closed \
+                     before its end"
+                ),
                 Missing::Delimiter => write!(
                     f,
                     "stream ended inside a frame: {buffered} bytes received, delimiter missing (to \
@@ -299,6 +327,27 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// A duration as every message of the crate prints it: seconds, with up to three decimals
+/// and no trailing zeros (`5 s`, `0.3 s`, `0.05 s`).
+pub(crate) fn seconds(d: std::time::Duration) -> impl fmt::Display {
+    struct Secs(std::time::Duration);
+    impl fmt::Display for Secs {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let ms = self
+                .0
+                .as_millis()
+                .max(u128::from(self.0 > std::time::Duration::ZERO));
+            let (s, frac) = (ms / 1000, ms % 1000);
+            if frac == 0 {
+                return write!(f, "{s} s");
+            }
+            let frac = format!("{frac:03}");
+            write!(f, "{s}.{} s", frac.trim_end_matches('0'))
+        }
+    }
+    Secs(d)
+}
 
 /// The hint after a maximum: the method that changes it. (The `pipeframe` command rewrites it
 /// to name its `--max-frame` flag.)
@@ -411,8 +460,9 @@ impl From<StreamFailed> for io::Error {
 /// Why a payload could not be encoded as a frame. Nothing is written when encoding fails.
 ///
 /// Maps to [`io::ErrorKind::InvalidInput`]: the caller handed over a frame the format cannot carry.
-/// Native message mode uses [`FrameTooLong`](Self::FrameTooLong) and
-/// [`EmptyFrame`](Self::EmptyFrame) for messages it cannot send.
+/// Native message mode uses [`FrameTooLong`](Self::FrameTooLong) (over the configured
+/// maximum), [`TransportLimit`](Self::TransportLimit) (over what the transport can ever carry)
+/// and [`EmptyFrame`](Self::EmptyFrame) for messages it cannot send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EncodeError {
@@ -421,6 +471,15 @@ pub enum EncodeError {
         /// The payload length.
         len: usize,
         /// The effective maximum.
+        max: u64,
+    },
+    /// The payload is longer than the transport can ever carry in one message (a packet pipe's
+    /// `PIPE_BUF`, one Windows pipe write's 4 GiB - 1): unlike
+    /// [`FrameTooLong`](Self::FrameTooLong) no setting raises it.
+    TransportLimit {
+        /// The payload length.
+        len: usize,
+        /// The most the transport carries in one message.
         max: u64,
     },
     /// The payload contains the delimiter, which would split it in two on the wire.
@@ -435,8 +494,8 @@ pub enum EncodeError {
     TrailingCr,
     /// The transport cannot carry an empty frame (native message mode).
     EmptyFrame,
-    /// A codec's header and trailer do not fit in [`Parts`](super::Parts) (at most
-    /// [`Parts::MAX_LEN`](super::Parts::MAX_LEN) bytes together).
+    /// A codec's header and trailer do not fit in [`Parts`](crate::codec::Parts) (at most
+    /// [`Parts::MAX_LEN`](crate::codec::Parts::MAX_LEN) bytes together).
     PartsTooLong {
         /// The header's length.
         header: usize,
@@ -479,6 +538,11 @@ impl fmt::Display for EncodeError {
                 }
                 Ok(())
             }
+            Self::TransportLimit { len, max } => write!(
+                f,
+                "frame of {len} bytes exceeds the {max} bytes this transport carries in one \
+                 message; nothing was sent"
+            ),
             Self::ContainsDelimiter { offset, delimiter } => write!(
                 f,
                 "frame contains the delimiter 0x{delimiter:02x} at offset {offset}"
@@ -553,5 +617,24 @@ impl std::error::Error for WriteError {}
 impl From<WriteError> for io::Error {
     fn from(e: WriteError) -> Self {
         io::Error::other(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn seconds_print_one_way() {
+        let s = |ms| super::seconds(Duration::from_millis(ms)).to_string();
+        assert_eq!(s(5000), "5 s");
+        assert_eq!(s(300), "0.3 s");
+        assert_eq!(s(50), "0.05 s");
+        assert_eq!(s(1234), "1.234 s");
+        assert_eq!(
+            super::seconds(Duration::from_micros(10)).to_string(),
+            "0.001 s"
+        );
+        assert_eq!(super::seconds(Duration::ZERO).to_string(), "0 s");
     }
 }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::sys::unix::socket::{self, SocketFile};
 
 use super::{ListenOptions, PeerCredentials, PipeName, PipeStream};
+use crate::named::AcceptError;
 
 /// What every flavour's listener shares: the bound name, the socket file to remove on drop,
 /// the peer policy and the count of refused peers.
@@ -66,7 +67,7 @@ impl Bound {
                 Ok(Some(stream))
             }
             Ok(false) => Ok(None),
-            Err(e) if is_transient(&e) => Ok(None),
+            Err(e) if AcceptError::of(&e) == AcceptError::OneClient => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -101,16 +102,6 @@ macro_rules! bound_accessors {
 }
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub(crate) use bound_accessors;
-
-/// Whether an `accept` error concerns only the one connection (the loop goes on).
-pub(crate) fn is_transient(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-    )
-}
 
 /// A blocking named pipe server: many clients, each its own [`PipeStream`].
 ///
@@ -174,7 +165,7 @@ impl Listener {
     where
         F: Fn(PipeStream) -> io::Result<()> + Send + Sync + 'static,
     {
-        super::serve_threads(|| self.accept(), is_transient, handler)
+        crate::named::serve_threads(|| self.accept(), handler)
     }
 
     bound_accessors!();
