@@ -257,3 +257,34 @@ mod fd_impls {
         }
     }
 }
+
+impl crate::frame_io::ReadFrame for SeqpacketStream {
+    fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
+        SeqpacketStream::read_frame(self)
+    }
+}
+
+impl crate::frame_io::WriteFrame for SeqpacketStream {
+    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        SeqpacketStream::write_frame(self, payload)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Shuts the socket down for writing.
+    fn close(&mut self) -> io::Result<()> {
+        self.shutdown_write()
+    }
+}
+
+impl From<SeqpacketStream> for crate::frame_io::ReadTransport {
+    fn from(s: SeqpacketStream) -> Self {
+        Self::messages(s, "seqpacket socket")
+    }
+}
+
+impl From<SeqpacketStream> for crate::frame_io::WriteTransport {
+    fn from(s: SeqpacketStream) -> Self {
+        Self::messages(s, "seqpacket socket")
+    }
+}

@@ -122,3 +122,35 @@ impl MessagePipe {
         Ok(self.clone())
     }
 }
+
+impl crate::frame_io::ReadFrame for MessagePipe {
+    fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
+        MessagePipe::read_frame(self)
+    }
+}
+
+impl crate::frame_io::WriteFrame for MessagePipe {
+    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        MessagePipe::write_frame(self, payload)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Nothing to send; the peer reads end of stream once every handle to this end is
+    /// dropped (a named pipe has no half-close).
+    fn close(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl From<MessagePipe> for crate::frame_io::ReadTransport {
+    fn from(p: MessagePipe) -> Self {
+        Self::messages(p, "message-mode named pipe")
+    }
+}
+
+impl From<MessagePipe> for crate::frame_io::WriteTransport {
+    fn from(p: MessagePipe) -> Self {
+        Self::messages(p, "message-mode named pipe")
+    }
+}
