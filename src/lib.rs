@@ -16,6 +16,8 @@
 //! * [`message`]: native message mode (seqpacket sockets and packet pipes on Linux,
 //!   `PIPE_TYPE_MESSAGE` named pipes on Windows): no codec bytes, the transport keeps the
 //!   boundaries.
+//! * `authkey` (feature `authkey`): Python `multiprocessing.connection`'s authkey handshake
+//!   (HMAC-MD5 and `{sha256}` challenges), as listener and as client.
 //! * [`frame_io`]: the frame-level API shared by every mode ([`frame_io::ReadFrame`],
 //!   [`frame_io::WriteFrame`]) and [`frame_io::Mode`], the framing chosen by name.
 //! * `tokio` (feature `tokio`): tokio-util `Decoder`/`Encoder` for every codec (so
@@ -90,6 +92,9 @@
 /// ```
 pub use bytes;
 
+#[cfg(feature = "authkey")]
+#[cfg_attr(docsrs, doc(cfg(feature = "authkey")))]
+pub mod authkey;
 pub mod codec;
 mod engine;
 #[cfg(unix)]
