@@ -13,6 +13,7 @@ use pipeframe::codec::{Delimited, Framing};
 use pipeframe::frame_io::Mode;
 
 mod addr;
+mod auth;
 mod bench_cmd;
 mod codec_cmds;
 mod endpoint;

@@ -42,7 +42,7 @@ impl Digest {
     }
 
     /// The length of the MAC in bytes.
-    pub fn len(self) -> usize {
+    pub fn mac_len(self) -> usize {
         match self {
             Digest::Md5 => 16,
             Digest::Sha256 => 32,
@@ -106,7 +106,10 @@ mod tests {
     #[test]
     fn rfc_vectors() {
         let k1 = [0x0bu8; 16];
-        assert_eq!(Digest::Md5.mac(&k1, b"Hi There"), hex("9294727a3638bb1c13f48ef8158bfc9d"));
+        assert_eq!(
+            Digest::Md5.mac(&k1, b"Hi There"),
+            hex("9294727a3638bb1c13f48ef8158bfc9d")
+        );
         assert_eq!(
             Digest::Md5.mac(b"Jefe", b"what do ya want for nothing?"),
             hex("750c783e6ab0b503eaa86e310a5db738")
@@ -129,7 +132,7 @@ mod tests {
         );
         for d in [Digest::Md5, Digest::Sha256, Digest::Sha384] {
             let mac = d.mac(b"k", b"m");
-            assert_eq!(mac.len(), d.len());
+            assert_eq!(mac.len(), d.mac_len());
             assert!(d.verify(b"k", b"m", &mac));
             assert!(!d.verify(b"k2", b"m", &mac));
             assert!(!d.verify(b"k", b"m", &mac[1..]));

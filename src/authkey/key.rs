@@ -177,10 +177,10 @@ impl AuthKey {
         if digest == Digest::Md5 && !self.accept_md5 {
             return Err(AuthError::LegacyRefused);
         }
-        if mac.len() != digest.len() {
+        if mac.len() != digest.mac_len() {
             return Err(AuthError::AnswerLength {
                 digest,
-                expected: digest.len(),
+                expected: digest.mac_len(),
                 got: mac.len(),
             });
         }
@@ -205,7 +205,10 @@ fn named_digest(message: &[u8]) -> Result<Option<Digest>, AuthError> {
         .strip_prefix(b"{")
         .and_then(|rest| {
             let end = rest.len().min(MAX_NAME + 1);
-            rest[..end].iter().position(|&b| b == b'}').map(|i| &rest[..i])
+            rest[..end]
+                .iter()
+                .position(|&b| b == b'}')
+                .map(|i| &rest[..i])
         })
         .filter(|n| !n.is_empty());
     let Some(name) = name else {
