@@ -104,6 +104,8 @@ mod listener;
 #[cfg(unix)]
 mod name;
 mod options;
+#[cfg(unix)]
+mod path_limit;
 #[cfg(all(unix, any(feature = "tokio", feature = "futures-io")))]
 mod runtime;
 #[cfg(unix)]
@@ -139,6 +141,8 @@ pub use name::{DOTNET_PREFIX, PipeName};
 pub use options::ConnectOptions;
 #[cfg(unix)]
 pub use options::ListenOptions;
+#[cfg(unix)]
+pub use path_limit::SocketPathTooLong;
 #[cfg(all(unix, any(feature = "tokio", feature = "futures-io")))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
 pub use runtime::{AsyncListener, connect_async};
