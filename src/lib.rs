@@ -13,6 +13,8 @@
 //! * [`named`]: named pipe servers and clients, .NET-compatible names (Unix domain sockets
 //!   on Unix, `\\.\pipe\NAME` on Windows).
 //! * `fifo`: FIFOs made with `mkfifo` (Unix).
+//! * `fds`: frames that carry open descriptors (`SCM_RIGHTS`, Unix), any codec, blocking,
+//!   tokio and smol.
 //! * [`message`]: native message mode (seqpacket sockets and packet pipes on Linux,
 //!   `PIPE_TYPE_MESSAGE` named pipes on Windows): no codec bytes, the transport keeps the
 //!   boundaries.
@@ -97,6 +99,8 @@ pub use bytes;
 pub mod authkey;
 pub mod codec;
 mod engine;
+#[cfg(unix)]
+pub mod fds;
 #[cfg(unix)]
 pub mod fifo;
 pub mod frame_io;

@@ -83,6 +83,17 @@ impl<Rt: Reactor> AsyncPipeStream<Rt> {
         Rt::get_ref(&self.io)
     }
 
+    /// Frames that carry descriptors both ways over this connection (see
+    /// [`fds::AsyncFdStream`](crate::fds::AsyncFdStream)).
+    pub fn framed_with_fds<C>(self, codec: C) -> crate::fds::AsyncFdStream<Rt, C>
+    where
+        Rt: crate::rt::ReadIo<crate::fds::FdSource<Rt>>
+            + crate::rt::WriteIo<crate::fds::FdSink<Rt>>,
+        C: crate::codec::FrameDecoder + crate::codec::FrameEncoder + Clone,
+    {
+        crate::fds::AsyncFdStream::from_registered(self.io, codec)
+    }
+
     /// Splits the stream into a read half and a write half that tasks can own (the
     /// connection closes when both are dropped). No lock is taken: the halves share the
     /// registration, which waits for readability and writability apart.

@@ -58,6 +58,16 @@ impl PipeStream {
         Ok(FrameStream::from_parts(self, w, codec))
     }
 
+    /// Frames that carry descriptors both ways over this connection (see
+    /// [`fds`](crate::fds)).
+    pub fn framed_with_fds<C>(self, codec: C) -> io::Result<crate::fds::FdStream<PipeStream, C>>
+    where
+        C: FrameDecoder + FrameEncoder + Clone,
+    {
+        let w = self.try_clone()?;
+        Ok(crate::fds::FdStream::from_parts(self, w, codec))
+    }
+
     /// Ends our sending direction: the peer reads end of stream, and can still reply.
     pub fn shutdown_write(&self) -> io::Result<()> {
         self.inner.shutdown(Shutdown::Write)
