@@ -272,3 +272,46 @@ fn our_listener_goes_on_after_hostile_clients() {
     AuthKey::new(*b"key").client(&c).unwrap();
     assert_eq!(rx.recv().unwrap(), Ok(()));
 }
+
+/// The handshake over whole messages (what Python does on Windows' message-mode pipes, one
+/// pipe message per handshake message): here seqpacket, then a `python`-framed stream.
+#[cfg(target_os = "linux")]
+#[test]
+fn handshake_over_frames_both_roles() {
+    use pipeframe::codec::LengthPrefixed;
+    use pipeframe::message::SeqpacketStream;
+    use pipeframe::sync::FrameStream;
+    let (mut a, mut b) = SeqpacketStream::pair().unwrap();
+    let server = std::thread::spawn(move || {
+        let done = AuthKey::new(*b"k").server_frames(&mut b).unwrap();
+        b.write_frame(b"after").unwrap();
+        done
+    });
+    let done = AuthKey::new(*b"k").client_frames(&mut a).unwrap();
+    assert_eq!(done.verified, Digest::Sha256);
+    assert_eq!(server.join().unwrap().answered, Digest::Sha256);
+    assert_eq!(&a.read_frame().unwrap().unwrap()[..], b"after");
+
+    // A wrong key over a framed stream; and an oversized message refused by length.
+    let (x, y) = std::os::unix::net::UnixStream::pair().unwrap();
+    let mut x = FrameStream::new(x, LengthPrefixed::python()).unwrap();
+    let mut y = FrameStream::new(y, LengthPrefixed::python()).unwrap();
+    let server = std::thread::spawn(move || AuthKey::new(*b"k").server_frames(&mut y).unwrap_err());
+    let e = AuthKey::new(*b"other").client_frames(&mut x).unwrap_err();
+    assert_eq!(
+        AuthError::from_io(&e).unwrap().refused_by(),
+        pipeframe::authkey::Side::Peer
+    );
+    let e = server.join().unwrap();
+    assert_eq!(
+        AuthError::from_io(&e).unwrap().refused_by(),
+        pipeframe::authkey::Side::Local
+    );
+    let (mut c, d) = SeqpacketStream::pair().unwrap();
+    d.write_frame(&[b'#'; 300]).unwrap();
+    let e = AuthKey::new(*b"k").client_frames(&mut c).unwrap_err();
+    assert_eq!(
+        AuthError::from_io(&e),
+        Some(&AuthError::Oversized { len: 300, max: 256 })
+    );
+}
