@@ -51,6 +51,7 @@ impl<'a> FdFrame<'a> {
     }
 
     /// The bytes after the first `sent`, copied (what an async writer keeps to finish later).
+    #[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
     pub(crate) fn rest_vec(&self, sent: usize) -> Vec<u8> {
         self.rest(sent)
             .iter()

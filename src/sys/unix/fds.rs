@@ -78,6 +78,7 @@ pub(crate) struct Received {
     /// Bytes placed in the buffer.
     pub(crate) len: usize,
     /// The message's full length where `MSG_TRUNC` reports it (seqpacket), else `len`.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) full: usize,
     /// The descriptors that arrived, close-on-exec.
     pub(crate) fds: Vec<OwnedFd>,
@@ -96,10 +97,15 @@ pub(crate) fn recv_with_fds(
 ) -> io::Result<Received> {
     let mut space = [MaybeUninit::<u8>::uninit(); CONTROL];
     let mut control = RecvAncillaryBuffer::new(&mut space);
+    #[cfg_attr(not(target_os = "linux"), allow(unused_mut))]
     let mut flags = cloexec_flag();
+    // `MSG_TRUNC` on receive (the full length of a datagram) is Linux's; seqpacket is too.
+    #[cfg(target_os = "linux")]
     if trunc {
         flags |= RecvFlags::TRUNC;
     }
+    #[cfg(not(target_os = "linux"))]
+    debug_assert!(!trunc, "MSG_TRUNC is only asked for on linux");
     let msg = loop {
         let mut iov = [IoSliceMut::new(&mut *buf)];
         match rustix::net::recvmsg(sock, &mut iov, &mut control, flags) {
@@ -158,6 +164,7 @@ pub(crate) fn is_cloexec(fd: impl AsFd) -> io::Result<bool> {
 /// exactly its size. `Ok(None)` is end of stream (an empty message is consumed and reads as
 /// one, its descriptors closed). A message over `max` bytes is consumed and discarded, its
 /// descriptors closed, and reported as [`io::ErrorKind::InvalidData`].
+#[cfg(target_os = "linux")]
 pub(crate) fn recv_message_with_fds(
     sock: BorrowedFd<'_>,
     max: usize,
@@ -196,6 +203,18 @@ pub(crate) fn recv_message_with_fds(
         ));
     }
     Ok(Some((bytes::Bytes::from(buf), r)))
+}
+
+/// Seqpacket sockets exist on Linux only (see `message`).
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn recv_message_with_fds(
+    _sock: BorrowedFd<'_>,
+    _max: usize,
+) -> io::Result<Option<(bytes::Bytes, Received)>> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "seqpacket sockets are implemented on linux only",
+    ))
 }
 
 /// Sends one whole `SOCK_SEQPACKET` message with `fds`, after the same checks as a message
