@@ -33,6 +33,18 @@ fn python(mode: &str, sock: OwnedFd) -> Peer {
     Peer::spawn(&format!("fd_peer.py {mode}"), cmd)
 }
 
+/// All the peer prints.
+fn stdout(peer: &mut Peer) -> String {
+    let mut out = String::new();
+    peer.child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    out
+}
+
 fn read_all(fd: OwnedFd) -> String {
     let mut s = String::new();
     std::fs::File::from(fd).read_to_string(&mut s).unwrap();
@@ -177,14 +189,7 @@ fn a_child_gets_a_pipe_end_through_a_frame_not_inheritance() {
         got,
         "hello from the child, through a pipe end it got in a frame"
     );
-    let mut out = String::new();
-    child
-        .child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    let out = stdout(&mut child);
     assert!(
         out.contains("child: the pipe reached me only through the frame"),
         "{out}"
