@@ -13,9 +13,13 @@
 //! * [`named`]: named pipe servers and clients, .NET-compatible names (Unix domain sockets
 //!   on Unix, `\\.\pipe\NAME` on Windows).
 //! * `fifo`: FIFOs made with `mkfifo` (Unix).
+//! * `fds`: frames that carry open descriptors (`SCM_RIGHTS`, Unix), any codec, blocking,
+//!   tokio and smol.
 //! * [`message`]: native message mode (seqpacket sockets and packet pipes on Linux,
 //!   `PIPE_TYPE_MESSAGE` named pipes on Windows): no codec bytes, the transport keeps the
 //!   boundaries.
+//! * `authkey` (feature `authkey`): Python `multiprocessing.connection`'s authkey handshake
+//!   (HMAC-MD5 and `{sha256}` challenges), as listener and as client.
 //! * [`frame_io`]: the frame-level API shared by every mode ([`frame_io::ReadFrame`],
 //!   [`frame_io::WriteFrame`]) and [`frame_io::Mode`], the framing chosen by name.
 //! * `tokio` (feature `tokio`): tokio-util `Decoder`/`Encoder` for every codec (so
@@ -91,9 +95,14 @@
 /// ```
 pub use bytes;
 
+#[cfg(feature = "authkey")]
+#[cfg_attr(docsrs, doc(cfg(feature = "authkey")))]
+pub mod authkey;
 pub mod codec;
 mod engine;
 mod error;
+#[cfg(unix)]
+pub mod fds;
 #[cfg(unix)]
 pub mod fifo;
 pub mod frame_io;

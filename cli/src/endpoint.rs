@@ -138,14 +138,17 @@ fn writing(peer: String, w: impl io::Write + Send + 'static, mode: &Mode) -> io:
     conn(peer, None, Some(WriteTransport::bytes(w)), mode)
 }
 
+/// The name of a named address; one whose socket path cannot fit is a usage error here.
 #[cfg(unix)]
 fn pipe_name(addr: &Address) -> io::Result<PipeName> {
-    match addr {
+    let name = match addr {
         Address::Pipe(n) => PipeName::new(n),
         Address::Unix(p) => Ok(PipeName::from_path(p)),
         Address::Abstract(n) => PipeName::abstract_name(n),
         _ => unreachable!("only named addresses"),
-    }
+    }?;
+    name.check()?;
+    Ok(name)
 }
 
 #[cfg(windows)]

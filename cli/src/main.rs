@@ -13,6 +13,7 @@ use pipeframe::codec::{Delimited, Framing};
 use pipeframe::frame_io::Mode;
 
 mod addr;
+mod auth;
 mod bench_cmd;
 mod codec_cmds;
 mod endpoint;
@@ -48,9 +49,10 @@ enum Cmd {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct FramingOpts {
     /// lp8, lp16be, lp16le, lp32be, lp32le, lp64be, lp64le, varint, lines, crlf, nul, lsp,
-    /// netstring, message; aliases: dotnet, python, erlang, node. Default: lines, or message
-    /// on seqpacket: addresses. On Windows, message on a pipe: address is a message-mode
-    /// named pipe (PIPE_TYPE_MESSAGE: each frame one pipe message, no codec bytes).
+    /// netstring, message; aliases: dotnet, python, erlang, node, node-advanced. Default:
+    /// lines, or message on seqpacket: addresses (python with --authkey-file). On Windows,
+    /// message on a pipe: address is a message-mode named pipe (PIPE_TYPE_MESSAGE: each frame
+    /// one pipe message, no codec bytes).
     #[arg(long, value_name = "F", value_parser = parse_mode)]
     pub(crate) framing: Option<Mode>,
     /// Maximum frame payload in bytes (default 8 MiB); suffixes k, m, g allowed.
@@ -62,7 +64,8 @@ pub(crate) struct FramingOpts {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct StreamOpts {
     /// lp8, lp16be, lp16le, lp32be, lp32le, lp64be, lp64le, varint, lines, crlf, nul, lsp,
-    /// netstring, readline; aliases: dotnet, python, erlang, node. Default: lines.
+    /// netstring, readline; aliases: dotnet, python, erlang, node, node-advanced. Default:
+    /// lines.
     #[arg(long, value_name = "F", value_parser = parse_mode)]
     pub(crate) framing: Option<Mode>,
     /// Maximum frame payload in bytes (default 8 MiB); suffixes k, m, g allowed.

@@ -13,6 +13,7 @@ use pipeframe::frame_io::{Mode, WriteFrame};
 use pipeframe::sync::FrameReader;
 
 use crate::addr::Address;
+use crate::auth::{self, Auth};
 use crate::endpoint::{self, Conn, Listener};
 use crate::escape::{Escape, write_frame_line};
 use crate::{Failure, FramingOpts, hint};
@@ -33,6 +34,24 @@ struct EndpointArgs {
     /// Print non-printable bytes (and '\') as \xNN.
     #[arg(long)]
     escape: bool,
+    /// Authenticate each connection as Python's multiprocessing.connection does with
+    /// authkey= (HMAC challenges both ways, {sha256} or legacy HMAC-MD5), with the key in
+    /// FILE: its bytes exactly, a trailing newline included. Framing python by default.
+    #[arg(long, value_name = "FILE")]
+    authkey_file: Option<std::path::PathBuf>,
+}
+
+impl EndpointArgs {
+    /// The framing, and the key when connections authenticate.
+    fn framer(&self) -> Result<(Mode, Option<Auth>), Failure> {
+        match &self.authkey_file {
+            None => Ok((self.framing.framer(&self.addr)?, None)),
+            Some(path) => Ok((
+                auth::framer(&self.framing, &self.addr)?,
+                Some(Auth::load(path)?),
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -149,7 +168,7 @@ fn warn(msg: std::fmt::Arguments<'_>) {
 }
 
 pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
-    let framer = args.end.framing.framer(&args.end.addr)?;
+    let (framer, auth) = args.end.framer()?;
     if args.echo
         && matches!(
             args.end.addr,
@@ -193,20 +212,29 @@ pub(crate) fn listen(args: &ListenArgs) -> Result<(), Failure> {
             }
         };
         if args.once {
-            serve(conn, &printer, args.echo);
+            serve(conn, &printer, args.echo, auth.as_ref());
             printer.done();
         }
         let printer = Arc::clone(&printer);
         let echo = args.echo;
+        let auth = auth.clone();
         clients.retain(|c| !c.is_finished());
-        clients.push(thread::spawn(move || serve(conn, &printer, echo)));
+        clients.push(thread::spawn(move || {
+            serve(conn, &printer, echo, auth.as_ref())
+        }));
     }
 }
 
 /// One client: print its frames (and echo them) until it closes. A recoverable error (an
 /// overlong line, which the reader skips) is reported and reading goes on; a fatal one (the
-/// stream position is lost) closes this client only.
-fn serve(conn: Conn, printer: &Printer, echo: bool) {
+/// stream position is lost) closes this client only, and so does a failed authentication.
+fn serve(mut conn: Conn, printer: &Printer, echo: bool, auth: Option<&Auth>) {
+    if let Some(auth) = auth
+        && let Err(e) = auth.run(&mut conn, true)
+    {
+        warn(format_args!("{}: closing: {e}", conn.peer));
+        return;
+    }
     let Conn {
         peer, rx, mut tx, ..
     } = conn;
@@ -237,17 +265,21 @@ fn serve(conn: Conn, printer: &Printer, echo: bool) {
 }
 
 pub(crate) fn connect(args: &ConnectArgs) -> Result<(), Failure> {
-    let framer = args.end.framing.framer(&args.end.addr)?;
+    let (framer, auth) = args.end.framer()?;
     let printer = Printer::new(args.end.escape, args.count);
     if args.count == Some(0) {
         return Ok(());
     }
-    let conn = endpoint::connect(
+    let mut conn = endpoint::connect(
         &args.end.addr,
         &framer,
         args.end.framing.max_frame,
         Duration::from_secs_f64(args.timeout),
     )?;
+    if let Some(auth) = &auth {
+        auth.run(&mut conn, false)
+            .map_err(|e| Failure::Runtime(format!("{}: {e}", conn.peer)))?;
+    }
     let Conn {
         peer,
         rx,

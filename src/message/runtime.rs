@@ -60,6 +60,7 @@ pub struct AsyncSeqpacketStream<Rt: Reactor> {
     eof: bool,
     rbuf: sys::RecvBuf,
     slot: Option<Bytes>,
+    max_fds: usize,
 }
 
 impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
@@ -110,12 +111,14 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
             eof: false,
             rbuf: sys::RecvBuf::default(),
             slot: None,
+            max_fds: crate::fds::DEFAULT_MAX_FDS,
         })
     }
 
     /// Registers a blocking stream with the runtime (it is set non-blocking); its maximum
-    /// message size carries over.
+    /// message size and descriptor maximum carry over.
     pub fn from_std(stream: super::SeqpacketStream) -> io::Result<Self> {
+        let max_fds = stream.max_fds();
         let (fd, max) = stream.into_parts();
         Ok(AsyncSeqpacketStream {
             io: Rt::register(fd)?,
@@ -123,7 +126,53 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
             eof: false,
             rbuf: sys::RecvBuf::default(),
             slot: None,
+            max_fds,
         })
+    }
+
+    /// The next message and the descriptors sent with it, as
+    /// [`SeqpacketStream::read_frame_with_fds`](super::SeqpacketStream::read_frame_with_fds)
+    /// reads it. Cancellation safe: a message is received whole or left queued.
+    pub async fn read_frame_with_fds(&mut self) -> io::Result<Option<(Bytes, Vec<OwnedFd>)>> {
+        if self.eof {
+            return Ok(None);
+        }
+        let max = self.max;
+        let got = poll_fn(|cx| {
+            Rt::poll_read_with(&self.io, cx, |fd| {
+                crate::sys::unix::fds::recv_message_with_fds(fd.as_fd(), max)
+            })
+        })
+        .await?;
+        match got {
+            None => {
+                self.eof = true;
+                Ok(None)
+            }
+            Some((msg, r)) => Ok(Some((msg, crate::fds::inbox::whole(r, self.max_fds)?))),
+        }
+    }
+
+    /// Sends one message with `fds` attached, as
+    /// [`SeqpacketStream::write_frame_with_fds`](super::SeqpacketStream::write_frame_with_fds)
+    /// does. Cancellation safe: a message is sent whole or not at all.
+    pub async fn write_frame_with_fds(
+        &self,
+        payload: &[u8],
+        fds: &[BorrowedFd<'_>],
+    ) -> io::Result<()> {
+        crate::fds::check_send_count(fds.len())?;
+        let max = self.max;
+        Rt::shared_io(&self.io, Direction::Write, |fd| {
+            crate::sys::unix::fds::send_message_with_fds(fd.as_fd(), payload, max, fds)
+        })
+        .await
+    }
+
+    /// At most `max` descriptors with one received message (default 32).
+    pub fn with_max_fds(mut self, max: usize) -> Self {
+        self.max_fds = max;
+        self
     }
 
     /// Polls for the next whole message; `Ready(Ok(None))` at end of stream.

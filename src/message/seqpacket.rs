@@ -1,5 +1,5 @@
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use bytes::Bytes;
@@ -92,6 +92,7 @@ pub struct SeqpacketStream {
     max: usize,
     eof: bool,
     rbuf: RecvBuf,
+    max_fds: usize,
 }
 
 impl SeqpacketStream {
@@ -120,6 +121,7 @@ impl SeqpacketStream {
             max,
             eof: false,
             rbuf: RecvBuf::default(),
+            max_fds: crate::fds::DEFAULT_MAX_FDS,
         })
     }
 
@@ -142,6 +144,45 @@ impl SeqpacketStream {
     /// [`io::ErrorKind::BrokenPipe`] (no `SIGPIPE`).
     pub fn write_frame(&self, payload: &[u8]) -> io::Result<()> {
         sys::send_message(self.fd.as_fd(), payload, self.max)
+    }
+
+    /// Sends one message with `fds` attached (`SCM_RIGHTS`; see [`fds`](crate::fds)): the
+    /// checks of [`write_frame`](Self::write_frame), and at most 253 descriptors
+    /// ([`FdError::TooManyToSend`](crate::fds::FdError::TooManyToSend)), before anything is
+    /// sent. The descriptors stay open here.
+    pub fn write_frame_with_fds(&self, payload: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        crate::fds::check_send_count(fds.len())?;
+        crate::sys::unix::fds::send_message_with_fds(self.fd.as_fd(), payload, self.max, fds)
+    }
+
+    /// The next message, whole, with the descriptors sent with it (close-on-exec);
+    /// `Ok(None)` at end of stream. More than [`max_fds`](Self::max_fds) descriptors, or a
+    /// truncated control message, is an [`FdError`](crate::fds::FdError) with every
+    /// descriptor closed and the message consumed; the next call reads the next message. A
+    /// message over [`max_frame_len`](Self::max_frame_len) is discarded with its
+    /// descriptors. Each message is sized first (two system calls).
+    pub fn read_frame_with_fds(&mut self) -> io::Result<Option<(Bytes, Vec<OwnedFd>)>> {
+        if self.eof {
+            return Ok(None);
+        }
+        match crate::sys::unix::fds::recv_message_with_fds(self.fd.as_fd(), self.max)? {
+            None => {
+                self.eof = true;
+                Ok(None)
+            }
+            Some((msg, r)) => Ok(Some((msg, crate::fds::inbox::whole(r, self.max_fds)?))),
+        }
+    }
+
+    /// At most `max` descriptors with one received message (default 32).
+    pub fn with_max_fds(mut self, max: usize) -> Self {
+        self.max_fds = max;
+        self
+    }
+
+    /// The most descriptors one received message may bring.
+    pub fn max_fds(&self) -> usize {
+        self.max_fds
     }
 
     /// The largest message sent or accepted, in bytes.
@@ -186,6 +227,7 @@ impl SeqpacketStream {
             max: self.max,
             eof: false,
             rbuf: RecvBuf::default(),
+            max_fds: self.max_fds,
         })
     }
 

@@ -129,7 +129,7 @@ pub use os::Sid;
 #[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
 pub use os::{AsyncListener, AsyncPipeStream, connect_async};
 #[cfg(unix)]
-pub use os::{DOTNET_PREFIX, peer_credentials};
+pub use os::{DOTNET_PREFIX, SocketPathTooLong, peer_credentials};
 pub use os::{
     ListenOptions, Listener, PeerCredentials, PipeName, PipeStream, connect, connect_timeout,
     connect_with,

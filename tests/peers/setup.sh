@@ -9,6 +9,8 @@
 #                                        pythonnet, which dotnet_peer.py drives System.IO.Pipes with
 #   tests/peers/node/node_modules        vscode-jsonrpc, from package-lock.json
 #   erl / escript                        Debian package erlang-base (ports with {packet, N})
+#   tests/peers/.python-new              CPython 3.13 from Debian 13's packages, for the
+#                                        {sha256} authkey handshake (setup_python_new.sh)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -44,6 +46,9 @@ if ! command -v escript >/dev/null; then
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends erlang-base >/dev/null
 fi
+
+# A Python whose multiprocessing speaks the {sha256} authkey handshake (3.12+).
+bash "$here/setup_python_new.sh"
 
 # --- issue 15 (http helper): grpcio, curl, the gRPC stubs ---
 bash "$here/setup_grpc.sh"

@@ -100,7 +100,7 @@ fn targets_for(name: &str, o: Opts) -> Vec<(&'static str, [u8; 4])> {
         "lp8" => lp(0, 0),
         "lp16be" => lp(2, 0),
         "lp16le" => lp(3, 0),
-        "lp32be" | "erlang" => lp(4, 0),
+        "lp32be" | "erlang" | "node-advanced" => lp(4, 0),
         "lp32le" => lp(5, 0),
         "lp64be" => lp(6, 0),
         "lp64le" => lp(7, 0),

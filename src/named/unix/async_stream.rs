@@ -82,6 +82,17 @@ impl<Rt: Reactor> AsyncPipeStream<Rt> {
         Rt::get_ref(&self.io)
     }
 
+    /// Frames that carry descriptors both ways over this connection (see
+    /// [`fds::AsyncFdStream`](crate::fds::AsyncFdStream)).
+    pub fn framed_with_fds<C>(self, codec: C) -> crate::fds::AsyncFdStream<Rt, C>
+    where
+        Rt: crate::rt::ReadIo<crate::fds::FdSource<Rt>>
+            + crate::rt::WriteIo<crate::fds::FdSink<Rt>>,
+        C: crate::codec::FrameDecoder + crate::codec::FrameEncoder + Clone,
+    {
+        crate::fds::AsyncFdStream::from_registered(self.io, codec)
+    }
+
     /// One read (`read(2)`), waiting for readability; `Ok(0)` is the end of the stream.
     pub(crate) fn poll_recv(
         &self,

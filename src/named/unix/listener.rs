@@ -23,6 +23,7 @@ impl Bound {
     /// Binds `name` as `opts` say; returns the std listener (blocking) and the shared state.
     pub(crate) fn bind(name: &PipeName, opts: &ListenOptions) -> io::Result<(UnixListener, Bound)> {
         opts.check()?;
+        name.check()?;
         if opts.current_user_only && !socket::PEER_CRED {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,

@@ -7,6 +7,7 @@ mod creds;
 mod listener;
 mod name;
 mod options;
+mod path_limit;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 mod runtime;
 mod stream;
@@ -17,6 +18,7 @@ pub use creds::{PeerCredentials, peer_credentials};
 pub use listener::Listener;
 pub use name::{DOTNET_PREFIX, PipeName};
 pub use options::ListenOptions;
+pub use path_limit::SocketPathTooLong;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub use runtime::{AsyncListener, connect_async};
 pub use stream::{PipeStream, connect, connect_timeout, connect_with};

@@ -4,6 +4,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use super::SocketPathTooLong;
 use crate::sys::unix::socket::Addr;
 
 /// The prefix .NET puts before a pipe name to make the socket file name on Unix.
@@ -117,6 +118,23 @@ impl PipeName {
             Kind::DotNet(name) => Some(dotnet_path(name)),
             Kind::Path(p) => Some(p.clone()),
             Kind::Abstract(_) => None,
+        }
+    }
+
+    /// Checks that the socket path this name stands for now fits `sockaddr_un` (107 bytes on
+    /// Linux, 103 on macOS and the BSDs): binding and connecting check it too, and fail with
+    /// the same [`SocketPathTooLong`](super::SocketPathTooLong) error, which for a .NET name
+    /// names the fixes (a shorter name, a shorter `TMPDIR`).
+    pub fn check(&self) -> io::Result<()> {
+        Ok(self.fits()?)
+    }
+
+    /// [`check`](Self::check) with the typed error.
+    pub(crate) fn fits(&self) -> Result<(), SocketPathTooLong> {
+        match &self.kind {
+            Kind::DotNet(name) => SocketPathTooLong::check(&dotnet_path(name), Some(name)),
+            Kind::Path(p) => SocketPathTooLong::check(p, None),
+            Kind::Abstract(_) => Ok(()),
         }
     }
 

@@ -58,6 +58,16 @@ impl PipeStream {
         Ok(FrameStream::from_parts(self, w, codec))
     }
 
+    /// Frames that carry descriptors both ways over this connection (see
+    /// [`fds`](crate::fds)).
+    pub fn framed_with_fds<C>(self, codec: C) -> io::Result<crate::fds::FdStream<PipeStream, C>>
+    where
+        C: FrameDecoder + FrameEncoder + Clone,
+    {
+        let w = self.try_clone()?;
+        Ok(crate::fds::FdStream::from_parts(self, w, codec))
+    }
+
     /// Ends our sending direction: the peer reads end of stream, and can still reply.
     pub fn shutdown_write(&self) -> io::Result<()> {
         self.inner.shutdown(Shutdown::Write)
@@ -170,6 +180,8 @@ pub(crate) struct Connecting {
     deadline: Option<Instant>,
     attempt: u32,
     current_user_only: bool,
+    /// A name whose socket path cannot fit (`PipeName::check`): every attempt fails with it.
+    unfit: Option<super::SocketPathTooLong>,
 }
 
 /// What one [`Connecting::attempt`] came to.
@@ -190,12 +202,16 @@ impl Connecting {
             deadline: opts.timeout.map(|t| start + t),
             attempt: 0,
             current_user_only: opts.current_user_only,
+            unfit: name.fits().err(),
         }
     }
 
     /// One connect; a server that is not there yet (or is busy) is waited for until the
     /// deadline, then the error is [`io::ErrorKind::TimedOut`] naming the endpoint.
     pub(crate) fn attempt(&mut self) -> io::Result<Attempt> {
+        if let Some(e) = &self.unfit {
+            return Err(e.clone().into());
+        }
         match socket::try_connect(&self.addr) {
             Ok(fd) => Ok(Attempt::Connected(fd)),
             Err(ConnectError::Fatal(e)) => Err(e),

@@ -1,5 +1,5 @@
 //! Unix implementations: anonymous-pipe handoff, Unix domain socket listeners and clients,
-//! FIFOs, message mode (seqpacket sockets, packet pipes), reactor registration. Every system
+//! descriptors passed with frames (`SCM_RIGHTS`), FIFOs, message mode (seqpacket sockets, packet pipes), reactor registration. Every system
 //! call goes through rustix.
 //!
 //! This is the crate's one module allowed to use `unsafe` on Unix (`crate::sys` allows
@@ -17,6 +17,7 @@
 
 #[cfg(feature = "tokio")]
 pub(crate) mod async_fd;
+pub(crate) mod fds;
 pub(crate) mod fifo;
 pub(crate) mod handoff;
 pub(crate) mod message;

@@ -21,8 +21,13 @@ pub(crate) enum Addr {
     Abstract(Vec<u8>),
 }
 
-/// The longest socket path `sockaddr_un` holds (108 bytes with the terminating NUL).
+/// The longest socket path `sockaddr_un` holds: `sun_path` less its terminating NUL (108
+/// bytes on Linux, 104 on macOS and the BSDs).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) const MAX_PATH: usize = 107;
+/// See the Linux `MAX_PATH`.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) const MAX_PATH: usize = 103;
 
 impl Addr {
     fn sockaddr(&self) -> io::Result<SocketAddrUnix> {
