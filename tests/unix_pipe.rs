@@ -384,7 +384,7 @@ fn smol_parent_reads_a_child_until_eof() {
     assert!(child.wait().unwrap().success());
 }
 
-/// The issue this adoption fixes: the child holds the only copy of its end, so the parent
+/// What adopting the inherited end gives: the child holds the only copy of its end, so the parent
 /// reads end of stream as soon as the child drops its writer, while the child still runs.
 #[test]
 fn parent_sees_eof_as_soon_as_the_child_drops_its_end() {

@@ -259,7 +259,7 @@ fn spawn_closes_the_parents_copy_even_when_spawn_fails() {
     assert_eq!(n, 0);
 }
 
-/// The issue this adoption fixes: the child holds the only copy of its end, so the parent
+/// What adopting the inherited end gives: the child holds the only copy of its end, so the parent
 /// reads end of stream as soon as the child drops its writer, while the child still runs.
 #[test]
 fn parent_sees_eof_as_soon_as_the_child_drops_its_end() {

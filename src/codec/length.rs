@@ -466,9 +466,8 @@ impl LengthPrefixed {
 impl FrameEncoder for LengthPrefixed {
     /// Fixed-width prefixes write their header straight into `dst` (eight bytes, then the
     /// padding dropped) instead of building [`Parts`]; the others go through `encode_parts`.
-    // `always`: behind `Framing`'s five-way match the compiler otherwise calls it out of line
-    // (callgrind, 64 B frames through `FrameWriter`: 126 -> 106 instructions a frame direct,
-    // 141 -> 115 through `Framing`).
+    // `always`: behind `Framing`'s five-way match the compiler otherwise calls it out of line,
+    // which costs about a fifth of a small frame's write (BENCHMARKS.md has the counts).
     #[inline(always)]
     fn encode_into_vec(&mut self, payload: &[u8], dst: &mut Vec<u8>) -> Result<(), EncodeError> {
         let Prefix::Fixed { width, endian, .. } = self.prefix else {

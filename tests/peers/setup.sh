@@ -50,8 +50,7 @@ fi
 # A Python whose multiprocessing speaks the {sha256} authkey handshake (3.12+).
 bash "$here/setup_python_new.sh"
 
-# --- issue 15 (http helper): grpcio, curl, the gRPC stubs ---
+# grpcio, curl, the gRPC stubs (interop_grpc, interop_http).
 bash "$here/setup_grpc.sh"
-# --- end issue 15 ---
 
 echo "setup.sh: interop peers ready (python3 $(python3 -c 'import sys; print(sys.version.split()[0])'), node $(node --version), vscode-jsonrpc, python-lsp-jsonrpc, .NET $("$dotnet_py" "$here/dotnet_peer.py" version), erlang $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'))"
