@@ -214,12 +214,15 @@ impl fmt::Display for DecodeError {
         match self {
             Self::FrameTooLong { declared, max } => write!(
                 f,
-                "frame length {declared} exceeds the maximum of {max} bytes{RAISE}"
+                "frame length {declared} exceeds the maximum of {}{RAISE}",
+                ByteCount(*max as u64)
             ),
             Self::DelimitedTooLong { seen, max } => write!(
                 f,
-                "no delimiter within the maximum of {max} bytes ({seen} bytes seen){RAISE}; the rest \
-                 of the frame is discarded"
+                "no delimiter within the maximum of {} ({} seen){RAISE}; the rest of the frame is \
+                 discarded",
+                ByteCount(*max as u64),
+                ByteCount(*seen)
             ),
             Self::NegativeLength { value } => write!(f, "negative length prefix {value}"),
             Self::LengthBelowHeader { value, header_len } => write!(
@@ -256,7 +259,9 @@ impl fmt::Display for DecodeError {
             }
             Self::MessageTooLong { len, max } => write!(
                 f,
-                "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded{RAISE}"
+                "message of {} exceeds the maximum of {}; it was discarded{RAISE}",
+                ByteCount(*len as u64),
+                ByteCount(*max as u64)
             ),
             Self::NetstringLengthTooLong { digits, max } => write!(
                 f,
@@ -279,26 +284,43 @@ impl fmt::Display for DecodeError {
                 )
             }
             Self::Custom { code, msg, .. } => write!(f, "{msg} (codec error {code})"),
-            Self::Truncated { buffered, missing } => match missing {
-                Missing::Exactly(n) => write!(
-                    f,
-                    "stream ended inside a frame: {buffered} bytes received, {n} bytes missing"
-                ),
-                Missing::AtLeast(n) => write!(
-                    f,
-                    "stream ended inside a frame header: {buffered} bytes received, at least {n} bytes missing"
-                ),
-                Missing::Delimiter => write!(
-                    f,
-                    "stream ended inside a frame: {buffered} bytes received, delimiter missing (to \
-                     accept an unterminated last line, use accept_unterminated_at_eof(true))"
-                ),
-            },
+            Self::Truncated { buffered, missing } => {
+                let buffered = ByteCount(*buffered as u64);
+                match missing {
+                    Missing::Exactly(n) => write!(
+                        f,
+                        "stream ended inside a frame: {buffered} received, {} missing",
+                        ByteCount(*n)
+                    ),
+                    Missing::AtLeast(n) => write!(
+                        f,
+                        "stream ended inside a frame header: {buffered} received, at least {} missing",
+                        ByteCount(*n)
+                    ),
+                    Missing::Delimiter => write!(
+                        f,
+                        "stream ended inside a frame: {buffered} received, delimiter missing (to \
+                         accept an unterminated last line, use accept_unterminated_at_eof(true))"
+                    ),
+                }
+            }
         }
     }
 }
 
 impl std::error::Error for DecodeError {}
+
+/// A number of bytes for a message: "1 byte", "2 bytes".
+struct ByteCount(u64);
+
+impl fmt::Display for ByteCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            1 => f.write_str("1 byte"),
+            n => write!(f, "{n} bytes"),
+        }
+    }
+}
 
 /// The hint after a maximum: the method that changes it. (The `pipeframe` command rewrites it
 /// to name its `--max-frame` flag.)
@@ -473,7 +495,12 @@ impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::FrameTooLong { len, max } => {
-                write!(f, "frame of {len} bytes exceeds the maximum of {max} bytes")?;
+                write!(
+                    f,
+                    "frame of {} exceeds the maximum of {}",
+                    ByteCount(*len as u64),
+                    ByteCount(*max)
+                )?;
                 if *max < u64::MAX {
                     f.write_str(RAISE)?;
                 }
@@ -553,5 +580,42 @@ impl std::error::Error for WriteError {}
 impl From<WriteError> for io::Error {
     fn from(e: WriteError) -> Self {
         io::Error::other(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_counts_agree_in_number() {
+        let e = DecodeError::Truncated {
+            buffered: 1,
+            missing: Missing::Exactly(1),
+        };
+        assert_eq!(
+            e.to_string(),
+            "stream ended inside a frame: 1 byte received, 1 byte missing"
+        );
+        let e = DecodeError::Truncated {
+            buffered: 2,
+            missing: Missing::AtLeast(3),
+        };
+        assert!(
+            e.to_string()
+                .contains("2 bytes received, at least 3 bytes missing"),
+            "{e}"
+        );
+        let e = DecodeError::DelimitedTooLong { seen: 1, max: 0 };
+        assert!(
+            e.to_string().contains("maximum of 0 bytes (1 byte seen)"),
+            "{e}"
+        );
+        let e = EncodeError::FrameTooLong { len: 2, max: 1 };
+        assert!(
+            e.to_string()
+                .starts_with("frame of 2 bytes exceeds the maximum of 1 byte"),
+            "{e}"
+        );
     }
 }
