@@ -89,6 +89,12 @@ pub enum DecodeError {
         /// Byte offset of the line within the header block.
         offset: usize,
     },
+    /// A header line (LSP) ended with `\n` alone, not `\r\n` (fatal). Raised as soon as the
+    /// `\n` arrives: the `\r\n\r\n` that ends a header block would never come.
+    BareLineFeed {
+        /// Byte offset of the `\n` within the header block.
+        offset: usize,
+    },
     /// The header block had no `Content-Length` (fatal).
     MissingContentLength,
     /// `Content-Length` was not a decimal number, or appeared twice with different values (fatal).
@@ -242,6 +248,11 @@ impl fmt::Display for DecodeError {
             Self::MalformedHeader { offset } => {
                 write!(f, "header line at offset {offset} has no ':'")
             }
+            Self::BareLineFeed { offset } => write!(
+                f,
+                "header line ends with a bare \\n at offset {offset} of the header block: header \
+                 lines end with \\r\\n, and the block with \\r\\n\\r\\n (SPEC.md §5)"
+            ),
             Self::MissingContentLength => write!(f, "header block has no Content-Length"),
             Self::InvalidContentLength { value } => {
                 write!(f, "invalid Content-Length value {value:?}")
