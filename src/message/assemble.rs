@@ -197,7 +197,10 @@ impl MessageReader {
         }
         loop {
             let piece = match self.asm.next(src.left_in_message()) {
-                Next::Keep(n) => ready!(src.poll_piece(cx, n, Some(&mut self.msg))),
+                Next::Keep(n) => {
+                    self.reserve(n);
+                    ready!(src.poll_piece(cx, n, Some(&mut self.msg)))
+                }
                 Next::Discard(n) => ready!(src.poll_piece(cx, n, None)),
             };
             let piece = match piece {
@@ -224,6 +227,21 @@ impl MessageReader {
                     return Poll::Ready(Err(e.into()));
                 }
             }
+        }
+    }
+
+    /// Makes room for a kept read of `n` bytes, growing by doubling but never past the
+    /// maximum (a kept read never asks past it), so that the source's own append does not
+    /// grow the buffer: a message read in many pieces, its size unknown, holds at most the
+    /// maximum. A read left in flight by an earlier poll was reserved for then, and capacity
+    /// never shrinks, so its bytes fit too.
+    fn reserve(&mut self, n: usize) {
+        let want = self.msg.len() + n;
+        if self.msg.capacity() < want {
+            let target = want
+                .max(self.msg.capacity() * 2)
+                .min(self.asm.max.max(want));
+            self.msg.reserve_exact(target - self.msg.len());
         }
     }
 
@@ -314,12 +332,26 @@ mod tests {
             DecodeError::from_io(&e),
             Some(DecodeError::MessageTooLong { len: 10, max: 4 })
         );
-        assert!(r.capacity() <= 4 + READ_CHUNK, "{}", r.capacity());
+        assert!(r.capacity() <= 4, "{}", r.capacity());
         assert_eq!(r.read_blocking(&mut src).unwrap().unwrap(), b"ok");
         assert_eq!(r.read_blocking(&mut src).unwrap().unwrap(), b"");
         assert_eq!(r.read_blocking(&mut src).unwrap().unwrap(), b"1234");
         assert_eq!(r.read_blocking(&mut src).unwrap(), None);
         assert_eq!(r.read_blocking(&mut src).unwrap(), None);
+    }
+
+    /// Found by the fuzz target: a message read in pieces of unknown size grew the buffer by
+    /// doubling past the maximum (128 KiB + 1 read as 64 KiB + 64 KiB + 1 held 256 KiB).
+    #[test]
+    fn pieces_of_unknown_size_hold_at_most_the_maximum() {
+        let max = 128 * 1024 + 1;
+        let big = vec![3; max];
+        let mut src = Script::new(&[&big, b"after"]);
+        let mut r = MessageReader::new(max);
+        let m = r.read_blocking(&mut src).unwrap().unwrap();
+        assert_eq!(m.len(), max);
+        assert!(m.capacity() <= max, "{} > {max}", m.capacity());
+        assert_eq!(r.read_blocking(&mut src).unwrap().unwrap(), b"after");
     }
 
     #[test]
