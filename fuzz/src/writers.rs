@@ -47,7 +47,8 @@
 //! * the bytes written equal the reference: each frame the codec accepts encoded with
 //!   `encode_frame`, in order (checked byte by byte as the writer writes, nothing stored;
 //!   complete at the end); a frame the codec refuses is an `InvalidInput` error carrying the
-//!   codec's `EncodeError`, writes nothing, and does not poison the writer;
+//!   codec's `EncodeError`, writes nothing, and does not poison the writer (a `write_frames`
+//!   call stops at it, with the frames before it all queued or none);
 //! * accounting: after every call, bytes written plus `buffered()` equal the encoding of
 //!   the frames accepted; `flush`, `write_frames`, `close`, `finish` and the `Sink`'s
 //!   `poll_flush` leave nothing buffered; a `write_frame` of a payload of at least
@@ -64,16 +65,16 @@
 //! Used by the `writers` target and by `tests/fuzz_regressions.rs` (with the main crate's
 //! `tokio` and `futures-io` features).
 
-use std::future::Future;
 use std::io::{self, IoSlice, Write};
 use std::ops::Range;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use futures_sink::Sink;
 use pipeframe::codec::{EncodeError, FrameEncoder, Framing, WriteError};
 
+use crate::async_engine::drive;
 use crate::invariants::{Input, MemProbe, check_mem, framing_config};
 
 /// A `write_frame` of a payload at least this long is on the wire when it returns: the
@@ -509,67 +510,50 @@ impl Write for ScriptedSink<'_> {
     }
 }
 
-impl tokio::io::AsyncWrite for ScriptedSink<'_> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_write_slices(cx, &[IoSlice::new(buf)])
-    }
+/// The async write traits for [`ScriptedSink`]: `$close` is the method that ends the stream.
+macro_rules! async_write {
+    ($write:path, $close:ident $(, $extra:item)*) => {
+        impl $write for ScriptedSink<'_> {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.get_mut().poll_write_slices(cx, &[IoSlice::new(buf)])
+            }
 
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_write_slices(cx, bufs)
-    }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.get_mut().poll_write_slices(cx, bufs)
+            }
 
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.get_mut().poll_done(cx)
+            }
+
+            fn $close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let this = self.get_mut();
+                let r = std::task::ready!(this.poll_done(cx));
+                this.closed = true;
+                Poll::Ready(r)
+            }
+
+            $($extra)*
+        }
+    };
+}
+
+async_write!(
+    tokio::io::AsyncWrite,
+    poll_shutdown,
     fn is_write_vectored(&self) -> bool {
         self.vectored
     }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_done(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let r = std::task::ready!(this.poll_done(cx));
-        this.closed = true;
-        Poll::Ready(r)
-    }
-}
-
-impl futures_io::AsyncWrite for ScriptedSink<'_> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_write_slices(cx, &[IoSlice::new(buf)])
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_write_slices(cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_done(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let r = std::task::ready!(this.poll_done(cx));
-        this.closed = true;
-        Poll::Ready(r)
-    }
-}
+);
+async_write!(futures_io::AsyncWrite, poll_close);
 
 /// What the harness knows of the writer's state.
 #[derive(Debug, Default)]
@@ -720,11 +704,21 @@ fn run_sync<'a>(plan: &'a Plan, mut sink: ScriptedSink<'a>) -> ScriptedSink<'a> 
                     }
                     let r = w.write_frames(batch.iter().map(|&i| plan.payload(i)));
                     let ok = t.outcome(r, w.get_ref(), refusal, "write_frames");
+                    let before = t.accepted;
                     if t.poisoned.is_none() {
                         for &i in &batch {
                             if let Ok(r) = &plan.frames[i].encoded {
                                 t.accepted = r.end;
                             }
+                        }
+                    }
+                    // A refused frame stops the call: the frames before it are queued (as
+                    // now) or, were the call to check every frame first, none is; never
+                    // some of them.
+                    if !ok && refusal.is_some() && t.poisoned.is_none() {
+                        let now = w.get_ref().pos + w.buffered();
+                        if now == before {
+                            t.accepted = before;
                         }
                     }
                     if ok {
@@ -764,38 +758,6 @@ fn run_sync<'a>(plan: &'a Plan, mut sink: ScriptedSink<'a>) -> ScriptedSink<'a> 
         assert_eq!(sink.pos, plan.reference.len(), "frames missing at the end");
     }
     sink
-}
-
-/// Polls the future `make` builds until it is ready; with `cancel`, a future that returned
-/// `Pending` is dropped, `$dropped` runs (it may end the loop with a value), and a new
-/// future is built. Counts the `Pending` polls.
-macro_rules! drive {
-    ($cx:expr, $cancel:expr, $pending:expr, $make:expr, $dropped:expr) => {
-        loop {
-            let out = {
-                let mut fut = pin!($make);
-                loop {
-                    match fut.as_mut().poll($cx) {
-                        Poll::Ready(x) => break Some(x),
-                        Poll::Pending => {
-                            $pending += 1;
-                            if $cancel {
-                                break None;
-                            }
-                        }
-                    }
-                }
-            };
-            match out {
-                Some(x) => break x,
-                None => {
-                    if let Some(x) = $dropped {
-                        break x;
-                    }
-                }
-            }
-        }
-    };
 }
 
 macro_rules! run_async {

@@ -134,6 +134,10 @@ fn targets_for(name: &str, o: Opts) -> Vec<(&'static str, [u8; 4])> {
         v.push(("tokio_reader", [e, max, fl, 1]));
         v.push(("futures_reader", [e, max, fl, 0x81]));
     }
+    // .NET `ReadLine` reads what `lines` and `crlf` write (cfg0 bit 0: `\r\n` written).
+    if matches!(name, "lines" | "node" | "crlf") {
+        v.push(("readline", [u8::from(name == "crlf"), max, fl, 0]));
+    }
     match name {
         "lp32be" if o.max.is_none() && !o.includes_header => {
             v.push(("diff_length_delimited", cfg));
