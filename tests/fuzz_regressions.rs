@@ -188,8 +188,9 @@ fn futures_reader() {
 }
 
 /// Writer inputs: each writer (mode bits 0-1), small, 4 KiB, 64 KiB and 1 MiB frames, the
-/// `Sink` and `write_frames` streams, refused frames, cancelled futures, short writes,
-/// `Pending`s (0x01), `Interrupted` (0x08) and a broken pipe (0x02).
+/// `Sink` and `write_frames` streams, refused frames, cancelled and leaked futures,
+/// `start_send` without `poll_ready`, a maximum changed midway, short writes, `Pending`s
+/// (0x01), `Interrupted` (0x08) and a broken pipe (0x02).
 #[cfg(all(feature = "tokio", feature = "futures-io"))]
 fn writer_inputs() -> Vec<Vec<u8>> {
     use writers::class::*;
@@ -211,6 +212,11 @@ fn writer_inputs() -> Vec<Vec<u8>> {
             (NEAR_1M | BATCH_OR_OWNED, 3),
             (FLUSH | SINK | CANCEL, 0),
             (ANY | CANCEL, 3000),
+            (SMALL | MISUSE, 10),
+            (SET_MAX, 20),
+            (TINY, 30),
+            (AROUND_64K | MISUSE | CANCEL, 256),
+            (TINY, 1),
         ],
     ];
     let scripts: [&[u8]; 4] = [

@@ -29,14 +29,17 @@
 //!   write, as `std`'s default `write_vectored` does); bit 3 the end: the blocking writer is
 //!   dropped instead of `finish`ed, an async one is flushed and taken apart with
 //!   `into_inner` instead of closed; bit 4 an async close goes through `Sink::poll_close`.
-//! * frame ops, 3 bytes `[a, p_hi, p_lo]` each, `p` a u16: `a % 16` 10 or 11 is a flush
-//!   (async: bit 4 of `a` through `Sink::poll_flush`), anything else a frame whose size
-//!   class is `a % 16` ([`frame_len`], 0 B to 1 MiB, aimed at the engine's edges: 4 KiB,
-//!   pages, 64 KiB, 1 MiB). Bits 4-5 of `a` choose how the frame is written: blocking,
-//!   `write_frame` (0, 2) or inside one `write_frames` call with the neighbouring frames of
-//!   the same choice (1, 3); async, `write_frame` borrowed (0, 3), `write_frame_bytes` (1)
-//!   or the `Sink` (2). Bit 6: the payload ends in `\r \n \0 cfg3`, which delimiter codecs
-//!   refuse. Bit 7 (async): the future is dropped at every `Pending` and a new one made
+//! * frame ops, 3 bytes `[a, p_hi, p_lo]` each, `p` a u16: `a % 16` 10 is a flush (async:
+//!   bit 4 of `a` through `Sink::poll_flush`), 11 sets the encoder's maximum frame length to
+//!   `max_from(p_lo)` through `encoder_mut` (the reference follows), anything else a frame
+//!   whose size class is `a % 16` ([`frame_len`], 0 B to 1 MiB, aimed at the engine's edges:
+//!   4 KiB, pages, 64 KiB, 1 MiB). Bits 4-5 of `a` choose how the frame is written:
+//!   blocking, `write_frame` (0, 2) or inside one `write_frames` call with the neighbouring
+//!   frames of the same choice (1, 3); async, `write_frame` borrowed (0),
+//!   `write_frame_bytes` (1), the `Sink` (2), or (3) a misuse: `start_send` without
+//!   `poll_ready` first, or with bit 7 a `write_frame` future leaked at its first
+//!   `Pending`. Bit 6: the payload ends in `\r \n \0 cfg3`, which delimiter codecs refuse.
+//!   Bit 7 (async): the future is dropped at every `Pending` and a new one made
 //!   (cancellation), for frames and flushes. Frames stop at [`TOTAL_MAX`] bytes in all.
 //!
 //! Frame `i`'s payload starts with `i` in base-26 letters and goes on with letters in a
@@ -55,27 +58,34 @@
 //!   [`LARGE_ON_WIRE`] bytes is on the wire when it returns (as the writers' docs say);
 //! * cancellation: a dropped `write_frame`/`write_frame_bytes` future either queued its
 //!   whole frame or nothing (then the frame is written again by a new future);
+//! * misuse: `start_send` without `poll_ready` is accepted or refused with
+//!   `WriteError::NotReady` queuing nothing; a `write_frame` future leaked while writing a
+//!   large frame makes the next call fail with `WriteError::PayloadLost`, and every later
+//!   one with `WriteError::Poisoned` (never a frame written after the lost one's start);
 //! * an async writer is `Pending` exactly when the scripted writer was;
 //! * an I/O error comes back as it came, the writer writes nothing after it, and every
 //!   later call fails with `WriteError::Poisoned` naming its kind;
 //! * bounded memory: through a [`MemProbe`], the peak allocation of the writer stays within
 //!   2 x (high-water mark + [`COPY_MAX`] + 2 pages) + 16 KiB, plus one copy of the largest
-//!   borrowed payload whose future was dropped in flight (the one copy the docs allow).
+//!   borrowed payload whose future was dropped in flight (the one copy the docs allow) and
+//!   the frames sent without `poll_ready` (which may pass the mark).
 //!
 //! Used by the `writers` target and by `tests/fuzz_regressions.rs` (with the main crate's
 //! `tokio` and `futures-io` features).
 
+use std::future::Future;
 use std::io::{self, IoSlice, Write};
+use std::mem::ManuallyDrop;
 use std::ops::Range;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use futures_sink::Sink;
-use pipeframe::codec::{EncodeError, FrameEncoder, Framing, WriteError};
+use pipeframe::codec::{EncodeError, FrameEncoder, Framing, Parts, WriteError};
 
 use crate::async_engine::drive;
-use crate::invariants::{Input, MemProbe, check_mem, framing_config};
+use crate::invariants::{Input, MemProbe, check_mem, framing_config, max_from};
 
 /// A `write_frame` of a payload at least this long is on the wire when it returns: the
 /// writers' docs say payloads of 4 KiB and more are not copied but written before the call
@@ -171,6 +181,14 @@ enum How {
     Owned,
     /// `Sink::poll_ready` + `start_send`.
     Sink,
+    /// `Sink::start_send` without `poll_ready` first (a misuse the writer refuses with
+    /// `WriteError::NotReady`, queuing nothing, while a large frame is in flight); then as
+    /// [`How::Sink`] if refused.
+    Unready,
+    /// `write_frame` whose future is leaked (`mem::forget`) at its first `Pending`: if it was
+    /// writing a large frame, the next call fails with `WriteError::PayloadLost` and the
+    /// writer is poisoned; else nothing was queued and the frame is written again.
+    Leak,
 }
 
 /// One frame op, parsed.
@@ -186,6 +204,8 @@ enum Op {
         sink: bool,
         cancel: bool,
     },
+    /// Sets the encoder's maximum frame length (`encoder_mut`) for the frames after it.
+    SetMax(usize),
 }
 
 /// One frame: its payload's range in the payload buffer, and where its encoding is in the
@@ -243,11 +263,17 @@ impl Plan {
             let a = op[0];
             let p = u16::from_be_bytes([op[1], op[2]]);
             let cancel = !blocking && a & 0x80 != 0;
-            if matches!(a % 16, 10 | 11) {
+            if a % 16 == 10 {
                 plan.ops.push(Op::Flush {
                     sink: !blocking && a & 0x10 != 0,
                     cancel,
                 });
+                continue;
+            }
+            if a % 16 == 11 {
+                let max = max_from(op[2]);
+                enc = enc.with_max_frame_len(max);
+                plan.ops.push(Op::SetMax(max));
                 continue;
             }
             let len = frame_len(a % 16, p);
@@ -256,9 +282,11 @@ impl Plan {
             }
             let how = match ((a >> 4) & 3, blocking) {
                 (1 | 3, true) => How::Batch,
-                (_, true) | (0 | 3, false) => How::Borrowed,
+                (_, true) | (0, false) => How::Borrowed,
                 (1, false) => How::Owned,
-                _ => How::Sink,
+                (2, false) => How::Sink,
+                _ if cancel => How::Leak,
+                _ => How::Unready,
             };
             let i = plan.frames.len();
             let start = all.len();
@@ -294,23 +322,29 @@ impl Plan {
         self.payloads.slice(self.frames[i].payload.clone())
     }
 
-    /// The memory the writer may hold (see the module docs).
+    /// The memory the writer may hold (see the module docs): the allowance for the batch,
+    /// and the extra bytes a cancelled borrowed write and `start_send`s made without
+    /// `poll_ready` may add.
     fn mem_allowance(&self) -> (usize, usize) {
         let hw = self.high_water.unwrap_or(DEFAULT_HIGH_WATER);
-        let copied = self
-            .ops
-            .iter()
-            .filter_map(|op| match op {
+        let mut copied = 0;
+        let mut unready = 0;
+        for op in &self.ops {
+            match op {
                 Op::Frame {
                     i,
                     how: How::Borrowed,
                     cancel: true,
-                } => Some(self.frames[*i].payload.len()),
-                _ => None,
-            })
-            .max()
-            .unwrap_or(0);
-        (hw + COPY_MAX + 2 * PAGE, copied)
+                } => copied = copied.max(self.frames[*i].payload.len()),
+                Op::Frame {
+                    i,
+                    how: How::Unready,
+                    ..
+                } => unready += self.frames[*i].payload.len() + 2 * Parts::MAX_LEN,
+                _ => {}
+            }
+        }
+        (hw + COPY_MAX + 2 * PAGE, copied + unready)
     }
 }
 
@@ -555,16 +589,34 @@ async_write!(
 );
 async_write!(futures_io::AsyncWrite, poll_close);
 
+/// Whether the writer is poisoned.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Poison {
+    /// It is not.
+    #[default]
+    Healthy,
+    /// A leaked future lost the rest of a large frame: the next call that writes fails with
+    /// `WriteError::PayloadLost`.
+    Lost,
+    /// Poisoned by an I/O error of this kind.
+    Cause(io::ErrorKind),
+    /// Poisoned after a lost payload (the cause it names is the writer's choice).
+    Any,
+}
+
 /// What the harness knows of the writer's state.
 #[derive(Debug, Default)]
 struct Track {
     /// End in the reference of the frames accepted so far.
     accepted: usize,
-    /// The kind of the I/O error that poisoned the writer.
-    poisoned: Option<io::ErrorKind>,
+    poisoned: Poison,
 }
 
 impl Track {
+    fn healthy(&self) -> bool {
+        self.poisoned == Poison::Healthy
+    }
+
     /// Checks a call's result. `refusal`: the codec's error for the call's frame, if any.
     /// Returns whether the call succeeded; records a poisoning.
     fn outcome(
@@ -574,14 +626,15 @@ impl Track {
         refusal: Option<EncodeError>,
         what: &str,
     ) -> bool {
-        if let Some(cause) = self.poisoned {
+        if self.poisoned != Poison::Healthy {
             let e = res.expect_err(&format!("{what} succeeded on a poisoned writer"));
             let inner = e.get_ref().and_then(|i| i.downcast_ref::<WriteError>());
-            assert_eq!(
-                inner,
-                Some(&WriteError::Poisoned { cause }),
-                "{what} on a poisoned writer: {e}"
-            );
+            match (self.poisoned, inner) {
+                (Poison::Lost, Some(WriteError::PayloadLost)) => self.poisoned = Poison::Any,
+                (Poison::Cause(cause), Some(&WriteError::Poisoned { cause: c })) if c == cause => {}
+                (Poison::Any, Some(WriteError::Poisoned { .. })) => {}
+                (p, _) => panic!("{what} on a poisoned writer ({p:?}): {e}"),
+            }
             return false;
         }
         match res {
@@ -591,7 +644,7 @@ impl Track {
                     sink.failed,
                     "{what}: the I/O error changed: {e}"
                 );
-                self.poisoned = sink.failed;
+                self.poisoned = Poison::Cause(e.kind());
                 false
             }
             Err(e) => {
@@ -616,7 +669,7 @@ impl Track {
 
     /// Bytes written plus bytes buffered are the frames accepted.
     fn conserved(&self, sink: &ScriptedSink<'_>, buffered: usize, what: &str) {
-        if self.poisoned.is_none() {
+        if self.healthy() {
             assert_eq!(
                 sink.pos + buffered,
                 self.accepted,
@@ -629,7 +682,7 @@ impl Track {
 
     /// Everything accepted is on the wire.
     fn on_wire(&self, sink: &ScriptedSink<'_>, buffered: usize, what: &str) {
-        if self.poisoned.is_none() {
+        if self.healthy() {
             assert_eq!(
                 sink.pos, self.accepted,
                 "{what}: not every accepted frame is on the wire"
@@ -677,6 +730,11 @@ fn run_sync<'a>(plan: &'a Plan, mut sink: ScriptedSink<'a>) -> ScriptedSink<'a> 
         let mut k = 0;
         while k < plan.ops.len() {
             match &plan.ops[k] {
+                Op::SetMax(max) => {
+                    set_max(w.encoder_mut(), *max);
+                    assert_eq!(w.encoder().max_frame_len(), *max);
+                    k += 1;
+                }
                 Op::Flush { .. } => {
                     let r = w.flush();
                     t.outcome(r, w.get_ref(), None, "flush");
@@ -705,7 +763,7 @@ fn run_sync<'a>(plan: &'a Plan, mut sink: ScriptedSink<'a>) -> ScriptedSink<'a> 
                     let r = w.write_frames(batch.iter().map(|&i| plan.payload(i)));
                     let ok = t.outcome(r, w.get_ref(), refusal, "write_frames");
                     let before = t.accepted;
-                    if t.poisoned.is_none() {
+                    if t.healthy() {
                         for &i in &batch {
                             if let Ok(r) = &plan.frames[i].encoded {
                                 t.accepted = r.end;
@@ -715,7 +773,7 @@ fn run_sync<'a>(plan: &'a Plan, mut sink: ScriptedSink<'a>) -> ScriptedSink<'a> 
                     // A refused frame stops the call: the frames before it are queued (as
                     // now) or, were the call to check every frame first, none is; never
                     // some of them.
-                    if !ok && refusal.is_some() && t.poisoned.is_none() {
+                    if !ok && refusal.is_some() && t.healthy() {
                         let now = w.get_ref().pos + w.buffered();
                         if now == before {
                             t.accepted = before;
@@ -746,15 +804,15 @@ fn run_sync<'a>(plan: &'a Plan, mut sink: ScriptedSink<'a>) -> ScriptedSink<'a> 
             // Dropping flushes, as BufWriter does (an error there cannot be reported: it
             // ends the stream short, as it poisons).
             drop(w);
-            if t.poisoned.is_none() {
-                t.poisoned = sink.failed;
+            if let (true, Some(kind)) = (t.healthy(), sink.failed) {
+                t.poisoned = Poison::Cause(kind);
             }
         } else {
             let r = w.finish().map(|_| ());
             t.outcome(r, &sink, None, "finish");
         }
     }
-    if t.poisoned.is_none() {
+    if t.healthy() {
         assert_eq!(sink.pos, plan.reference.len(), "frames missing at the end");
     }
     sink
@@ -778,6 +836,10 @@ macro_rules! run_async {
             let never = || None::<io::Result<()>>;
             for op in &plan.ops {
                 match *op {
+                    Op::SetMax(max) => {
+                        set_max(w.encoder_mut(), max);
+                        assert_eq!(w.encoder().max_frame_len(), max);
+                    }
                     Op::Flush { sink, cancel } => {
                         let r = if sink {
                             drive!(
@@ -803,7 +865,7 @@ macro_rules! run_async {
                         let queued =
                             |w: &W<'a>, before: usize, what: &str| -> Option<io::Result<()>> {
                                 let now = w.get_ref().pos + w.buffered();
-                                if t.poisoned.is_some() || w.get_ref().failed.is_some() {
+                                if !t.healthy() || w.get_ref().failed.is_some() {
                                     return None;
                                 }
                                 if now - before == len {
@@ -817,6 +879,7 @@ macro_rules! run_async {
                                 None
                             };
                         let mut before;
+                        let mut lost = false;
                         let (r, what) = match how {
                             How::Borrowed | How::Batch => (
                                 drive!(
@@ -844,22 +907,83 @@ macro_rules! run_async {
                                 ),
                                 "write_frame_bytes",
                             ),
-                            How::Sink => {
-                                let ready = drive!(
-                                    &mut cx,
-                                    cancel,
-                                    pending,
-                                    std::future::poll_fn(|cx| Pin::new(&mut w).poll_ready(cx)),
-                                    never()
-                                );
-                                let r = match ready {
-                                    Ok(()) => Pin::new(&mut w).start_send(plan.payload_bytes(i)),
-                                    Err(e) => Err(e),
+                            How::Leak => {
+                                before = w.get_ref().pos + w.buffered();
+                                // `WriteFrameFuture` is `Unpin`: it can be polled in place
+                                // and forgotten without breaking a pin.
+                                let mut fut = ManuallyDrop::new(w.write_frame(plan.payload(i)));
+                                match Pin::new(&mut *fut).poll(&mut cx) {
+                                    Poll::Ready(r) => {
+                                        drop(ManuallyDrop::into_inner(fut));
+                                        (r, "write_frame")
+                                    }
+                                    Poll::Pending => {
+                                        pending += 1;
+                                        if let Some(r) = queued(&w, before, "write_frame") {
+                                            // Queued and in flight, its payload gone with
+                                            // the future.
+                                            if t.healthy() {
+                                                lost = true;
+                                            }
+                                            (r, "write_frame")
+                                        } else {
+                                            (
+                                                drive!(
+                                                    &mut cx,
+                                                    false,
+                                                    pending,
+                                                    w.write_frame(plan.payload(i)),
+                                                    never()
+                                                ),
+                                                "write_frame",
+                                            )
+                                        }
+                                    }
+                                }
+                            }
+                            How::Sink | How::Unready => {
+                                before = w.get_ref().pos + w.buffered();
+                                let early = if how == How::Unready {
+                                    match Pin::new(&mut w).start_send(plan.payload_bytes(i)) {
+                                        Err(e)
+                                            if e.get_ref()
+                                                .and_then(|i| i.downcast_ref::<WriteError>())
+                                                == Some(&WriteError::NotReady) =>
+                                        {
+                                            assert_eq!(
+                                                w.get_ref().pos + w.buffered(),
+                                                before,
+                                                "start_send refused as not ready queued bytes"
+                                            );
+                                            None
+                                        }
+                                        r => Some(r),
+                                    }
+                                } else {
+                                    None
                                 };
+                                let r = early.unwrap_or_else(|| {
+                                    let ready = drive!(
+                                        &mut cx,
+                                        cancel,
+                                        pending,
+                                        std::future::poll_fn(|cx| Pin::new(&mut w).poll_ready(cx)),
+                                        never()
+                                    );
+                                    match ready {
+                                        Ok(()) => {
+                                            Pin::new(&mut w).start_send(plan.payload_bytes(i))
+                                        }
+                                        Err(e) => Err(e),
+                                    }
+                                });
                                 (r, "Sink::start_send")
                             }
                         };
                         let ok = t.outcome(r, w.get_ref(), refusal, what);
+                        if lost {
+                            t.poisoned = Poison::Lost;
+                        }
                         if ok {
                             t.accepted = frame.encoded.as_ref().expect("accepted").end;
                             // (Not when its future was dropped in flight: then the rest waits.)
@@ -901,7 +1025,7 @@ macro_rules! run_async {
                 t.on_wire(w.get_ref(), w.buffered(), "close");
                 w.into_inner()
             };
-            if t.poisoned.is_none() {
+            if t.healthy() {
                 assert_eq!(sink.pos, plan.reference.len(), "frames missing at the end");
             }
             (sink, pending)
@@ -911,6 +1035,11 @@ macro_rules! run_async {
 
 run_async!(run_tokio, tokio);
 run_async!(run_futures, futures_io);
+
+/// Sets the maximum frame length of the writer's encoder, as the reference's is set.
+fn set_max(enc: &mut Framing, max: usize) {
+    *enc = enc.clone().with_max_frame_len(max);
+}
 
 /// Builds a writer input (for the seed generator and the regression test).
 pub fn build(cfg: [u8; 4], script: &[u8], hw: u8, mode: u8, ops: &[(u8, u16)]) -> Vec<u8> {
@@ -940,6 +1069,8 @@ pub mod class {
     pub const EMPTY: u8 = 8;
     /// A flush.
     pub const FLUSH: u8 = 10;
+    /// Sets the encoder's maximum to `max_from(p as u8)`.
+    pub const SET_MAX: u8 = 11;
 }
 
 /// `How` bits of a frame op (`a` bits 4-5) and its flags.
@@ -950,6 +1081,8 @@ pub mod how {
     pub const BATCH_OR_OWNED: u8 = 0x10;
     /// Async: the `Sink`.
     pub const SINK: u8 = 0x20;
+    /// Async: `start_send` without `poll_ready`; with [`CANCEL`], a leaked `write_frame`.
+    pub const MISUSE: u8 = 0x30;
     /// The payload ends in bytes a delimiter codec refuses.
     pub const BAD: u8 = 0x40;
     /// Async: drop the future at every `Pending`.

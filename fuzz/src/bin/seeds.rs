@@ -291,7 +291,7 @@ fn writer_seeds() -> Vec<(String, Vec<u8>)> {
         ("pending", &[0x01, 0x04, 0x01, 0x06, 0x09, 0x2d]),
         ("error", &[0x07, 0x24, 0x02]),
     ];
-    let ops: [(&str, Vec<(u8, u16)>); 5] = [
+    let ops: [(&str, Vec<(u8, u16)>); 6] = [
         (
             "small",
             vec![(TINY, 5), (SMALL, 100), (EMPTY, 0), (FLUSH, 0), (TINY, 3)],
@@ -334,6 +334,18 @@ fn writer_seeds() -> Vec<(String, Vec<u8>)> {
                 (TINY, 4),
                 (AROUND_4K | BAD, 40),
                 (TINY | BAD, 2),
+            ],
+        ),
+        (
+            "misuse",
+            vec![
+                (AROUND_64K | SINK, 256),
+                (SMALL | MISUSE, 10),
+                (SET_MAX, 20),
+                (TINY, 30),
+                (AROUND_64K | MISUSE | CANCEL, 256),
+                (TINY, 1),
+                (FLUSH, 0),
             ],
         ),
     ];
