@@ -1,4 +1,4 @@
-//! Writes the seed corpora: `cargo run --bin seeds [OUT_DIR]` (default `corpus/`), from the
+//! Writes the seed corpora: `cargo run --bin seeds [OUT_DIR]` (default `seeds/`), from the
 //! `fuzz/` directory (CI runs the binary `cargo fuzz build` made).
 //!
 //! Seeds are generated, never written by hand:
@@ -422,7 +422,7 @@ fn assembler_seeds() -> Vec<(String, Vec<u8>)> {
 }
 
 fn main() {
-    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "corpus".into()));
+    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "seeds".into()));
     let mut streams: Vec<(String, Opts, String, Vec<u8>)> = Vec::new();
     for name in FRAMING_NAMES {
         streams.push((
