@@ -97,6 +97,12 @@ pub enum DecodeError {
         /// Byte offset of the line within the header block.
         offset: usize,
     },
+    /// A header line (LSP) ended with `\n` alone, not `\r\n` (fatal). Raised as soon as the
+    /// `\n` arrives: the `\r\n\r\n` that ends a header block would never come.
+    BareLineFeed {
+        /// Byte offset of the `\n` within the header block.
+        offset: usize,
+    },
     /// The header block had no `Content-Length` (fatal).
     MissingContentLength,
     /// `Content-Length` was not a decimal number, or appeared twice with different values (fatal).
@@ -232,12 +238,15 @@ impl fmt::Display for DecodeError {
         match self {
             Self::FrameTooLong { declared, max } => write!(
                 f,
-                "frame length {declared} exceeds the maximum of {max} bytes{RAISE}"
+                "frame length {declared} exceeds the maximum of {}{RAISE}",
+                ByteCount(*max as u64)
             ),
             Self::DelimitedTooLong { seen, max } => write!(
                 f,
-                "no delimiter within the maximum of {max} bytes ({seen} bytes seen){RAISE}; the rest \
-                 of the frame is discarded"
+                "no delimiter within the maximum of {} ({} seen){RAISE}; the rest of the frame is \
+                 discarded",
+                ByteCount(*max as u64),
+                ByteCount(*seen)
             ),
             Self::NegativeLength { value } => write!(f, "negative length prefix {value}"),
             Self::LengthBelowHeader { value, header_len } => write!(
@@ -257,6 +266,11 @@ impl fmt::Display for DecodeError {
             Self::MalformedHeader { offset } => {
                 write!(f, "header line at offset {offset} has no ':'")
             }
+            Self::BareLineFeed { offset } => write!(
+                f,
+                "header line ends with a bare \\n at offset {offset} of the header block: header \
+                 lines end with \\r\\n, and the block with \\r\\n\\r\\n (SPEC.md §5)"
+            ),
             Self::MissingContentLength => write!(f, "header block has no Content-Length"),
             Self::InvalidContentLength { value } => {
                 write!(f, "invalid Content-Length value {value:?}")
@@ -274,7 +288,9 @@ impl fmt::Display for DecodeError {
             }
             Self::MessageTooLong { len, max } => write!(
                 f,
-                "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded{RAISE}"
+                "message of {} exceeds the maximum of {}; it was discarded{RAISE}",
+                ByteCount(*len as u64),
+                ByteCount(*max as u64)
             ),
             Self::MessageCut { len, received } => write!(
                 f,
@@ -302,26 +318,31 @@ impl fmt::Display for DecodeError {
                 )
             }
             Self::Custom { code, msg, .. } => write!(f, "{msg} (codec error {code})"),
-            Self::Truncated { buffered, missing } => match missing {
-                Missing::Exactly(n) => write!(
-                    f,
-                    "stream ended inside a frame: {buffered} bytes received, {n} bytes missing"
-                ),
-                Missing::AtLeast(n) => write!(
-                    f,
-                    "stream ended inside a frame header: {buffered} bytes received, at least {n} bytes missing"
-                ),
-                Missing::RestOfMessage => write!(
-                    f,
-                    "stream ended inside a message: {buffered} bytes received, the peer closed \
-                     before its end"
-                ),
-                Missing::Delimiter => write!(
-                    f,
-                    "stream ended inside a frame: {buffered} bytes received, delimiter missing (to \
-                     accept an unterminated last line, use accept_unterminated_at_eof(true))"
-                ),
-            },
+            Self::Truncated { buffered, missing } => {
+                let buffered = ByteCount(*buffered as u64);
+                match missing {
+                    Missing::Exactly(n) => write!(
+                        f,
+                        "stream ended inside a frame: {buffered} received, {} missing",
+                        ByteCount(*n)
+                    ),
+                    Missing::AtLeast(n) => write!(
+                        f,
+                        "stream ended inside a frame header: {buffered} received, at least {} missing",
+                        ByteCount(*n)
+                    ),
+                    Missing::RestOfMessage => write!(
+                        f,
+                        "stream ended inside a message: {buffered} received, the peer closed \
+                         before its end"
+                    ),
+                    Missing::Delimiter => write!(
+                        f,
+                        "stream ended inside a frame: {buffered} received, delimiter missing (to \
+                         accept an unterminated last line, use accept_unterminated_at_eof(true))"
+                    ),
+                }
+            }
         }
     }
 }
@@ -347,6 +368,18 @@ pub(crate) fn seconds(d: std::time::Duration) -> impl fmt::Display {
         }
     }
     Secs(d)
+}
+
+/// A number of bytes for a message: "1 byte", "2 bytes".
+struct ByteCount(u64);
+
+impl fmt::Display for ByteCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            1 => f.write_str("1 byte"),
+            n => write!(f, "{n} bytes"),
+        }
+    }
 }
 
 /// The hint after a maximum: the method that changes it. (The `pipeframe` command rewrites it
@@ -532,7 +565,12 @@ impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::FrameTooLong { len, max } => {
-                write!(f, "frame of {len} bytes exceeds the maximum of {max} bytes")?;
+                write!(
+                    f,
+                    "frame of {} exceeds the maximum of {}",
+                    ByteCount(*len as u64),
+                    ByteCount(*max)
+                )?;
                 if *max < u64::MAX {
                     f.write_str(RAISE)?;
                 }
@@ -622,6 +660,7 @@ impl From<WriteError> for io::Error {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use std::time::Duration;
 
     #[test]
@@ -636,5 +675,37 @@ mod tests {
             "0.001 s"
         );
         assert_eq!(super::seconds(Duration::ZERO).to_string(), "0 s");
+    }
+
+    #[test]
+    fn byte_counts_agree_in_number() {
+        let e = DecodeError::Truncated {
+            buffered: 1,
+            missing: Missing::Exactly(1),
+        };
+        assert_eq!(
+            e.to_string(),
+            "stream ended inside a frame: 1 byte received, 1 byte missing"
+        );
+        let e = DecodeError::Truncated {
+            buffered: 2,
+            missing: Missing::AtLeast(3),
+        };
+        assert!(
+            e.to_string()
+                .contains("2 bytes received, at least 3 bytes missing"),
+            "{e}"
+        );
+        let e = DecodeError::DelimitedTooLong { seen: 1, max: 0 };
+        assert!(
+            e.to_string().contains("maximum of 0 bytes (1 byte seen)"),
+            "{e}"
+        );
+        let e = EncodeError::FrameTooLong { len: 2, max: 1 };
+        assert!(
+            e.to_string()
+                .starts_with("frame of 2 bytes exceeds the maximum of 1 byte"),
+            "{e}"
+        );
     }
 }

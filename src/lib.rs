@@ -46,14 +46,16 @@
 //! # Platforms
 //!
 //! An item exists where its concept exists on the OS family (Unix or Windows), and is absent
-//! elsewhere rather than failing at run time. [`pipe`] and [`named`] exist on both, with the
-//! same API wherever the concept is the same (a `PipeName` is a `CoreFxPipe_` socket path on
-//! Unix and `\\.\pipe\NAME` on Windows; a pipe handle string is a descriptor number or a
-//! handle value), and items only one family has are absent on the other: `fifo`, the
-//! seqpacket and packet-pipe types in [`message`], Unix peer credentials, and the `transport`
-//! module are Unix-only; `message::MessagePipe` and the SDDL security descriptor option are
-//! Windows-only. Inside a family, a feature that only some members have is present on
-//! all of them and returns [`std::io::ErrorKind::Unsupported`], with a message naming what is
+//! elsewhere rather than failing at run time. [`pipe`], [`named`], `transport`, the runtime
+//! seam `rt` and the async named pipe types exist on both with the same names, generics and
+//! behaviour (a `PipeName` is a `CoreFxPipe_` socket path on Unix and `\\.\pipe\NAME` on
+//! Windows; a pipe handle string is a descriptor number or a handle value; `PeerCredentials`
+//! holds pid, uid and gid on Unix, pid and user SID on Windows), and items only one family has
+//! are absent on the other: `fifo`, descriptors with frames, the seqpacket and packet-pipe
+//! types in [`message`], half-close, abstract names and socket modes are Unix-only;
+//! `message::MessagePipe` / `AsyncMessagePipe` and the SDDL security descriptor option are
+//! Windows-only. Inside a family, a feature that only some members have is present on all of
+//! them and returns [`std::io::ErrorKind::Unsupported`], with a message naming what is
 //! missing, where the system lacks it: seqpacket sockets, packet pipes, abstract socket names
 //! and peer credentials work on Linux only, and `fifo::create` does not work on macOS. So
 //! code written on Linux compiles on every Unix and fails, with a clear error, only where it

@@ -255,7 +255,7 @@ fn framed_request_reply_over_unix_and_tcp_sockets() {
     });
 }
 
-#[cfg(unix)]
+#[cfg(any(unix, feature = "futures-io"))]
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -351,22 +351,25 @@ fn tokio_full_duplex_over_a_unix_socket_pair() {
 }
 
 /// The examples' own code (included as modules): the tokio echo server and the smol client
-/// talk over a Unix socket, small lines and, with `lp32le`, frames larger than the socket
+/// talk over a named pipe, small lines and, with `lp32le`, frames larger than the pipe
 /// buffers while both directions are busy.
-#[cfg(all(unix, feature = "futures-io"))]
+#[cfg(feature = "futures-io")]
 #[allow(dead_code)]
 #[path = "../examples/tokio_echo_server.rs"]
 mod echo_server;
 
-#[cfg(all(unix, feature = "futures-io"))]
-#[allow(dead_code)]
+// Both examples include examples/common/address.rs, each for its own `main`.
+#[cfg(feature = "futures-io")]
+#[allow(dead_code, clippy::duplicate_mod)]
 #[path = "../examples/smol_client.rs"]
 mod smol_client;
 
-#[cfg(all(unix, feature = "futures-io"))]
+#[cfg(feature = "futures-io")]
 #[test]
 fn example_tokio_echo_server_and_smol_client_talk() {
-    let dir = tempfile::tempdir().unwrap();
+    use pipeframe::named::PipeName;
+    use std::time::Duration;
+
     let rt = rt();
     let cases: [(&str, Vec<String>); 3] = [
         ("lines", (0..2000).map(|i| format!("message {i}")).collect()),
@@ -377,14 +380,17 @@ fn example_tokio_echo_server_and_smol_client_talk() {
         ),
     ];
     for (name, messages) in cases {
-        let path = dir.path().join(format!("{name}.sock"));
+        let pipe = PipeName::new(&format!("pf-echo-{name}-{}", std::process::id())).unwrap();
         let listener = rt
-            .block_on(async { tokio::net::UnixListener::bind(&path) })
+            .block_on(async { pipeframe::named::tokio::Listener::bind(&pipe) })
             .unwrap();
-        let server = rt.spawn(echo_server::serve(listener, framing(name)));
+        let server = rt.spawn(echo_server::serve_pipe(listener, framing(name)));
         let replies = smol::block_on(async {
-            let stream = async_io::Async::<std::os::unix::net::UnixStream>::connect(&path).await?;
-            smol_client::exchange(&stream, framing(name), &messages).await
+            let (rd, wr) =
+                pipeframe::named::futures_io::connect_timeout(&pipe, Duration::from_secs(10))
+                    .await?
+                    .into_split();
+            smol_client::exchange(rd, wr, framing(name), &messages).await
         })
         .unwrap();
         assert_eq!(replies.len(), messages.len(), "{name}");

@@ -1,7 +1,7 @@
 //! `bench`: framed throughput and round trips over every transport, next to the raw
 //! transport, using the same measuring code as the criterion benches (`pipeframe_cli::bench`).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
 use clap::Args;
@@ -114,15 +114,27 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
     let mut rows: Vec<Row> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
     let mut err = io::stderr();
+    // On a terminal, progress rewrites one line; elsewhere (a pipe, a log file) it is one
+    // plain line per measurement, with no control codes.
+    let (start, end) = if err.is_terminal() {
+        ("\r\x1b[2K", "")
+    } else {
+        ("", "\n")
+    };
     for (i, &(t, f, size)) in jobs.iter().enumerate() {
-        let _ = write!(err, "\r\x1b[2K[{}/{}] {t} {f} {size} B", i + 1, jobs.len());
+        let _ = write!(
+            err,
+            "{start}[{}/{}] {t} {f} {size} B{end}",
+            i + 1,
+            jobs.len()
+        );
         let _ = err.flush();
         match bench::measure(t, f, &args.framing, size, &plan) {
             Ok(mut r) => rows.append(&mut r),
             Err(e) => skipped.push(format!("{t} {f} {size} B: {e}")),
         }
     }
-    let _ = writeln!(err, "\r\x1b[2K{} measurements done", jobs.len());
+    let _ = writeln!(err, "{start}{} measurements done", jobs.len());
     for s in &skipped {
         let _ = writeln!(err, "skipped: {s}");
     }

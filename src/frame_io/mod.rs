@@ -1,13 +1,13 @@
 //! The frame-level API every framing mode shares, and the mode chosen by name.
 //!
-//! Codec framing ([`FrameReader`] / [`FrameWriter`] over a byte stream) and native message
+//! Codec framing ([`FrameReader`](crate::sync::FrameReader) / [`FrameWriter`](crate::sync::FrameWriter) over a byte stream) and native message
 //! mode (`SeqpacketStream`, `packet_pipe` on Unix, a Windows message pipe) both read and
 //! write whole frames. [`ReadFrame`] and [`WriteFrame`] are that common ground, so application
 //! code can hold a `Box<dyn ReadFrame>` and not care which mode a configuration picked.
-//! [`Mode`] is that configuration: the codec names [`Framing`] parses (`lines`, `lp32le`, ...)
+//! [`Mode`] is that configuration: the codec names [`Framing`](crate::codec::Framing) parses (`lines`, `lp32le`, ...)
 //! plus `message`; [`Mode::reader`] and [`Mode::writer`] build the endpoint, and refuse a
 //! mode that does not fit the transport (a codec on a message transport, `message` on a byte
-//! stream) right there, with an [`io::ErrorKind::InvalidInput`] error, never in the middle of
+//! stream) right there, with an [`io::ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) error, never in the middle of
 //! a stream.
 //!
 //! The async flavours need no trait of their own: codec-framed streams and the message types

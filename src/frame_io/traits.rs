@@ -31,22 +31,22 @@ pub trait WriteFrame {
     /// has read every frame: a socket is shut down for writing (it stays open for reading, so
     /// a duplex connection's other direction goes on), a pipe or FIFO end is closed. After
     /// `close`, [`write_frame`](Self::write_frame) fails with [`io::ErrorKind::BrokenPipe`] on
-    /// the writers [`Mode::writer`] builds; `close` again does nothing there.
+    /// the writers [`Mode::writer`](super::Mode::writer) builds; `close` again does nothing there.
     ///
     /// What each implementor can do from `&mut self`:
-    /// - the writers of [`Mode::writer`]: everything above, whatever the transport;
+    /// - the writers of [`Mode::writer`](super::Mode::writer): everything above, whatever the transport;
     /// - `SeqpacketStream`: shuts the socket down for writing;
     /// - [`FrameWriter`] and [`FrameStream`] only flush (frames and the inner writer): a
     ///   generic inner writer cannot be ended through a reference. End it yourself after
     ///   [`FrameWriter::finish`] (drop a pipe end, shut a socket down), or build the writer
-    ///   with [`Mode::writer`];
+    ///   with [`Mode::writer`](super::Mode::writer);
     /// - `PacketWriter` sends every frame at once, so there is nothing to flush, and its pipe
-    ///   end closes only when it is dropped: drop it, or use [`Mode::writer`].
+    ///   end closes only when it is dropped: drop it, or use [`Mode::writer`](super::Mode::writer).
     fn close(&mut self) -> io::Result<()>;
 }
 
 /// A byte stream whose writing direction can be ended while it stays open for reading: a
-/// socket (`shutdown(SHUT_WR)`). [`WriteTransport::socket`] takes one, so that
+/// socket (`shutdown(SHUT_WR)`). [`WriteTransport::socket`](super::WriteTransport::socket) takes one, so that
 /// [`WriteFrame::close`] ends the stream for the peer even while another handle to the same
 /// socket (the reading half of a duplex connection) is still open.
 pub trait ShutdownWrite: Write {

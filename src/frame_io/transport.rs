@@ -30,6 +30,15 @@ impl ReadTransport {
     pub fn messages(r: impl ReadFrame + Send + 'static, what: &'static str) -> Self {
         ReadTransport(Reads::Messages(Box::new(r), what))
     }
+
+    /// The byte stream inside, for a reader of your own; a message transport comes back as it
+    /// was.
+    pub fn into_bytes(self) -> Result<Box<dyn Read + Send>, ReadTransport> {
+        match self.0 {
+            Reads::Bytes(r) => Ok(r),
+            other => Err(ReadTransport(other)),
+        }
+    }
 }
 
 /// What a frame writer writes to: a byte stream (needs a codec) or a message transport.

@@ -6,7 +6,7 @@
 //! | --- | --- | --- |
 //! | a named pipe is | a Unix domain stream socket | a Windows named pipe, byte or message mode |
 //! | [`PipeName::new("NAME")`](PipeName::new) | `$TMPDIR/CoreFxPipe_NAME`, where .NET's `NamedPipeServerStream("NAME")` listens | `\\.\pipe\NAME`, where .NET's `NamedPipeServerStream("NAME")` listens |
-//! | other names | explicit socket paths ([`PipeName::from_path`]), Linux abstract names | a full `\\.\pipe\...` path |
+//! | other names | explicit socket paths (`PipeName::from_path`), Linux abstract names | a full `\\.\pipe\...` path |
 //! | who may connect by default | the owner (socket mode `0o600`) | the current user (a DACL granting only it) |
 //! | [`PeerCredentials`] | pid, uid, gid (`SO_PEERCRED`) | pid, user SID |
 //! | half-close (`shutdown_write`, tokio's `shutdown`, futures-io's `close`) | yes | no: a named pipe ends when every handle to it is closed |

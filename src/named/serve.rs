@@ -6,7 +6,7 @@ use std::io;
 use std::time::Duration;
 
 /// How long an accept loop waits before accepting again after the system ran out of
-/// descriptors or memory ([`AcceptError::Resources`]), so that a loop retrying at once does
+/// descriptors or memory, so that a loop retrying at once does
 /// not spin while connections close and free them.
 pub const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 

@@ -106,7 +106,22 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
         self.inner.as_mut().expect("present until finish").flush()
     }
 
-    /// Flushes and returns the underlying writer (drop it to close a pipe).
+    /// Writes queued frames, flushes, and returns the underlying writer. `finish` consumes the
+    /// `FrameWriter`; the pipe (or socket, or file) stays open as long as the returned writer
+    /// lives, and closes when it is dropped: `drop(w.finish()?)` flushes and closes, and
+    /// `let pipe = w.finish()?;` keeps the pipe for more writes of your own.
+    ///
+    /// ```
+    /// use pipeframe::codec::LengthPrefixed;
+    /// use pipeframe::sync::FrameWriter;
+    ///
+    /// let (rx, tx) = std::io::pipe()?;
+    /// let mut w = FrameWriter::new(tx, LengthPrefixed::u32_le());
+    /// w.write_frame(b"last")?;
+    /// drop(w.finish()?); // flushed, then the write end is closed: the reader sees the end
+    /// # drop(rx);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn finish(mut self) -> io::Result<W> {
         self.flush()?;
         Ok(self.inner.take().expect("present until finish"))

@@ -196,7 +196,7 @@ pub(crate) fn eof_inside_a_frame_is_unexpected_eof_and_a_clean_end_is_none<Rt: F
     assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
     assert_eq!(
         e.to_string(),
-        "stream ended inside a frame: 1 bytes received, delimiter missing (to accept an \
+        "stream ended inside a frame: 1 byte received, delimiter missing (to accept an \
          unterminated last line, use accept_unterminated_at_eof(true))"
     );
     let mut r = AsyncFrameReader::<_, _, Rt>::new(&b"a\n"[..], Delimited::lines());

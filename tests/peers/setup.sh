@@ -53,4 +53,6 @@ bash "$here/setup_python_new.sh"
 # grpcio, curl, the gRPC stubs (interop_grpc, interop_http).
 bash "$here/setup_grpc.sh"
 
-echo "setup.sh: interop peers ready (python3 $(python3 -c 'import sys; print(sys.version.split()[0])'), node $(node --version), vscode-jsonrpc, python-lsp-jsonrpc, .NET $("$dotnet_py" "$here/dotnet_peer.py" version), erlang $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'))"
+# `dotnet_peer.py version` prints the runtime version and its NewLine; the summary keeps the
+# version only.
+echo "setup.sh: interop peers ready (python3 $(python3 -c 'import sys; print(sys.version.split()[0])'), node $(node --version), vscode-jsonrpc, python-lsp-jsonrpc, .NET $(DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 "$dotnet_py" "$here/dotnet_peer.py" version | cut -d' ' -f1), erlang $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'))"
