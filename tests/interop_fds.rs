@@ -6,6 +6,8 @@
 //! `tests/fds_leaks.rs`.)
 #![cfg(target_os = "linux")]
 
+#[path = "support/child.rs"]
+mod child;
 #[path = "peers/support.rs"]
 mod support;
 
@@ -166,16 +168,10 @@ fn inode(fd: impl AsFd) -> u64 {
 fn a_child_gets_a_pipe_end_through_a_frame_not_inheritance() {
     let (ours, theirs) = UnixStream::pair().unwrap();
     let (mut rx, tx) = std::io::pipe().unwrap();
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "fd_child_entry_point",
-        "--exact",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env(CHILD, inode(&rx).to_string())
-    .stdin(Stdio::from(OwnedFd::from(theirs)))
-    .stdout(Stdio::piped());
+    let mut cmd = child::self_command("fd_child_entry_point");
+    cmd.env(CHILD, inode(&rx).to_string())
+        .stdin(Stdio::from(OwnedFd::from(theirs)))
+        .stdout(Stdio::piped());
     // Spawned while the pipe is open here: std makes it close-on-exec, so the child does
     // not inherit it. It gets the write end through the frame below.
     let mut child = Peer::spawn("fd child", cmd);

@@ -5,6 +5,8 @@
 //! child echoes back deserializes to the same values.
 #![cfg(unix)]
 
+#[path = "support/child.rs"]
+mod child;
 #[path = "peers/support.rs"]
 mod support;
 
@@ -23,12 +25,7 @@ fn node_parent_with_advanced_serialization_gets_every_value_back() {
     let mut cmd = Command::new("node");
     cmd.arg(peer_file("node_advanced_parent.js"))
         .arg(std::env::current_exe().unwrap())
-        .args([
-            "node_child_entry_point",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(child::self_args("node_child_entry_point"))
         .env(CHILD, "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped());

@@ -7,9 +7,11 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use pipeframe::named::{self, ConnectOptions, Listener, PipeName, SocketPathTooLong};
+
+#[path = "support/child.rs"]
+mod child;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const MAX: usize = 107;
@@ -83,13 +85,7 @@ fn dotnet_name_at_the_limit_and_one_past_with_tmpdir() {
     let fixed = dir.path().as_os_str().len() + 1 + named::DOTNET_PREFIX.len();
     for (total, works) in [(MAX, true), (MAX + 1, false)] {
         let name = "n".repeat(total - fixed);
-        let out = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "dotnet_name_child",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let out = child::self_command("dotnet_name_child")
             .env("TMPDIR", dir.path())
             .env("PIPEFRAME_PATH_LIMIT_NAME", &name)
             .env("PIPEFRAME_PATH_LIMIT_WORKS", if works { "1" } else { "0" })

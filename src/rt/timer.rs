@@ -169,23 +169,67 @@ impl Drop for Sleep {
 mod tests {
     use super::*;
 
+    /// Who was woken when (a sleep's length in ms, the instant), and a signal for each.
+    type Log = std::sync::Arc<(Mutex<Vec<(u64, Instant)>>, Condvar)>;
+
+    /// A waker that notes, in `log`, when the timer thread wakes the sleep of `tag` ms.
+    struct Note {
+        tag: u64,
+        log: Log,
+    }
+
+    impl std::task::Wake for Note {
+        fn wake(self: std::sync::Arc<Self>) {
+            let (log, changed) = &*self.log;
+            log.lock().unwrap().push((self.tag, Instant::now()));
+            changed.notify_all();
+        }
+    }
+
+    /// Two sleeps, registered with the timer thread latest deadline first: it wakes them in
+    /// deadline order, each at or after its deadline, whenever it gets to run (late, it wakes
+    /// both in one pass, still in that order); then both are ready.
     #[test]
     fn sleeps_end_in_deadline_order_without_a_runtime() {
-        let start = Instant::now();
-        let order = Mutex::new(Vec::new());
-        futures_lite::future::block_on(async {
-            let a = async {
-                sleep(Duration::from_millis(30)).await;
-                order.lock().unwrap().push(30);
-            };
-            let b = async {
-                sleep(Duration::from_millis(10)).await;
-                order.lock().unwrap().push(10);
-            };
-            futures_lite::future::zip(a, b).await;
-        });
+        let log: Log = std::sync::Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+        let waker = |tag| {
+            Waker::from(std::sync::Arc::new(Note {
+                tag,
+                log: log.clone(),
+            }))
+        };
+        let (start, mut a, mut b) = (0..100)
+            .find_map(|_| {
+                let start = Instant::now();
+                let mut a = Box::pin(sleep(Duration::from_millis(30)));
+                let mut b = Box::pin(sleep(Duration::from_millis(10)));
+                let a_ready = a.as_mut().poll(&mut Context::from_waker(&waker(30)));
+                let b_ready = b.as_mut().poll(&mut Context::from_waker(&waker(10)));
+                // Ready at once: this thread stood still past a deadline before the sleep could
+                // register, and the timer has nothing to order. Try again.
+                (a_ready.is_pending() && b_ready.is_pending()).then_some((start, a, b))
+            })
+            .expect("100 tries, and never both sleeps registered before their deadlines");
+        let (noted, changed) = &*log;
+        let (noted, timeout) = changed
+            .wait_timeout_while(noted.lock().unwrap(), Duration::from_secs(30), |n| {
+                n.len() < 2
+            })
+            .unwrap();
+        assert!(!timeout.timed_out(), "woken: {:?}", *noted);
+        let order: Vec<u64> = noted.iter().map(|&(tag, _)| tag).collect();
+        assert_eq!(order, [10, 30]);
+        for &(tag, at) in noted.iter() {
+            assert!(
+                at >= start + Duration::from_millis(tag),
+                "the {tag} ms sleep was woken early"
+            );
+        }
+        drop(noted);
+        let noop = Waker::noop();
+        assert!(a.as_mut().poll(&mut Context::from_waker(noop)).is_ready());
+        assert!(b.as_mut().poll(&mut Context::from_waker(noop)).is_ready());
         assert!(start.elapsed() >= Duration::from_millis(30));
-        assert_eq!(*order.lock().unwrap(), [10, 30]);
     }
 
     #[test]

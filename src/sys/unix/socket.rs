@@ -583,6 +583,20 @@ pub(crate) fn current_uid() -> u32 {
 mod tests {
     use super::*;
 
+    /// Waits until the connect on `fd` has an outcome: a socket becomes writable once its
+    /// connect succeeded, and writable with an error once it failed. 30 s is only the bound
+    /// for failing.
+    fn wait_connect_outcome(fd: &OwnedFd) {
+        use rustix::event::{PollFd, PollFlags, Timespec};
+        let limit = Timespec {
+            tv_sec: 30,
+            tv_nsec: 0,
+        };
+        let mut fds = [PollFd::new(fd, PollFlags::OUT)];
+        let n = rustix::event::poll(&mut fds, Some(&limit)).unwrap();
+        assert_eq!(n, 1, "the connect had no outcome within 30 s");
+    }
+
     /// A non-blocking TCP connect on loopback, for `EINPROGRESS` (Unix sockets on Linux never
     /// answer it): its socket and the connect's own result.
     fn tcp_connect(port: u16) -> (OwnedFd, Result<(), Errno>) {
@@ -606,7 +620,7 @@ mod tests {
             matches!(res, Err(Errno::INPROGRESS | Errno::CONNREFUSED)),
             "{res:?}"
         );
-        std::thread::sleep(Duration::from_millis(50)); // let the refusal arrive
+        wait_connect_outcome(&fd); // the refusal has arrived
         match settle_connect(fd, res, &"tcp test port") {
             Ok(_) => panic!("a refused connect ({res:?}) was taken for connected"),
             Err(ConnectError::NotYet(e)) | Err(ConnectError::Fatal(e)) => {
@@ -619,7 +633,7 @@ mod tests {
     fn connect_in_progress_that_completes_is_connected() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let (fd, res) = tcp_connect(l.local_addr().unwrap().port());
-        std::thread::sleep(Duration::from_millis(50)); // let the handshake finish
+        wait_connect_outcome(&fd); // the handshake has finished
         let fd = match settle_connect(fd, res, &"tcp test port") {
             Ok(fd) => fd,
             Err(ConnectError::NotYet(e)) | Err(ConnectError::Fatal(e)) => panic!("{res:?}: {e}"),
