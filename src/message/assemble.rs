@@ -94,13 +94,17 @@ impl Assembler {
     }
 
     /// What the next read does, given what the pipe says is left of the message at its head
-    /// (`PeekNamedPipe`), if it says.
+    /// (`PeekNamedPipe`), if it says. A kept read asks for at most the room left under the
+    /// maximum and at most as much as was read so far (one chunk to begin with): memory grows
+    /// with the bytes that arrived, never with a size announced, so a message costs at most
+    /// twice its length plus a chunk whatever the pipe says is left.
     pub fn next(&self, left: Option<usize>) -> Next {
         let hint = left.filter(|&l| l > 0).unwrap_or(READ_CHUNK);
         if self.discarding() {
             Next::Discard(hint.clamp(1, READ_CHUNK))
         } else {
-            Next::Keep(hint.min(self.max - self.seen).max(1))
+            let grown = self.seen.max(READ_CHUNK);
+            Next::Keep(hint.min(self.max - self.seen).min(grown).max(1))
         }
     }
 
@@ -230,18 +234,17 @@ impl MessageReader {
         }
     }
 
-    /// Makes room for a kept read of `n` bytes, growing by doubling but never past the
-    /// maximum (a kept read never asks past it), so that the source's own append does not
-    /// grow the buffer: a message read in many pieces, its size unknown, holds at most the
+    /// Makes room for a kept read of `n` bytes after the first, exactly: a kept read asks
+    /// for at most the room under the maximum and at most what was read so far
+    /// (`Assembler::next`), so these reservations grow the buffer geometrically by
+    /// themselves, while the source's own append would grow it by doubling, past the
     /// maximum. A read left in flight by an earlier poll was reserved for then, and capacity
     /// never shrinks, so its bytes fit too.
     fn reserve(&mut self, n: usize) {
-        let want = self.msg.len() + n;
-        if self.msg.capacity() < want {
-            let target = want
-                .max(self.msg.capacity() * 2)
-                .min(self.asm.max.max(want));
-            self.msg.reserve_exact(target - self.msg.len());
+        // Nothing held yet: the source allocates for the first piece as it reads it, so a
+        // reader waiting for a message holds nothing.
+        if !self.msg.is_empty() && self.msg.capacity() < self.msg.len() + n {
+            self.msg.reserve_exact(n);
         }
     }
 
@@ -318,7 +321,17 @@ mod tests {
         assert_eq!(a.next(Some(3)), Next::Keep(3));
         let a = Assembler::new(1 << 30);
         assert_eq!(a.next(None), Next::Keep(READ_CHUNK));
-        assert_eq!(a.next(Some(100_000)), Next::Keep(100_000));
+        // An announced size is not reserved before the bytes come: a chunk first, then at
+        // most what was read so far.
+        assert_eq!(a.next(Some(100_000)), Next::Keep(READ_CHUNK));
+        assert_eq!(a.next(Some(1000)), Next::Keep(1000));
+        let mut a = Assembler::new(1 << 30);
+        a.record(Piece::Bytes {
+            n: 300_000,
+            more: true,
+        })
+        .unwrap();
+        assert_eq!(a.next(Some(10 << 20)), Next::Keep(300_000));
         assert_eq!(Assembler::new(0).next(None), Next::Discard(READ_CHUNK));
     }
 
