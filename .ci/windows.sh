@@ -5,7 +5,9 @@
 #   rustup target x86_64-pc-windows-gnu, apt gcc-mingw-w64-x86-64 (linker) and wine64 (runner),
 #   a Wine prefix (created by the first start), and bcryptprimitives.dll built from
 #   tests/peers/windows/bcryptprimitives.c: since Rust 1.78 std imports ProcessPrng from it and
-#   Wine 8 has no such DLL, so without the shim every test binary fails to start (exit 53).
+#   Wine 8 has no such DLL, so without the shim every test binary fails to start (exit 53);
+#   and the raw Win32 peer programs tests/peers/windows/raw_*.c, built into
+#   target/windows-peers/ for the CLI tests.
 #
 # Configuration goes through environment variables, not a committed .cargo/config.toml: the
 # variables only matter to `cargo ... --target x86_64-pc-windows-gnu`, and a runner setting in a
@@ -61,8 +63,18 @@ if [ ! -f "$_pf_dll" ] || [ "$_pf_src" -nt "$_pf_dll" ]; then
   x86_64-w64-mingw32-gcc -O2 -shared -o "$_pf_dll" "$_pf_src" -ladvapi32
 fi
 
+# Raw Win32 peer programs for the CLI tests (cli/tests/windows_cli.rs finds them here).
+_pf_peers="$_pf_root/target/windows-peers"
+mkdir -p "$_pf_peers"
+for _pf_c in "$_pf_root"/tests/peers/windows/raw_*.c; do
+  _pf_exe="$_pf_peers/$(basename "$_pf_c" .c).exe"
+  if [ ! -f "$_pf_exe" ] || [ "$_pf_c" -nt "$_pf_exe" ]; then
+    x86_64-w64-mingw32-gcc -O2 -Wall -o "$_pf_exe" "$_pf_c"
+  fi
+done
+
 echo "windows target: runner $CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER, prefix $WINEPREFIX, $("$_pf_wine" --version)"
 [ "$_pf_e" = 1 ] || set +e
 [ "$_pf_u" = 1 ] || set +u
 [ "$_pf_p" = 1 ] || set +o pipefail
-unset _pf_root _pf_need _pf_sudo _pf_wine _pf_dll _pf_src _pf_e _pf_u _pf_p
+unset _pf_root _pf_need _pf_sudo _pf_wine _pf_dll _pf_src _pf_peers _pf_c _pf_exe _pf_e _pf_u _pf_p

@@ -8,63 +8,44 @@
 //! cargo run --features tonic --example grpc_greeter_client -- pipe:grpc-pipe world
 //! Hello world
 //! ```
-// The example runs on Unix (its transports are Unix sockets and pipes); on other systems it
-// only says so.
-#[cfg(not(unix))]
-fn main() {
-    eprintln!("the grpc_greeter_client example runs on Unix only");
-}
+//!
+//! `ADDRESS` is `pipe:NAME` (`$TMPDIR/CoreFxPipe_NAME` on Unix, `\\.\pipe\NAME` on Windows),
+//! `unix:PATH` (Unix only) or `tcp:HOST:PORT`.
 
-#[cfg(unix)]
-#[allow(unused_imports)]
-use app::main;
-#[cfg(unix)]
-#[allow(unused_imports)]
-pub(crate) use app::*;
-
-#[cfg(unix)]
 #[path = "common/address.rs"]
 mod address;
-#[cfg(unix)]
 #[path = "common/helloworld.rs"]
 mod helloworld;
 
-#[cfg(unix)]
-mod app {
+use address::Address;
+use helloworld::HelloRequest;
+use helloworld::greeter_client::GreeterClient;
+use pipeframe::transport::PipeConnector;
+use tonic::transport::Endpoint;
 
-    use super::address;
-    use super::helloworld;
-
-    use address::Address;
-    use helloworld::HelloRequest;
-    use helloworld::greeter_client::GreeterClient;
-    use pipeframe::transport::PipeConnector;
-    use tonic::transport::Endpoint;
-
-    #[tokio::main]
-    pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error>> {
-        let usage = "grpc_greeter_client ADDRESS NAME";
-        let (addr, rest) = Address::from_args(usage);
-        let [name] = <[String; 1]>::try_from(rest).unwrap_or_else(|_| {
-            eprintln!("usage: {usage}");
-            std::process::exit(2)
-        });
-        let channel = match addr {
-            Address::Pipe(pipe) => {
-                Endpoint::from_static("http://localhost")
-                    .connect_with_connector(PipeConnector::new(pipe))
-                    .await?
-            }
-            Address::Tcp(host_port) => {
-                Endpoint::from_shared(format!("http://{host_port}"))?
-                    .connect()
-                    .await?
-            }
-        };
-        let reply = GreeterClient::new(channel)
-            .say_hello(HelloRequest { name })
-            .await?;
-        println!("{}", reply.into_inner().message);
-        Ok(())
-    }
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let usage = "grpc_greeter_client ADDRESS NAME";
+    let (addr, rest) = Address::from_args(usage);
+    let [name] = <[String; 1]>::try_from(rest).unwrap_or_else(|_| {
+        eprintln!("usage: {usage}");
+        std::process::exit(2)
+    });
+    let channel = match addr {
+        Address::Pipe(pipe) => {
+            Endpoint::from_static("http://localhost")
+                .connect_with_connector(PipeConnector::new(pipe))
+                .await?
+        }
+        Address::Tcp(host_port) => {
+            Endpoint::from_shared(format!("http://{host_port}"))?
+                .connect()
+                .await?
+        }
+    };
+    let reply = GreeterClient::new(channel)
+        .say_hello(HelloRequest { name })
+        .await?;
+    println!("{}", reply.into_inner().message);
+    Ok(())
 }

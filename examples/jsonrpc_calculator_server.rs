@@ -8,65 +8,45 @@
 //! cargo run --features tokio --example jsonrpc_calculator_server -- pipe:jsonrpc-pipe
 //! ```
 //!
-//! Prints `listening on ADDRESS` once the pipe exists.
-// The example runs on Unix (its transports are Unix sockets and pipes); on other systems it
-// only says so.
-#[cfg(not(unix))]
-fn main() {
-    eprintln!("the jsonrpc_calculator_server example runs on Unix only");
-}
+//! `ADDRESS` is `pipe:NAME` (`$TMPDIR/CoreFxPipe_NAME` on Unix, `\\.\pipe\NAME` on Windows,
+//! where .NET's `NamedPipeServerStream("NAME")` listens), `unix:PATH` (Unix only) or
+//! `tcp:HOST:PORT`. Prints `listening on ADDRESS` once the pipe exists.
 
-#[cfg(unix)]
-#[allow(unused_imports)]
-use app::main;
-#[cfg(unix)]
-#[allow(unused_imports)]
-pub(crate) use app::*;
-
-#[cfg(unix)]
 #[path = "common/address.rs"]
 mod address;
-#[cfg(unix)]
 #[path = "common/calculator.rs"]
 mod calculator;
 
-#[cfg(unix)]
-mod app {
+use address::Address;
+use pipeframe::named::tokio::Listener;
 
-    use super::address;
-    use super::calculator;
-
-    use address::Address;
-    use pipeframe::named::tokio::Listener;
-
-    #[tokio::main]
-    pub(crate) async fn main() -> std::io::Result<()> {
-        let (addr, _) = Address::from_args("jsonrpc_calculator_server ADDRESS");
-        let report = |r: std::io::Result<()>| {
-            if let Err(e) = r {
-                eprintln!("connection: {e}");
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let (addr, _) = Address::from_args("jsonrpc_calculator_server ADDRESS");
+    let report = |r: std::io::Result<()>| {
+        if let Err(e) = r {
+            eprintln!("connection: {e}");
+        }
+    };
+    match addr {
+        Address::Pipe(name) => {
+            let listener = Listener::bind(&name)?;
+            println!("listening on {name}");
+            let serve = listener
+                .serve(move |conn| async move { report(calculator::serve_connection(conn).await) });
+            // Ctrl-C: return, dropping the listener, which closes the pipe (on Unix, removes
+            // the socket file).
+            tokio::select! {
+                r = serve => r,
+                _ = tokio::signal::ctrl_c() => Ok(()),
             }
-        };
-        match addr {
-            Address::Pipe(name) => {
-                let listener = Listener::bind(&name)?;
-                println!("listening on {name}");
-                let serve = listener.serve(move |conn| async move {
-                    report(calculator::serve_connection(conn).await)
-                });
-                // Ctrl-C: return, dropping the listener, which removes the socket file.
-                tokio::select! {
-                    r = serve => r,
-                    _ = tokio::signal::ctrl_c() => Ok(()),
-                }
-            }
-            Address::Tcp(host_port) => {
-                let listener = tokio::net::TcpListener::bind(&host_port).await?;
-                println!("listening on tcp:{}", listener.local_addr()?);
-                loop {
-                    let (conn, _) = listener.accept().await?;
-                    tokio::spawn(async move { report(calculator::serve_connection(conn).await) });
-                }
+        }
+        Address::Tcp(host_port) => {
+            let listener = tokio::net::TcpListener::bind(&host_port).await?;
+            println!("listening on tcp:{}", listener.local_addr()?);
+            loop {
+                let (conn, _) = listener.accept().await?;
+                tokio::spawn(async move { report(calculator::serve_connection(conn).await) });
             }
         }
     }

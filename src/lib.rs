@@ -13,9 +13,13 @@
 //! * [`named`]: named pipe servers and clients, .NET-compatible names (Unix domain sockets
 //!   on Unix, `\\.\pipe\NAME` on Windows).
 //! * `fifo`: FIFOs made with `mkfifo` (Unix).
+//! * `fds`: frames that carry open descriptors (`SCM_RIGHTS`, Unix), any codec, blocking,
+//!   tokio and smol.
 //! * [`message`]: native message mode (seqpacket sockets and packet pipes on Linux,
 //!   `PIPE_TYPE_MESSAGE` named pipes on Windows): no codec bytes, the transport keeps the
 //!   boundaries.
+//! * `authkey` (feature `authkey`): Python `multiprocessing.connection`'s authkey handshake
+//!   (HMAC-MD5 and `{sha256}` challenges), as listener and as client.
 //! * [`frame_io`]: the frame-level API shared by every mode ([`frame_io::ReadFrame`],
 //!   [`frame_io::WriteFrame`]) and [`frame_io::Mode`], the framing chosen by name.
 //! * `tokio` (feature `tokio`): tokio-util `Decoder`/`Encoder` for every codec (so
@@ -29,8 +33,9 @@
 //!   reader and writer, message-mode streams, named listener) is written once, generic over a
 //!   runtime marker (`rt::Tokio`, `rt::AsyncIo`); the `tokio` and `futures_io` paths name it
 //!   with a type alias, so the runtimes cannot drift apart.
-//! * `transport` (feature `tower`, Unix): named pipes for hyper, hyper-util and tonic (an accept
-//!   `Stream` and a `Service<Uri>` connector), as Kestrel and `ConnectCallback` do in .NET.
+//! * `transport` (feature `tower`): named pipes for hyper, hyper-util and tonic (an accept
+//!   `Stream` and a `Service<Uri>` connector), as Kestrel and `ConnectCallback` do in .NET, on
+//!   Unix and Windows alike.
 //!
 //! Every flavour frames with the same codec core, so framing, limits and EOF rules are the same
 //! in each. The blocking `sync` types and the `AsyncFrameReader`/`AsyncFrameWriter` of `tokio`
@@ -41,14 +46,16 @@
 //! # Platforms
 //!
 //! An item exists where its concept exists on the OS family (Unix or Windows), and is absent
-//! elsewhere rather than failing at run time. [`pipe`] and [`named`] exist on both, with the
-//! same API wherever the concept is the same (a `PipeName` is a `CoreFxPipe_` socket path on
-//! Unix and `\\.\pipe\NAME` on Windows; a pipe handle string is a descriptor number or a
-//! handle value), and items only one family has are absent on the other: `fifo`, the
-//! seqpacket and packet-pipe types in [`message`], Unix peer credentials, and the `transport`
-//! module are Unix-only; `message::MessagePipe` and the SDDL security descriptor option are
-//! Windows-only. Inside a family, a feature that only some members have is present on
-//! all of them and returns [`std::io::ErrorKind::Unsupported`], with a message naming what is
+//! elsewhere rather than failing at run time. [`pipe`], [`named`], `transport`, the runtime
+//! seam `rt` and the async named pipe types exist on both with the same names, generics and
+//! behaviour (a `PipeName` is a `CoreFxPipe_` socket path on Unix and `\\.\pipe\NAME` on
+//! Windows; a pipe handle string is a descriptor number or a handle value; `PeerCredentials`
+//! holds pid, uid and gid on Unix, pid and user SID on Windows), and items only one family has
+//! are absent on the other: `fifo`, descriptors with frames, the seqpacket and packet-pipe
+//! types in [`message`], half-close, abstract names and socket modes are Unix-only;
+//! `message::MessagePipe` / `AsyncMessagePipe` and the SDDL security descriptor option are
+//! Windows-only. Inside a family, a feature that only some members have is present on all of
+//! them and returns [`std::io::ErrorKind::Unsupported`], with a message naming what is
 //! missing, where the system lacks it: seqpacket sockets, packet pipes, abstract socket names
 //! and peer credentials work on Linux only, and `fifo::create` does not work on macOS. So
 //! code written on Linux compiles on every Unix and fails, with a clear error, only where it
@@ -90,8 +97,14 @@
 /// ```
 pub use bytes;
 
+#[cfg(feature = "authkey")]
+#[cfg_attr(docsrs, doc(cfg(feature = "authkey")))]
+pub mod authkey;
 pub mod codec;
 mod engine;
+mod error;
+#[cfg(unix)]
+pub mod fds;
 #[cfg(unix)]
 pub mod fifo;
 pub mod frame_io;
@@ -111,9 +124,19 @@ mod sys;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
-#[cfg(all(feature = "tower", unix))]
+#[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod transport;
+
+/// What the fuzz targets drive that is not public API (compiled with `--cfg fuzzing` only,
+/// which cargo-fuzz sets).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod __fuzzing {
+    pub use crate::message::assemble::{
+        Assembler, MessageReader, Next, Piece, PieceSource, READ_CHUNK, Step,
+    };
+}
 
 /// The README's examples, compiled and run as doc tests so they cannot rot.
 #[cfg(doctest)]

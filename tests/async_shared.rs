@@ -3,21 +3,132 @@
 //! Each test parks N tasks on one shared object first (a listener's `accept`, a full
 //! socket's `write_frame`), and only then makes it ready N times. A readiness wait that keeps
 //! one waker (tokio's `AsyncFd::poll_read_ready`, async-io's `Async::poll_readable`) wakes only
-//! the last task to poll; the others hang, and the generous timeout fails the test.
+//! the last task to poll; the others hang, and the generous timeout fails the test. "Parked" is
+//! watched, not waited for: each task's waker is wrapped, so a task counts as parked from the
+//! `Pending` it returned until something wakes it.
 #![cfg(all(unix, any(feature = "tokio", feature = "futures-io")))]
 
+use std::future::Future;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 /// How many tasks share one object.
 const TASKS: usize = 8;
 /// Long enough for a loaded 2-core machine, short enough that a hang fails quickly.
 const LIMIT: Duration = Duration::from_secs(20);
-/// Time for every task to reach its wait before the object becomes ready.
-const SETTLE: Duration = Duration::from_millis(200);
 /// Frames each writer task sends in the write tests.
 const FRAMES_PER_TASK: usize = 20;
+
+/// How far the tasks of one test have come: how many are parked or finished, and how often
+/// they were polled.
+#[derive(Default)]
+struct Settled {
+    settled: AtomicUsize,
+    polls: AtomicUsize,
+    /// The task waiting for them all ([`Settled::all`]).
+    waiter: Mutex<Option<Waker>>,
+}
+
+impl Settled {
+    fn add(&self, n: isize) {
+        if n > 0 {
+            self.settled.fetch_add(1, Ordering::SeqCst);
+            if let Some(w) = self.waiter.lock().unwrap().take() {
+                w.wake();
+            }
+        } else {
+            self.settled.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Ready once `n` tasks are parked or finished at the same moment.
+    async fn all(&self, n: usize) {
+        std::future::poll_fn(|cx| {
+            *self.waiter.lock().unwrap() = Some(cx.waker().clone());
+            if self.settled.load(Ordering::SeqCst) >= n {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
+const POLLING: u8 = 0;
+const PARKED: u8 = 1;
+const WOKEN: u8 = 2;
+const DONE: u8 = 3;
+
+/// One task's state, shared with the waker it was last polled with.
+struct Track {
+    state: AtomicU8,
+    settled: Arc<Settled>,
+}
+
+/// The waker a tracked task is polled with: a wake ends its parking, then wakes the task.
+struct TrackWaker {
+    inner: Waker,
+    track: Arc<Track>,
+}
+
+impl Wake for TrackWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.track.state.swap(WOKEN, Ordering::SeqCst) == PARKED {
+            self.track.settled.add(-1);
+        }
+        self.inner.wake_by_ref();
+    }
+}
+
+/// `f`, tracked in `settled`: parked from each `Pending` it returns until it is woken (a wake
+/// during the poll itself does not park it), settled for good once it returns.
+fn tracked<F: Future>(settled: &Arc<Settled>, f: F) -> impl Future<Output = F::Output> + use<F> {
+    let track = Arc::new(Track {
+        state: AtomicU8::new(WOKEN),
+        settled: Arc::clone(settled),
+    });
+    let mut f = Box::pin(f);
+    // Kept while the task's own waker stays the same, so that `will_wake` holds across polls
+    // as it would without the wrapping.
+    let mut cached: Option<(Waker, Waker)> = None;
+    std::future::poll_fn(move |cx| {
+        track.settled.polls.fetch_add(1, Ordering::SeqCst);
+        if track.state.swap(POLLING, Ordering::SeqCst) == PARKED {
+            track.settled.add(-1); // polled without a wake
+        }
+        let waker = match &cached {
+            Some((inner, ours)) if inner.will_wake(cx.waker()) => ours.clone(),
+            _ => {
+                let ours = Waker::from(Arc::new(TrackWaker {
+                    inner: cx.waker().clone(),
+                    track: Arc::clone(&track),
+                }));
+                cached = Some((cx.waker().clone(), ours.clone()));
+                ours
+            }
+        };
+        let res = f.as_mut().poll(&mut Context::from_waker(&waker));
+        let next = if res.is_ready() { DONE } else { PARKED };
+        if track
+            .state
+            .compare_exchange(POLLING, next, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            track.settled.add(1);
+        }
+        res
+    })
+}
 
 /// Connects `TASKS` blocking clients to `path`, keeping them open.
 fn connect_clients(path: &Path) -> Vec<UnixStream> {
@@ -57,14 +168,23 @@ mod tokio_flavour {
             .unwrap()
     }
 
-    /// Runs `tasks` spawned, lets them settle, runs `make_ready`, then waits for all of them
-    /// under [`LIMIT`].
+    /// Runs `tasks` spawned, waits until every one is parked (or done), runs `make_ready`,
+    /// then waits for all of them under [`LIMIT`].
     async fn all_finish<F, T>(tasks: Vec<F>, make_ready: impl FnOnce() -> T) -> T
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
-        tokio::time::sleep(SETTLE).await;
+        let settled = Arc::new(Settled::default());
+        let n = tasks.len();
+        let handles: Vec<_> = tasks
+            .into_iter()
+            .map(|t| tokio::spawn(tracked(&settled, t)))
+            .collect();
+        let parked = tokio::time::timeout(LIMIT, settled.all(n)).await;
+        assert!(
+            parked.is_ok(),
+            "the {n} tasks were never all parked at once within {LIMIT:?}"
+        );
         let keep = make_ready();
         let joined = tokio::time::timeout(LIMIT, async {
             for h in handles {
@@ -138,7 +258,7 @@ mod tokio_flavour {
     }
 
     /// N tasks write through one `Arc`'d seqpacket stream whose peer starts reading only
-    /// after they are all blocked on a full socket.
+    /// once they are all parked on the full socket.
     #[cfg(target_os = "linux")]
     fn seqpacket_writes(rt: tokio::runtime::Runtime) {
         use pipeframe::message::tokio::SeqpacketStream;
@@ -155,16 +275,18 @@ mod tokio_flavour {
                     }
                 })
                 .collect();
-            let reader = tokio::spawn(async move {
-                tokio::time::sleep(SETTLE).await;
-                let mut n = 0;
-                while n < TASKS * FRAMES_PER_TASK {
-                    b.read_frame().await.unwrap().expect("a frame");
-                    n += 1;
-                }
-                n
-            });
-            all_finish(tasks, || ()).await;
+            // The reader starts once every writer waits on the full socket.
+            let reader = all_finish(tasks, move || {
+                tokio::spawn(async move {
+                    let mut n = 0;
+                    while n < TASKS * FRAMES_PER_TASK {
+                        b.read_frame().await.unwrap().expect("a frame");
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .await;
             assert_eq!(reader.await.unwrap(), TASKS * FRAMES_PER_TASK);
         });
     }
@@ -200,13 +322,15 @@ mod tokio_flavour {
                     }
                 })
                 .collect();
-            let reader = tokio::spawn(async move {
-                tokio::time::sleep(SETTLE).await;
-                for _ in 0..TASKS * per_task {
-                    r.read_frame().await.unwrap().expect("a packet");
-                }
-            });
-            all_finish(tasks, || ()).await;
+            // The reader starts once every writer waits on the full pipe (or is done).
+            let reader = all_finish(tasks, move || {
+                tokio::spawn(async move {
+                    for _ in 0..TASKS * per_task {
+                        r.read_frame().await.unwrap().expect("a packet");
+                    }
+                })
+            })
+            .await;
             reader.await.unwrap();
         });
     }
@@ -214,7 +338,6 @@ mod tokio_flavour {
 
 #[cfg(feature = "futures-io")]
 mod smol_flavour {
-    use std::cell::Cell;
     use std::future::Future;
     use std::rc::Rc;
 
@@ -222,57 +345,63 @@ mod smol_flavour {
     use pipeframe::named::PipeName;
     use pipeframe::named::futures_io::Listener;
 
-    /// Spawns `tasks` on a local executor, lets them settle, runs `make_ready`, then waits for
-    /// all of them under [`LIMIT`].
+    /// Spawns `tasks` on a local executor, waits until every one is parked (or done), runs
+    /// `make_ready` and spawns what it returns, then waits for all of them under [`LIMIT`].
     ///
     /// async-io's `poll_readable` does not lose the replaced waker, it wakes it: tasks
-    /// sharing one wait would wake each other in a loop, burning CPU while nothing happens.
-    /// So while they settle, each task may be polled only a few times.
+    /// sharing one wait would wake each other in a loop, burning CPU while nothing happens, and
+    /// would never all be parked at once. So parking must come, and after a few polls each.
     fn all_finish<F: Future<Output = ()> + 'static>(
         ex: &smol::LocalExecutor<'static>,
         tasks: Vec<F>,
-        make_ready: impl FnOnce(),
+        make_ready: impl FnOnce() -> Vec<Pin<Box<dyn Future<Output = ()>>>>,
     ) {
-        let polls = Rc::new(Cell::new(0usize));
+        let settled = Arc::new(Settled::default());
         let n = tasks.len();
         let handles: Vec<_> = tasks
             .into_iter()
-            .map(|t| {
-                let polls = Rc::clone(&polls);
-                let mut t = Box::pin(t);
-                ex.spawn(std::future::poll_fn(move |cx| {
-                    polls.set(polls.get() + 1);
-                    t.as_mut().poll(cx)
-                }))
-            })
+            .map(|t| ex.spawn(tracked(&settled, t)))
             .collect();
         let joined = smol::block_on(ex.run(async {
-            smol::Timer::after(SETTLE).await;
-            let idle_polls = polls.get();
+            let parked = within(settled.all(n)).await;
+            let polls = settled.polls.load(Ordering::SeqCst);
             assert!(
-                idle_polls <= 4 * n,
-                "{n} waiting tasks were polled {idle_polls} times while nothing happened: \
+                parked,
+                "the {n} tasks were never all parked at once within {LIMIT:?} ({polls} polls): \
+                 they wake each other in a loop, or hang"
+            );
+            assert!(
+                polls <= 4 * n,
+                "{n} waiting tasks were polled {polls} times before all waited: \
                  they wake each other in a loop"
             );
-            make_ready();
-            futures_lite::future::or(
-                async {
-                    for h in handles {
-                        h.await;
-                    }
-                    true
-                },
-                async {
-                    smol::Timer::after(LIMIT).await;
-                    false
-                },
-            )
+            let more: Vec<_> = make_ready().into_iter().map(|f| ex.spawn(f)).collect();
+            within(async {
+                for h in handles.into_iter().chain(more) {
+                    h.await;
+                }
+            })
             .await
         }));
         assert!(
             joined,
             "some tasks never returned within {LIMIT:?}: a lost wakeup"
         );
+    }
+
+    /// `true` if `f` ends within [`LIMIT`].
+    async fn within(f: impl Future<Output = ()>) -> bool {
+        futures_lite::future::or(
+            async {
+                f.await;
+                true
+            },
+            async {
+                smol::Timer::after(LIMIT).await;
+                false
+            },
+        )
+        .await
     }
 
     #[test]
@@ -290,7 +419,10 @@ mod smol_flavour {
             })
             .collect();
         let mut clients = Vec::new();
-        all_finish(&ex, tasks, || clients = connect_clients(&path));
+        all_finish(&ex, tasks, || {
+            clients = connect_clients(&path);
+            Vec::new()
+        });
         assert_eq!(clients.len(), TASKS);
     }
 
@@ -311,7 +443,10 @@ mod smol_flavour {
             })
             .collect();
         let mut clients = Vec::new();
-        all_finish(&ex, tasks, || clients = connect_seqpacket_clients(&path));
+        all_finish(&ex, tasks, || {
+            clients = connect_seqpacket_clients(&path);
+            Vec::new()
+        });
         assert_eq!(clients.len(), TASKS);
     }
 
@@ -322,7 +457,7 @@ mod smol_flavour {
         let ex = smol::LocalExecutor::new();
         let (a, mut b) = SeqpacketStream::pair().unwrap();
         let a = Rc::new(a);
-        let mut tasks: Vec<std::pin::Pin<Box<dyn Future<Output = ()>>>> = (0..TASKS)
+        let tasks: Vec<Pin<Box<dyn Future<Output = ()>>>> = (0..TASKS)
             .map(|i| {
                 let a = Rc::clone(&a);
                 Box::pin(async move {
@@ -332,13 +467,14 @@ mod smol_flavour {
                 }) as _
             })
             .collect();
-        tasks.push(Box::pin(async move {
-            smol::Timer::after(SETTLE).await;
-            for _ in 0..TASKS * FRAMES_PER_TASK {
-                b.read_frame().await.unwrap().expect("a frame");
-            }
-        }));
-        all_finish(&ex, tasks, || ());
+        // The reader starts once every writer waits on the full socket.
+        all_finish(&ex, tasks, move || {
+            vec![Box::pin(async move {
+                for _ in 0..TASKS * FRAMES_PER_TASK {
+                    b.read_frame().await.unwrap().expect("a frame");
+                }
+            })]
+        });
     }
 
     #[cfg(target_os = "linux")]
@@ -349,7 +485,7 @@ mod smol_flavour {
         let (mut r, w) = packet_pipe().unwrap();
         let w = Rc::new(w);
         let per_task = 40;
-        let mut tasks: Vec<std::pin::Pin<Box<dyn Future<Output = ()>>>> = (0..TASKS)
+        let tasks: Vec<Pin<Box<dyn Future<Output = ()>>>> = (0..TASKS)
             .map(|i| {
                 let w = Rc::clone(&w);
                 Box::pin(async move {
@@ -359,12 +495,13 @@ mod smol_flavour {
                 }) as _
             })
             .collect();
-        tasks.push(Box::pin(async move {
-            smol::Timer::after(SETTLE).await;
-            for _ in 0..TASKS * per_task {
-                r.read_frame().await.unwrap().expect("a packet");
-            }
-        }));
-        all_finish(&ex, tasks, || ());
+        // The reader starts once every writer waits on the full pipe (or is done).
+        all_finish(&ex, tasks, move || {
+            vec![Box::pin(async move {
+                for _ in 0..TASKS * per_task {
+                    r.read_frame().await.unwrap().expect("a packet");
+                }
+            })]
+        });
     }
 }

@@ -1,4 +1,4 @@
-//! A buggy decoder cannot corrupt the stream (issue 16): every reader checks each `Step`
+//! A buggy decoder cannot corrupt the stream: every reader checks each `Step`
 //! before applying it, and a step that breaks the contract is a fatal `DecodeError::BadStep`,
 //! in every flavour, never a read outside the buffer or a panic (debug or release).
 

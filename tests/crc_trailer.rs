@@ -1,4 +1,4 @@
-//! Room for a codec's own trailer and errors (issue 16): a CRC32 trailer (4 bytes) through
+//! Room for a codec's own trailer and errors: a CRC32 trailer (4 bytes) through
 //! `Parts`, a checksum mismatch as the codec's own recoverable `DecodeError::Custom`, and an
 //! oversize header or trailer as an `EncodeError`, never a panic.
 

@@ -88,7 +88,7 @@ fn fault_sigpipe_on_pipes_and_seqpacket_and_broken_pipe_everywhere() {
     }
 }
 
-/// The requirement for sockets: never SIGPIPE, even at `SIG_DFL`. A child puts
+/// The rule for sockets: never SIGPIPE, even at `SIG_DFL`. A child puts
 /// SIGPIPE back to `SIG_DFL` (the harness ignores it, and `exec` keeps it ignored), then in
 /// every flavour writes to a named pipe client whose server closed the connection, and to a
 /// seqpacket socket whose peer is gone: it must live, having seen `BrokenPipe` each time. The

@@ -1,6 +1,9 @@
 //! Replays every fuzz finding committed under `fuzz/regressions/<target>/` through the very
 //! invariant checks the fuzz targets run (`fuzz/src/invariants.rs` and, with the `tokio`
-//! feature, `fuzz/src/differential.rs`, included here by path: one copy of the checks).
+//! and `futures-io` features, `fuzz/src/differential.rs`, `fuzz/src/async_engine.rs` and
+//! `fuzz/src/writers.rs`, included here by path: one copy of the checks). The `assembler`
+//! target's checks reach crate-private code that exists under `--cfg fuzzing` only:
+//! `fuzz/ci.sh` replays its regressions with the fuzz build.
 //!
 //! Each target also replays a few inputs built here from our own encoders, so every check
 //! runs even for a target without findings. Memory is not measured here (the fuzz crate's
@@ -19,6 +22,11 @@ mod differential;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../fuzz/src/async_engine.rs"]
 mod async_engine;
+
+#[cfg(all(feature = "tokio", feature = "futures-io"))]
+#[allow(dead_code, unreachable_pub)]
+#[path = "../fuzz/src/writers.rs"]
+mod writers;
 
 use std::path::Path;
 
@@ -176,6 +184,70 @@ fn tokio_reader() {
 fn futures_reader() {
     replay("futures_reader", &async_inputs(), |d| {
         async_engine::check_futures_reader(d, &NoProbe)
+    });
+}
+
+/// Writer inputs: each writer (mode bits 0-1), small, 4 KiB, 64 KiB and 1 MiB frames, the
+/// `Sink` and `write_frames` streams, refused frames, cancelled and leaked futures,
+/// `start_send` without `poll_ready`, a maximum changed midway, short writes, `Pending`s
+/// (0x01), `Interrupted` (0x08) and a broken pipe (0x02).
+#[cfg(all(feature = "tokio", feature = "futures-io"))]
+fn writer_inputs() -> Vec<Vec<u8>> {
+    use writers::class::*;
+    use writers::how::*;
+    let ops = [
+        vec![
+            (TINY, 5),
+            (SMALL, 100),
+            (EMPTY, 0),
+            (AROUND_4K | BAD, 40),
+            (FLUSH, 0),
+            (AROUND_4K, 32),
+        ],
+        vec![
+            (AROUND_64K | BATCH_OR_OWNED, 260),
+            (AROUND_64K | SINK, 261),
+            (AROUND_64K | CANCEL, 256),
+            (SMALL | SINK | BAD, 7),
+            (NEAR_1M | BATCH_OR_OWNED, 3),
+            (FLUSH | SINK | CANCEL, 0),
+            (ANY | CANCEL, 3000),
+            (SMALL | MISUSE, 10),
+            (SET_MAX, 20),
+            (TINY, 30),
+            (AROUND_64K | MISUSE | CANCEL, 256),
+            (TINY, 1),
+        ],
+    ];
+    let scripts: [&[u8]; 4] = [
+        &[],
+        &[0x1b, 0x01, 0x08, 0x25],
+        &[0x04, 0x01, 0x06, 0x09],
+        &[0x07, 0x24, 0x02],
+    ];
+    let mut out = Vec::new();
+    for mode in [0u8, 1, 2, 4 | 8, 5 | 16, 6 | 8] {
+        for (k, script) in scripts.iter().enumerate() {
+            for (j, ops) in ops.iter().enumerate() {
+                // lp32le, lines; high-water marks: the default, 0, 4 KiB, 64 KiB.
+                let cfg = if j == 0 {
+                    [2, D, 0, b'\n']
+                } else {
+                    [25, D, 0, 0]
+                };
+                let hw = [0, 1, 2 + 4 * 8, 3 + 4 * 4][k];
+                out.push(writers::build(cfg, script, hw, mode, ops));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(all(feature = "tokio", feature = "futures-io"))]
+#[test]
+fn writers() {
+    replay("writers", &writer_inputs(), |d| {
+        writers::check_writers(d, &NoProbe)
     });
 }
 

@@ -10,6 +10,8 @@
 //! `StreamReader.ReadLine`.
 #![cfg(all(unix, feature = "tokio"))]
 
+#[path = "support/child.rs"]
+mod child;
 #[path = "peers/support.rs"]
 mod support;
 
@@ -28,7 +30,6 @@ use support::{Peer, pattern, peer_file, peer_pattern};
 
 const MIB: usize = 1024 * 1024;
 const CONNECT: Duration = Duration::from_secs(30);
-const ROLE: &str = "PIPEFRAME_DOTNET_CHILD";
 
 /// The venv python that has the .NET runtime and pythonnet; checked once per test binary by
 /// loading the runtime for real.
@@ -431,17 +432,22 @@ fn dotnet_bom_writing_stream_writer_and_lone_cr_read_by_readline_codec() {
     w.write_frame(b"").unwrap();
     w.flush().unwrap();
     raw.write_all(b"x\ry\r").unwrap();
-    std::thread::sleep(Duration::from_millis(50));
+    // The echo of "x" shows ReadLine has read that write, whose last `\r` waits for the next
+    // byte: the `\n` after it comes in a write of its own.
+    let echoes = ["caf\u{e9}", "", "x", "y", "z", ""];
+    let check = |r: &mut FrameReader<PipeStream, DotnetLines>, wants: &[&str]| {
+        for &want in wants {
+            assert_eq!(
+                r.read_str().unwrap(),
+                Some(want),
+                "ReadLine's split, echoed"
+            );
+        }
+    };
+    check(&mut r, &echoes[..3]);
     raw.write_all(b"\nz\n\r").unwrap();
     raw.shutdown_write().unwrap();
-    let echoes = ["caf\u{e9}", "", "x", "y", "z", ""];
-    for want in echoes {
-        assert_eq!(
-            r.read_str().unwrap(),
-            Some(want),
-            "ReadLine's split, echoed"
-        );
-    }
+    check(&mut r, &echoes[3..]);
     assert_eq!(r.read_frame().unwrap(), None);
     // ReadLine on the same bytes agrees with the codec (the `\r` at the end is a line).
     let mut ours = FrameReader::new(&b"caf\xc3\xa9\n\nx\ry\r\nz\n\r"[..], DotnetLines::new());
@@ -454,17 +460,7 @@ fn dotnet_bom_writing_stream_writer_and_lone_cr_read_by_readline_codec() {
 /// The child side of the anonymous-pipe tests: this test binary, re-executed.
 #[test]
 fn child_entry_point() {
-    let Ok(role) = std::env::var(ROLE) else {
-        return;
-    };
-    let code = match run_child(&role) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("child error: {e}");
-            2
-        }
-    };
-    std::process::exit(code);
+    child::main(run_child);
 }
 
 /// Echoes `dotnet` frames from PIPEFRAME_IN to PIPEFRAME_OUT (handle strings from .NET's
@@ -500,15 +496,13 @@ fn run_child(role: &str) -> io::Result<()> {
     }
 }
 
+/// This test binary running its `child_entry_point`, as a command line for the .NET parent.
 fn child_command() -> Vec<String> {
     let exe = std::env::current_exe().unwrap();
-    vec![
-        exe.to_str().unwrap().to_owned(),
-        "child_entry_point".into(),
-        "--exact".into(),
-        "--nocapture".into(),
-        "--test-threads=1".into(),
-    ]
+    std::iter::once(exe.to_str().unwrap())
+        .chain(child::self_args("child_entry_point"))
+        .map(String::from)
+        .collect()
 }
 
 fn dotnet_parent_with_pipeframe_child(role: &str) {
@@ -518,7 +512,7 @@ fn dotnet_parent_with_pipeframe_child(role: &str) {
     args.extend(child_command());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut cmd = dotnet("anon-parent", &args);
-    cmd.env(ROLE, role);
+    cmd.env(child::ROLE, role);
     let peer = spawn_locked(".NET AnonymousPipeServerStream parent", cmd);
     let mut peer = peer;
     let mut out = String::new();
@@ -633,7 +627,8 @@ fn dotnet_current_user_only_both_ways() {
 }
 
 /// The articles start the client first: `NamedPipeClientStream.Connect(timeout)` waits for a
-/// server that does not exist yet.
+/// server that does not exist yet. The client's first attempt (`--first-try`, a `Connect(0)`)
+/// has found no server when it says "ready"; our server comes only after that.
 #[test]
 fn dotnet_client_started_before_our_server_connects_within_its_timeout() {
     let name = unique_name("early");
@@ -641,10 +636,12 @@ fn dotnet_client_started_before_our_server_connects_within_its_timeout() {
     assert!(!pipe_name.socket_path().unwrap().exists());
     let (peer, out) = start(
         ".NET client started first",
-        dotnet("lp-client", &[&name, "--timeout", "30000", "--greet", "5"]),
+        dotnet(
+            "lp-client",
+            &[&name, "--first-try", "--timeout", "30000", "--greet", "5"],
+        ),
     );
-    // It is now inside Connect(30000), with no server anywhere.
-    std::thread::sleep(Duration::from_millis(700));
+    // It found no server and is going into Connect(30000): now there is one.
     let listener = Listener::bind(&pipe_name).unwrap();
     let s = listener.accept().unwrap();
     let frames: Vec<Vec<u8>> = (0..100).map(|i| pattern(i * 3, i as u8)).collect();

@@ -16,9 +16,12 @@ mod net_support;
 #[path = "peers/support.rs"]
 mod support;
 
+use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::Command;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use helloworld::HelloRequest;
@@ -111,17 +114,52 @@ async fn grpcio_client_calls_pipeframe_server() {
     server.abort();
 }
 
+/// A [`PipeConnector`] that says when its first attempt has found no server: the connect
+/// has been polled once, has tried, and waits.
+struct SaysWhenWaiting {
+    inner: PipeConnector,
+    waiting: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Service<hyper::Uri> for SaysWhenWaiting {
+    type Response = <PipeConnector as Service<hyper::Uri>>::Response;
+    type Error = io::Error;
+    type Future = Pin<Box<dyn Future<Output = io::Result<Self::Response>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: hyper::Uri) -> Self::Future {
+        let mut connecting = Box::pin(self.inner.call(uri));
+        let waiting = self.waiting.take();
+        Box::pin(async move {
+            if let Some(done) = futures_lite::future::poll_once(&mut connecting).await {
+                return done;
+            }
+            if let Some(w) = waiting {
+                let _ = w.send(());
+            }
+            connecting.await
+        })
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipeframe_client_and_server_waiting_for_each_other() {
     let (name, _path) = unique_pipe("grpc-rs-rs");
-    // The client starts first and waits for the pipe, as the articles' clients do.
+    // The client starts first and waits for the pipe, as the articles' clients do; the
+    // server comes once the client's first attempt has found nobody.
+    let (waiting_tx, waiting) = tokio::sync::oneshot::channel();
     let client = tokio::spawn({
         let name = name.clone();
         async move {
+            let connector = SaysWhenWaiting {
+                inner: PipeConnector::new(name).with_timeout(Duration::from_secs(30)),
+                waiting: Some(waiting_tx),
+            };
             let channel = Endpoint::from_static("http://any.host.is.ignored:1234")
-                .connect_with_connector(
-                    PipeConnector::new(name).with_timeout(Duration::from_secs(30)),
-                )
+                .connect_with_connector(connector)
                 .await?;
             let reply = GreeterClient::new(channel)
                 .say_hello(HelloRequest {
@@ -132,7 +170,10 @@ async fn pipeframe_client_and_server_waiting_for_each_other() {
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(reply.into_inner().message)
         }
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::timeout(Duration::from_secs(30), waiting)
+        .await
+        .expect("the client never tried to connect")
+        .expect("the client's connect ended without waiting");
     let greeter = greeter::MyGreeter::default();
     let server = tokio::spawn(
         Server::builder()

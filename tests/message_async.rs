@@ -91,7 +91,7 @@ mod tokio_flavour {
     #[tokio::test]
     async fn refused_items_queue_nothing() {
         let (a, mut b) = SeqpacketStream::pair().unwrap();
-        let mut a = a.with_max_frame_len(10).unwrap();
+        let mut a = a.try_with_max_frame_len(10).unwrap();
         let err = sink_send(&mut a, Bytes::from_static(&[0; 11]))
             .await
             .unwrap_err();

@@ -1,5 +1,5 @@
 //! `SeqpacketListener::bind` reclaims a stale socket file (nobody listens), as named pipes do,
-//! and leaves a live listener's name alone (issue 16).
+//! and leaves a live listener's name alone.
 #![cfg(target_os = "linux")]
 
 use std::io::ErrorKind;

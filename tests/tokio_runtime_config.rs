@@ -1,6 +1,7 @@
 //! A tokio runtime that lacks what pipeframe needs gives an error naming it, not a panic:
-//! outside any runtime, a runtime without `enable_io`, a runtime without `enable_time`
-//! where a connect has to wait.
+//! outside any runtime, a runtime without `enable_io`. A runtime without `enable_time` lacks
+//! nothing: pipeframe's waits (a connect retrying until its server is up) use a timer of
+//! their own.
 #![cfg(all(unix, feature = "tokio"))]
 
 use std::io;
@@ -62,14 +63,40 @@ fn a_runtime_without_io_is_an_error_naming_enable_io() {
 }
 
 #[test]
-fn a_runtime_without_time_is_an_error_naming_enable_time_when_connect_must_wait() {
+fn a_runtime_without_time_waits_for_a_server_that_comes_up_later() {
     let dir = tempfile::tempdir().unwrap();
-    // Nobody there yet: with a timeout, connect waits (sleeps) for the server.
     let name = PipeName::from_path(dir.path().join("later.sock"));
+    without_time().block_on(async {
+        // Nobody there yet: the first poll tries, finds nothing, and starts waiting.
+        let mut connect = Box::pin(named::tokio::connect_timeout(
+            &name,
+            Duration::from_secs(30),
+        ));
+        assert!(
+            futures_lite::future::poll_once(&mut connect)
+                .await
+                .is_none(),
+            "connect did not wait for the missing server"
+        );
+        let listener = named::tokio::Listener::bind(&name).unwrap();
+        let (client, server) = tokio::join!(connect, listener.accept());
+        client.unwrap();
+        server.unwrap();
+    });
+}
+
+#[test]
+fn a_runtime_without_time_times_out_naming_the_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = PipeName::from_path(dir.path().join("never.sock"));
     let e = without_time()
-        .block_on(named::tokio::connect_timeout(&name, Duration::from_secs(5)))
+        .block_on(named::tokio::connect_timeout(
+            &name,
+            Duration::from_millis(50),
+        ))
         .unwrap_err();
-    assert_names(&e, "enable_time");
+    assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+    assert_names(&e, "never.sock");
 }
 
 #[test]

@@ -334,19 +334,86 @@ fn encode_errors_are_typed_and_do_not_poison() {
     assert_eq!(w.finish().unwrap(), b"\x04fine");
 }
 
+/// The encode error inside `e`, if any.
+#[cfg(target_os = "linux")]
+fn encode_error(e: &io::Error) -> Option<pipeframe::codec::EncodeError> {
+    e.get_ref()?
+        .downcast_ref::<pipeframe::codec::EncodeError>()
+        .copied()
+}
+
+/// Native message mode reports its limits as typed values, read from a real transport: an
+/// oversize message received is `DecodeError::MessageTooLong` (recoverable: the next message
+/// is read), one sent is `EncodeError::FrameTooLong`, a packet over `PIPE_BUF` is
+/// `EncodeError::TransportLimit`; blocking, tokio and smol alike.
+#[cfg(target_os = "linux")]
 #[test]
-fn message_mode_oversize_read_is_a_recoverable_decode_error() {
-    let e = DecodeError::MessageTooLong { len: 10, max: 5 };
-    assert!(
-        e.is_recoverable(),
-        "the message was discarded; reading goes on"
-    );
-    let io = io::Error::from(e);
-    assert_eq!(io.kind(), ErrorKind::InvalidData);
+fn message_mode_limits_are_typed_in_every_flavour() {
+    use pipeframe::codec::EncodeError;
+    use pipeframe::message::{SeqpacketStream, packet_pipe};
+
+    let (mut a, mut b) = SeqpacketStream::pair().unwrap();
+    a.set_max_frame_len(2000).unwrap();
+    b.set_max_frame_len(1000).unwrap();
+    a.write_frame(&[1; 1500]).unwrap();
+    a.write_frame(b"next").unwrap();
+    let e = b.read_frame().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidData);
+    let got = DecodeError::from_io(&e);
     assert_eq!(
-        io.to_string(),
-        "message of 10 bytes exceeds the maximum of 5 bytes; it was discarded \
-         (raise it with with_max_frame_len)"
+        got,
+        Some(DecodeError::MessageTooLong {
+            len: 1500,
+            max: 1000
+        }),
+        "{e}"
     );
-    assert_eq!(DecodeError::from_io(&io), Some(e));
+    assert!(got.unwrap().is_recoverable());
+    assert_eq!(b.read_frame().unwrap().as_deref(), Some(&b"next"[..]));
+    let e = b.write_frame(&[1; 1001]).unwrap_err();
+    assert_eq!(
+        encode_error(&e),
+        Some(EncodeError::FrameTooLong {
+            len: 1001,
+            max: 1000
+        }),
+        "{e}"
+    );
+    let (_r, w) = packet_pipe().unwrap();
+    let e = w.write_frame(&[0; 4097]).unwrap_err();
+    assert_eq!(
+        encode_error(&e),
+        Some(EncodeError::TransportLimit {
+            len: 4097,
+            max: 4096
+        }),
+        "{e}"
+    );
+
+    #[cfg(feature = "tokio")]
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let (a, b) = pipeframe::message::tokio::SeqpacketStream::pair().unwrap();
+            let mut b = b.try_with_max_frame_len(100).unwrap();
+            a.write_frame(&[2; 300]).await.unwrap();
+            let e = b.read_frame().await.unwrap_err();
+            assert_eq!(
+                DecodeError::from_io(&e),
+                Some(DecodeError::MessageTooLong { len: 300, max: 100 })
+            );
+        });
+    #[cfg(feature = "futures-io")]
+    futures_lite::future::block_on(async {
+        let (a, b) = pipeframe::message::futures_io::SeqpacketStream::pair().unwrap();
+        let mut b = b.try_with_max_frame_len(100).unwrap();
+        a.write_frame(&[2; 300]).await.unwrap();
+        let e = b.read_frame().await.unwrap_err();
+        assert_eq!(
+            DecodeError::from_io(&e),
+            Some(DecodeError::MessageTooLong { len: 300, max: 100 })
+        );
+    });
 }

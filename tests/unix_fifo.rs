@@ -87,20 +87,26 @@ fn reader_without_writer_times_out() {
     assert_eq!(f.read(&mut buf).unwrap(), 0);
 }
 
+/// The reader comes after the writer found none: it opens once the writer's own attempt was
+/// refused, and the writer's timed open takes it whenever it comes.
 #[test]
 fn writer_with_timeout_meets_a_reader_that_comes_later() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("late-reader");
     fifo::create(&path, 0o600).unwrap();
     let p = path.clone();
+    let (refused, come) = std::sync::mpsc::channel();
     let reader = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
+        come.recv().unwrap();
         let mut r = FrameReader::new(
             fifo::open_reader(&p, Wait::Block).unwrap(),
             Delimited::lines(),
         );
         r.read_frame().unwrap().map(|b| b.to_vec())
     });
+    let e = fifo::open_writer(&path, Wait::NonBlocking).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::NotConnected, "{e}");
+    refused.send(()).unwrap();
     let file = fifo::open_writer(&path, Wait::Timeout(Duration::from_secs(30))).unwrap();
     let mut w = FrameWriter::new(file, Delimited::lines());
     w.write_frame(b"hello").unwrap();

@@ -75,7 +75,17 @@ impl Address {
             return Ok(Address::Stdio);
         }
         let bad = |why: &str| format!("invalid address {s:?}: {why}");
-        let (scheme, rest) = s.split_once(':').ok_or_else(|| bad(os.expected()))?;
+        let Some((scheme, rest)) = s
+            .split_once(':')
+            .filter(|(scheme, _)| os == Os::Unix || scheme.len() > 1)
+        else {
+            // No scheme (on Windows a drive letter is none either): say which one it needs.
+            return Err(bad(&format!(
+                "{}; {}",
+                Address::guess(s, os),
+                os.expected()
+            )));
+        };
         let only = |family: &str, what: &str| {
             format!(
                 "invalid address {s:?}: the {scheme}: scheme ({what}) is {family}-only; on \
@@ -127,6 +137,29 @@ impl Address {
             }
             _ => return Err(bad(os.expected())),
         })
+    }
+}
+
+impl Address {
+    /// What an address without a scheme most likely meant, as a suggestion.
+    fn guess(s: &str, os: Os) -> String {
+        let pipe_prefix = r"\\.\pipe\";
+        match os {
+            Os::Windows
+                if s.len() > pipe_prefix.len()
+                    && s[..pipe_prefix.len()].eq_ignore_ascii_case(pipe_prefix) =>
+            {
+                format!("a named pipe is pipe:{}", &s[pipe_prefix.len()..])
+            }
+            Os::Unix if s.contains('/') => format!(
+                "a path needs a scheme: unix:{s} for a socket (fifo:{s} for a FIFO, \
+                 seqpacket:{s} for a seqpacket socket)"
+            ),
+            _ if !s.is_empty() && !s.contains(['/', '\\', ':']) => {
+                format!("for a named pipe, write pipe:{s}")
+            }
+            _ => "expected a scheme".to_string(),
+        }
     }
 }
 
@@ -184,6 +217,18 @@ mod tests {
         for bad in ["x", "pipe:", "tcp:host", "handle:x", "handle:", "handle:-1"] {
             assert!(Address::parse_for(bad, Os::Windows).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_address_without_a_scheme_gets_a_suggestion() {
+        let e = Address::parse_for("/tmp/x.sock", Os::Unix).unwrap_err();
+        assert!(e.contains("unix:/tmp/x.sock"), "{e}");
+        let e = Address::parse_for("demo", Os::Unix).unwrap_err();
+        assert!(e.contains("pipe:demo"), "{e}");
+        let e = Address::parse_for(r"\\.\pipe\demo", Os::Windows).unwrap_err();
+        assert!(e.contains("pipe:demo"), "{e}");
+        let e = Address::parse_for(r"C:\x", Os::Windows).unwrap_err();
+        assert!(e.contains("handle:N"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `bench`: framed throughput and round trips over every transport, next to the raw
 //! transport, using the same measuring code as the criterion benches (`pipeframe_cli::bench`).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
 use clap::Args;
@@ -127,6 +127,13 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         }
     }
     let mut err = io::stderr();
+    // On a terminal, progress rewrites one line; elsewhere (a pipe, a log file) it is one
+    // plain line per measurement, with no control codes.
+    let (start, end) = if err.is_terminal() {
+        ("\r\x1b[2K", "")
+    } else {
+        ("", "\n")
+    };
     let load_before = load_average();
     let (rows, failed) = bench::run(&cells, &args.framing, &plan, |p| {
         let c = p.cell;
@@ -143,7 +150,7 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         };
         let _ = write!(
             err,
-            "\r\x1b[2K[{stage}, {}/{}] {} {} {} B {what}",
+            "{start}[{stage}, {}/{}] {} {} {} B {what}{end}",
             p.index, p.cells, c.transport, c.flavour, c.size
         );
         let _ = err.flush();
@@ -154,7 +161,7 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
     };
     let _ = writeln!(
         err,
-        "\r\x1b[2K{} cells, {} rounds done{load}",
+        "{start}{} cells, {} rounds done{load}",
         cells.len(),
         plan.rounds
     );

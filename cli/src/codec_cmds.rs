@@ -4,11 +4,12 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
 
-use pipeframe::codec::Delimited;
+use pipeframe::frame_io::Mode;
 use pipeframe::sync::{FrameReader, FrameWriter};
 
-use crate::escape::{Escape, write_frame_line};
-use crate::{DumpArgs, EncodeArgs, Failure, hint};
+use crate::escape::write_frame_line;
+use crate::lines::{Line, Lines};
+use crate::{DumpArgs, EncodeArgs, Failure, explain};
 
 /// The input: the file named, or stdin (no name, or `-`). Also what error messages call it.
 fn open(input: Option<&Path>) -> Result<(Box<dyn Read>, String), Failure> {
@@ -22,38 +23,54 @@ fn open(input: Option<&Path>) -> Result<(Box<dyn Read>, String), Failure> {
 }
 
 /// Lines (without `\n` or `\r\n`) become frames on stdout. A last line without a newline is a
-/// frame too.
+/// frame too. A line the framing cannot carry (longer than `--max-frame`, or than the format
+/// allows) is reported by number and skipped; the rest are encoded, and the exit status is 1.
 pub(crate) fn encode(args: &EncodeArgs) -> Result<(), Failure> {
     let codec = args
         .framing
         .framing()
         .codec("stdout")
         .map_err(Failure::Usage)?;
+    let mode = Mode::Codec(codec.clone());
     let (input, name) = open(args.input.as_deref())?;
-    let max = codec.max_frame_len();
-    let mut lines = FrameReader::new(
-        input,
-        Delimited::lines()
-            .with_max_frame_len(max)
-            .accept_unterminated_at_eof(true),
-    );
+    let mut lines = Lines::new(input, codec.max_frame_len());
     let mut out = FrameWriter::new(io::stdout().lock(), codec);
-    let mut line_no = 0u64;
-    while let Some(line) = lines
-        .read_frame_ref()
-        .map_err(|e| Failure::Runtime(format!("reading {name}: {}", hint(e))))?
-    {
-        line_no += 1;
-        out.write_frame(line).map_err(|e| match e.kind() {
-            io::ErrorKind::InvalidInput => Failure::Runtime(format!("line {line_no}: {}", hint(e))),
-            _ => Failure::stdout(e),
-        })?;
+    let mut skipped = 0u64;
+    loop {
+        let line = lines
+            .next_line()
+            .map_err(|e| Failure::Runtime(format!("reading {name}: {e}")))?;
+        match line {
+            None => break,
+            Some(Line::Text(n, line)) => match out.write_frame(line) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+                    crate::session::warn(format_args!(
+                        "line {n} of {name}: {}; skipped",
+                        explain::io(&e, &mode)
+                    ));
+                    skipped += 1;
+                }
+                Err(e) => return Err(Failure::stdout(e)),
+            },
+            Some(Line::TooLong(n)) => {
+                let msg = lines.too_long(n, &name);
+                crate::session::warn(format_args!("{msg}"));
+                skipped += 1;
+            }
+        }
     }
     drop(out.finish().map_err(Failure::stdout)?);
+    if skipped > 0 {
+        return Err(Failure::Runtime(format!(
+            "{} of {name} not encoded",
+            explain::count(skipped, "line")
+        )));
+    }
     Ok(())
 }
 
-/// A framed stream becomes one frame per line on stdout, escaped (see `DumpArgs`). A
+/// A framed stream becomes one frame per line on stdout, escaped (see `OutputOpts`). A
 /// malformed stream ends with the reason and the byte offset of the frame that failed, and
 /// exit status 1.
 pub(crate) fn dump(args: &DumpArgs) -> Result<(), Failure> {
@@ -62,11 +79,8 @@ pub(crate) fn dump(args: &DumpArgs) -> Result<(), Failure> {
         .framing()
         .codec("stdin")
         .map_err(Failure::Usage)?;
-    let escape = match (args.raw, args.escape) {
-        (true, _) => Escape::Raw,
-        (false, true) => Escape::All,
-        (false, false) => Escape::Text,
-    };
+    let escape = args.output.escape();
+    let mode = Mode::Codec(codec.clone());
     let (input, name) = open(args.input.as_deref())?;
     let mut frames = FrameReader::new(input, codec);
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
@@ -84,9 +98,9 @@ pub(crate) fn dump(args: &DumpArgs) -> Result<(), Failure> {
                 } else {
                     format!(" in {name}")
                 };
+                let why = explain::io(&e, &mode);
                 return Err(Failure::Runtime(format!(
-                    "malformed stream{what} at byte offset {at}: {}",
-                    hint(e)
+                    "malformed stream{what} at byte offset {at}: {why}"
                 )));
             }
         }

@@ -13,7 +13,10 @@ use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 #[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 #[cfg(unix)]
+use std::os::unix::net::UnixStream;
+#[cfg(unix)]
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -31,6 +34,8 @@ use pipeframe::pipe::ClientHandle;
 
 use crate::Failure;
 use crate::addr::Address;
+use crate::explain::Secs;
+use crate::watch::{Progress, WatchedFrames, WatchedMessages};
 
 /// One connection: a peer description and its two directions (either may be missing on a
 /// one-way transport). The writer's `close` ends the sending direction the transport's way
@@ -38,11 +43,14 @@ use crate::addr::Address;
 pub(crate) struct Conn {
     pub(crate) peer: String,
     pub(crate) rx: Option<Box<dyn ReadFrame + Send>>,
+    /// What `rx` is doing: reads begun, bytes arrived, bytes of an unfinished frame.
+    pub(crate) progress: Arc<Progress>,
     pub(crate) tx: Option<Box<dyn WriteFrame + Send>>,
     /// On a duplex transport with no half-close (a Windows named pipe), the writer's `close`
     /// cannot end the stream for the peer while the reading half is open: this waits until
-    /// the peer has read everything sent, after which the connection ends by being closed
-    /// whole (the program exits). `None` where `close` ends the sending direction alone.
+    /// the peer has read everything sent (so what it wrote before is in our receive buffer);
+    /// the connection then ends by being closed whole, when `connect` ends once replies have
+    /// stopped. `None` where `close` ends the sending direction alone.
     pub(crate) drain: Option<Box<dyn FnOnce() -> io::Result<()> + Send>>,
 }
 
@@ -53,9 +61,27 @@ fn conn(
     tx: Option<WriteTransport>,
     mode: &Mode,
 ) -> io::Result<Conn> {
+    let progress = Arc::new(Progress::default());
+    let rx = match (rx.map(ReadTransport::into_bytes), mode) {
+        (None, _) => None,
+        (Some(Ok(r)), Mode::Codec(f)) => Some(Box::new(WatchedFrames::new(
+            r,
+            f.clone(),
+            Arc::clone(&progress),
+        )) as Box<dyn ReadFrame + Send>),
+        (Some(Ok(r)), mode) => Some(Box::new(WatchedMessages::new(
+            mode.reader(ReadTransport::bytes(r))?,
+            Arc::clone(&progress),
+        )) as Box<dyn ReadFrame + Send>),
+        (Some(Err(t)), mode) => Some(Box::new(WatchedMessages::new(
+            mode.reader(t)?,
+            Arc::clone(&progress),
+        )) as Box<dyn ReadFrame + Send>),
+    };
     Ok(Conn {
         peer,
-        rx: rx.map(|t| mode.reader(t)).transpose()?,
+        rx,
+        progress,
         tx: tx.map(|t| mode.writer(t)).transpose()?,
         drain: None,
     })
@@ -138,14 +164,17 @@ fn writing(peer: String, w: impl io::Write + Send + 'static, mode: &Mode) -> io:
     conn(peer, None, Some(WriteTransport::bytes(w)), mode)
 }
 
+/// The name of a named address; one whose socket path cannot fit is a usage error here.
 #[cfg(unix)]
 fn pipe_name(addr: &Address) -> io::Result<PipeName> {
-    match addr {
+    let name = match addr {
         Address::Pipe(n) => PipeName::new(n),
         Address::Unix(p) => Ok(PipeName::from_path(p)),
         Address::Abstract(n) => PipeName::abstract_name(n),
         _ => unreachable!("only named addresses"),
-    }
+    }?;
+    name.check()?;
+    Ok(name)
 }
 
 #[cfg(windows)]
@@ -214,7 +243,7 @@ impl Listener {
         Ok(match addr {
             #[cfg(unix)]
             Address::Pipe(_) | Address::Unix(_) | Address::Abstract(_) => {
-                let name = pipe_name(addr).map_err(|e| Failure::Usage(format!("{addr}: {e}")))?;
+                let name = socket_name(addr)?;
                 Listener::Named(named::Listener::bind(&name).map_err(runtime)?)
             }
             #[cfg(windows)]
@@ -276,8 +305,8 @@ impl Listener {
             #[cfg(windows)]
             Listener::Named(l, max) => {
                 let s = l.accept()?;
-                let peer = match s.peer_process_id() {
-                    Ok(pid) => format!("pid {pid}"),
+                let peer = match s.peer_credentials() {
+                    Ok(c) => format!("pid {} user {}", c.pid().unwrap_or(0), c.sid()),
                     Err(_) => "client".to_string(),
                 };
                 pipe_conn(peer, s, mode, *max).map(Some)
@@ -364,8 +393,8 @@ impl Listener {
 }
 
 /// Connects over TCP, retrying until `deadline` while the server is not up.
-fn tcp_connect(a: &str, deadline: Instant, timeout: Duration) -> io::Result<TcpStream> {
-    retry(deadline, timeout, || {
+fn tcp_connect(a: &str, deadline: Instant) -> io::Result<TcpStream> {
+    retry(deadline, || {
         let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
         for sa in a.to_socket_addrs()? {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -386,19 +415,27 @@ pub(crate) fn connect(
     max: Option<usize>,
     timeout: Duration,
 ) -> Result<Conn, Failure> {
-    let runtime = |e: io::Error| Failure::Runtime(format!("connecting to {addr}: {e}"));
+    let runtime = |e: io::Error| connect_failure(addr, timeout, e);
     let deadline = Instant::now() + timeout;
     let peer = addr.to_string();
     let _ = max;
     match addr {
         #[cfg(unix)]
-        Address::Pipe(_) | Address::Unix(_) | Address::Abstract(_) => {
-            let name = pipe_name(addr).map_err(|e| Failure::Usage(format!("{addr}: {e}")))?;
+        Address::Pipe(_) | Address::Abstract(_) => {
+            let name = socket_name(addr)?;
             let s = ConnectOptions::new()
                 .timeout(timeout)
                 .connect(&name)
                 .map_err(runtime)?;
             pipe_conn(peer, s, mode, None).map_err(runtime)
+        }
+        // A plain Unix socket, through std: its errors are the system's, about a socket.
+        #[cfg(unix)]
+        Address::Unix(p) => {
+            socket_name(addr)?;
+            let s = retry(deadline, || UnixStream::connect(p)).map_err(runtime)?;
+            let w = s.try_clone().map_err(runtime)?;
+            socket_conn(peer, s, w, mode).map_err(runtime)
         }
         #[cfg(windows)]
         Address::Pipe(_) => {
@@ -408,12 +445,9 @@ pub(crate) fn connect(
                 .message(mode.is_message())
                 .connect(&name)
                 .map_err(|e| {
-                    // ERROR_INVALID_PARAMETER from SetNamedPipeHandleState: a byte-mode
-                    // server.
-                    // (The library keeps the code only in its message.)
-                    let invalid_parameter =
-                        e.raw_os_error() == Some(87) || e.to_string().contains("(os error 87)");
-                    if mode.is_message() && invalid_parameter {
+                    // A message-mode client is refused by a byte-mode server's pipe (the name
+                    // was checked above, so nothing else here is invalid input).
+                    if mode.is_message() && e.kind() == io::ErrorKind::InvalidInput {
                         Failure::Runtime(format!(
                             "connecting to {addr}: {e} (the server is in byte mode; message \
                              mode needs listen --framing message)"
@@ -425,18 +459,18 @@ pub(crate) fn connect(
             pipe_conn(peer, s, mode, max).map_err(runtime)
         }
         Address::Tcp(a) => {
-            let s = tcp_connect(a, deadline, timeout).map_err(runtime)?;
+            let s = tcp_connect(a, deadline).map_err(runtime)?;
             tcp_conn(peer, s, mode).map_err(runtime)
         }
         #[cfg(unix)]
         Address::Seqpacket(p) => {
-            let s = retry(deadline, timeout, || SeqpacketStream::connect(p)).map_err(runtime)?;
+            let s = retry(deadline, || SeqpacketStream::connect(p)).map_err(runtime)?;
             seqpacket_conn(peer, s, mode, max).map_err(runtime)
         }
         #[cfg(unix)]
         Address::Fifo(p) => {
             // The FIFO appears when the listener creates it; then opening waits for its reader.
-            let f: File = retry(deadline, timeout, || {
+            let f: File = retry(deadline, || {
                 let left = deadline.saturating_duration_since(Instant::now());
                 fifo::open_writer(p, Wait::Timeout(left))
             })
@@ -481,12 +515,9 @@ fn handle_conn(n: &str, mode: &Mode) -> io::Result<Conn> {
 }
 
 /// Retries `f` while the server is not there yet (no socket file, connection refused) until
-/// the deadline, then reports a timeout naming how long it waited.
-fn retry<T>(
-    deadline: Instant,
-    timeout: Duration,
-    mut f: impl FnMut() -> io::Result<T>,
-) -> io::Result<T> {
+/// the deadline, then gives up: a `TimedOut` error holding the last one (see
+/// [`connect_failure`]).
+fn retry<T>(deadline: Instant, mut f: impl FnMut() -> io::Result<T>) -> io::Result<T> {
     loop {
         match f() {
             Ok(t) => return Ok(t),
@@ -497,14 +528,56 @@ fn retry<T>(
                 ) =>
             {
                 if Instant::now() >= deadline {
-                    return Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("timed out after {:.1} s ({e})", timeout.as_secs_f64()),
-                    ));
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, e));
                 }
                 thread::sleep(Duration::from_millis(20));
             }
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Why connecting to `addr` failed, in one line. Giving up waiting always reads "timed out
+/// after N s", with the duration printed one way ([`Secs`]) whoever timed out (the library,
+/// or [`retry`], which also gives the last error it saw).
+fn connect_failure(addr: &Address, timeout: Duration, e: io::Error) -> Failure {
+    let waited = Secs(timeout);
+    #[cfg(unix)]
+    let waiting_for = match addr {
+        Address::Fifo(_) => "a reader to open the FIFO",
+        _ => "a server",
+    };
+    #[cfg(windows)]
+    let waiting_for = "a server";
+    Failure::Runtime(match e.kind() {
+        io::ErrorKind::TimedOut => {
+            let last = e
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<io::Error>())
+                .map(|last| format!(" ({last})"))
+                .unwrap_or_default();
+            format!(
+                "connecting to {addr}: timed out after {waited} waiting for {waiting_for}{last}"
+            )
+        }
+        _ => format!("connecting to {addr}: {e}"),
+    })
+}
+
+/// The name of a socket address (`pipe:`, `unix:`, `abstract:`), or a usage error. A socket
+/// path too long for the system is the library's `SocketPathTooLong`, which names the fix
+/// (a shorter name or path, a shorter `TMPDIR`); on Linux `abstract:NAME` is one more.
+#[cfg(unix)]
+fn socket_name(addr: &Address) -> Result<PipeName, Failure> {
+    pipe_name(addr).map_err(|e| {
+        let too_long = e
+            .get_ref()
+            .is_some_and(|i| i.is::<pipeframe::named::SocketPathTooLong>());
+        let hint = if too_long && cfg!(any(target_os = "linux", target_os = "android")) {
+            "; or use abstract:NAME (a Linux socket with no file)"
+        } else {
+            ""
+        };
+        Failure::Usage(format!("{addr}: {e}{hint}"))
+    })
 }

@@ -13,13 +13,6 @@ pub(crate) enum Escape {
     All,
 }
 
-impl Escape {
-    /// `--escape` for listen/connect: all, or nothing.
-    pub(crate) fn all_if(yes: bool) -> Escape {
-        if yes { Escape::All } else { Escape::Raw }
-    }
-}
-
 fn plain(b: u8) -> bool {
     (0x20..0x7f).contains(&b) && b != b'\\'
 }

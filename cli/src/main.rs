@@ -1,9 +1,11 @@
 //! `pipeframe`: framed messages over any pipe, from a shell.
 //!
 //! Exit status: 0 on success, 1 on a runtime failure (connection refused or timed out, a
-//! malformed stream, a peer that closed the connection inside a frame), 2 on a usage error (a
-//! bad address, framing or option). A peer that closes at a frame boundary is a success, even
-//! before it sent any frame (`connect` says so on stderr).
+//! malformed stream, a peer that closed the connection inside a frame, a frame cut short by
+//! our own close, an input line that could not be sent or encoded), 2 on a usage error (a bad
+//! address, framing or option). A peer that closes at a frame boundary is a success, even
+//! before it sent any frame (`connect` says so on stderr). Nothing is dropped without a word
+//! on stderr.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -13,18 +15,31 @@ use pipeframe::codec::{Delimited, Framing};
 use pipeframe::frame_io::Mode;
 
 mod addr;
+mod auth;
 mod bench_cmd;
 mod codec_cmds;
 mod endpoint;
 mod escape;
+mod explain;
+mod lines;
+mod names;
 mod session;
+mod watch;
 
 use addr::Address;
+use escape::Escape;
 
-/// Framed messages over any pipe: named pipes, Unix sockets, FIFOs, TCP, inherited descriptors
-/// (Unix) or handles (Windows).
+/// Send and receive framed messages from a shell: one line of input is one frame, one frame
+/// received is one line of output, over named pipes, Unix sockets, FIFOs, TCP and inherited
+/// pipe ends, in the framing a peer speaks (length prefixes, lines, LSP headers, native pipe
+/// messages, ...).
 #[derive(Debug, Parser)]
-#[command(name = "pipeframe", version, about, max_term_width = 100)]
+#[command(
+    name = "pipeframe",
+    version,
+    about = "Send and receive framed messages over pipes, sockets and TCP, from a shell",
+    max_term_width = 100
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -47,11 +62,14 @@ enum Cmd {
 /// How frames are delimited on the wire.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct FramingOpts {
-    /// lp8, lp16be, lp16le, lp32be, lp32le, lp64be, lp64le, varint, lines, crlf, nul, lsp,
-    /// netstring, message; aliases: dotnet, python, erlang, node. Default: lines, or message
-    /// on seqpacket: addresses. On Windows, message on a pipe: address is a message-mode
-    /// named pipe (PIPE_TYPE_MESSAGE: each frame one pipe message, no codec bytes).
-    #[arg(long, value_name = "F", value_parser = parse_mode)]
+    #[arg(
+        long,
+        value_name = "F",
+        value_parser = parse_mode,
+        help = "How frames are marked (default: lines): lp32le, lines, lsp, message, ... \
+                (--help lists every name and what it means)",
+        long_help = names::endpoint_help()
+    )]
     pub(crate) framing: Option<Mode>,
     /// Maximum frame payload in bytes (default 8 MiB); suffixes k, m, g allowed.
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
@@ -61,9 +79,14 @@ pub(crate) struct FramingOpts {
 /// How a byte stream on a file or stdin is framed (`encode`, `dump`).
 #[derive(Debug, Clone, Args)]
 pub(crate) struct StreamOpts {
-    /// lp8, lp16be, lp16le, lp32be, lp32le, lp64be, lp64le, varint, lines, crlf, nul, lsp,
-    /// netstring, readline; aliases: dotnet, python, erlang, node. Default: lines.
-    #[arg(long, value_name = "F", value_parser = parse_mode)]
+    #[arg(
+        long,
+        value_name = "F",
+        value_parser = parse_mode,
+        help = "How frames are marked (default: lines): lp32le, lines, lsp, ... (--help lists \
+                every name and what it means)",
+        long_help = names::stream_help()
+    )]
     pub(crate) framing: Option<Mode>,
     /// Maximum frame payload in bytes (default 8 MiB); suffixes k, m, g allowed.
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
@@ -95,14 +118,32 @@ pub(crate) struct DumpArgs {
     /// The framed stream to read (default: stdin; `-` is stdin too).
     #[arg(value_name = "FILE")]
     pub(crate) input: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub(crate) output: OutputOpts,
+}
+
+/// How received frames are printed (`listen`, `connect`, `dump`): one frame a line, escaped so
+/// that a frame cannot break the line or send control codes to the terminal.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct OutputOpts {
     /// Print every byte outside printable ASCII (and '\') as \xNN. By default only control
-    /// bytes (a newline inside a frame, ...), '\' and bytes that are not UTF-8 are escaped, so
-    /// each output line is exactly one frame.
+    /// bytes (a newline inside a frame, an escape sequence, ...), '\' and bytes that are not
+    /// UTF-8 are escaped, so each output line is exactly one frame and safe for a terminal.
     #[arg(long, conflicts_with = "raw")]
     pub(crate) escape: bool,
     /// Print frames as they are, unescaped (a frame holding a newline then looks like two).
     #[arg(long)]
     pub(crate) raw: bool,
+}
+
+impl OutputOpts {
+    pub(crate) fn escape(&self) -> Escape {
+        match (self.raw, self.escape) {
+            (true, _) => Escape::Raw,
+            (false, true) => Escape::All,
+            (false, false) => Escape::Text,
+        }
+    }
 }
 
 impl FramingOpts {
@@ -185,29 +226,6 @@ pub(crate) enum Failure {
     Runtime(String),
     /// Exit 0 without a word: stdout was closed under us (e.g. `| head`).
     Quiet,
-}
-
-/// A library message with its hints rewritten for this command: the library names the
-/// method that changes a limit, the command names its flag.
-pub(crate) fn hint(msg: impl std::fmt::Display) -> String {
-    msg.to_string()
-        .replace(
-            "raise it with with_max_frame_len",
-            "raise it with --max-frame",
-        )
-        .replace(
-            "raise the limit with with_max_frame_len",
-            "raise it with --max-frame",
-        )
-        .replace(
-            " (raise it with with_max_header_len)",
-            " (the header block limit is fixed)",
-        )
-        // No flag accepts an unterminated last line from a peer.
-        .replace(
-            " (to accept an unterminated last line, use accept_unterminated_at_eof(true))",
-            "",
-        )
 }
 
 impl Failure {

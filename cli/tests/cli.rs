@@ -478,6 +478,10 @@ fn bench_json_rows() {
     for stage in ["[calibrating, 1/8] pipe blocking 64 B", "[round 3/3, 8/8]"] {
         assert!(err.contains(stage), "no {stage:?} in {err}");
     }
+    assert!(
+        !err.contains('\x1b') && !err.contains('\r'),
+        "stderr is no terminal: no control codes: {err:?}"
+    );
     // Every row has a median and one figure per round, the median among them; rounds are
     // paired across rows (the same count everywhere).
     let check = r#"
@@ -785,4 +789,394 @@ fn errors_name_the_flag_and_the_limit() {
         "{err}"
     );
     assert!(!err.contains("42949672 "), "{err}");
+}
+
+/// A Unix socket server on `path` that accepts one client, writes `send`, then reads until
+/// the client ends its frames, returning what it read. It closes then, or, with `hold`, only
+/// once `hold` is dropped (a server that never closes first).
+fn one_client_server(
+    path: &std::path::Path,
+    send: &'static [u8],
+    hold: Option<std::sync::mpsc::Receiver<()>>,
+) -> thread::JoinHandle<Vec<u8>> {
+    let server = UnixListener::bind(path).unwrap();
+    server.set_nonblocking(true).unwrap();
+    thread::spawn(move || {
+        // A client that never comes fails the test (at its join) instead of hanging it.
+        let start = Instant::now();
+        let mut s = loop {
+            match server.accept() {
+                Ok((s, _)) => break s,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    assert!(start.elapsed() < Duration::from_secs(30), "no client came");
+                    thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => panic!("accept: {e}"),
+            }
+        };
+        s.set_nonblocking(false).unwrap();
+        s.write_all(send).unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        if let Some(hold) = hold {
+            let _ = hold.recv();
+        }
+        got
+    })
+}
+
+/// Connects with `connect` once the listener started by the test has bound (retried until
+/// then, failing after 20 s).
+fn when_bound<T>(mut connect: impl FnMut() -> std::io::Result<T>) -> T {
+    let start = Instant::now();
+    loop {
+        match connect() {
+            Ok(c) => return c,
+            Err(_) if start.elapsed() < Duration::from_secs(20) => {
+                thread::sleep(Duration::from_millis(10))
+            }
+            Err(e) => panic!("the listener never bound: {e}"),
+        }
+    }
+}
+
+/// Issue: one overlong stdin line must not end all input. `connect` and `encode` report it by
+/// line number, naming `--max-frame`, skip it, send the rest, and exit 1.
+#[test]
+fn an_overlong_input_line_is_reported_skipped_and_the_rest_sent() {
+    let input = format!("{}\nafter\n", "y".repeat(100));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    let server = one_client_server(&path, b"", None);
+    let out = run(
+        &[
+            "connect",
+            &format!("unix:{}", path.display()),
+            "--framing",
+            "lp32le",
+            "--max-frame",
+            "10",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(
+        server.join().unwrap(),
+        b"\x05\0\0\0after",
+        "the line after went out"
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("line 1 of stdin") && err.contains("--max-frame"),
+        "{err}"
+    );
+    assert!(err.contains("1 line of stdin not sent"), "{err}");
+    assert!(!err.contains("with_max_frame_len"), "{err}");
+
+    let out = run(
+        &["encode", "--framing", "lp32le", "--max-frame", "10"],
+        input.as_bytes(),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(out.stdout, b"\x05\0\0\0after");
+    assert!(
+        err.contains("line 1 of stdin") && err.contains("--max-frame"),
+        "{err}"
+    );
+}
+
+/// Issue: a hint must be one that can help. lp8 carries at most 255 bytes whatever
+/// `--max-frame` says: the message names the format's limit and a wider prefix.
+#[test]
+fn a_format_limit_is_named_as_the_formats_not_the_flags() {
+    let input = format!("short\n{}\nend\n", "z".repeat(300));
+    let out = run(
+        &["encode", "--framing", "lp8", "--max-frame", "1k"],
+        input.as_bytes(),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(out.stdout, b"\x05short\x03end");
+    assert!(err.contains("line 2 of stdin"), "{err}");
+    assert!(
+        err.contains("255 bytes") && err.contains("wider prefix"),
+        "{err}"
+    );
+    assert!(!err.contains("--max-frame"), "no flag can raise it: {err}");
+}
+
+/// Issue: text where a length prefix should be means the wrong framing: the hint names
+/// `--framing` and the bytes seen, not `--max-frame`.
+#[test]
+fn text_where_a_length_should_be_names_the_wrong_framing() {
+    let out = run(&["dump", "--framing", "lp32le"], b"hello world\n");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("\"hell\"") && err.contains("--framing"),
+        "{err}"
+    );
+    assert!(!err.contains("--max-frame"), "{err}");
+    // A length that is merely over the limit still names the flag.
+    let out = run(
+        &["dump", "--framing", "lp32le", "--max-frame", "4"],
+        b"\x05\0\0\0hello",
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("raise it with --max-frame"), "{err}");
+}
+
+/// Issue: LSP header lines ended with a bare `\n` get the rule named, at once: at the end of
+/// input, and on a live connection without waiting for more bytes.
+#[test]
+fn lsp_headers_ended_by_a_bare_newline_name_the_rule_at_once() {
+    let out = run(&["dump", "--framing", "lsp"], b"Content-Length: 2\n\n{}");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("bare \\n") && err.contains("\\r\\n\\r\\n"),
+        "{err}"
+    );
+    assert!(err.contains("SPEC.md §5"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("unix:{}", dir.path().join("lsp").display());
+    let listener = spawn_listener(&["listen", &addr, "--framing", "lsp", "--once"]);
+    let path = dir.path().join("lsp");
+    let mut c = when_bound(|| std::os::unix::net::UnixStream::connect(&path));
+    c.write_all(b"Content-Length: 2\n\n{}").unwrap();
+    // The connection stays open: listen closes it because of the error, not of an end.
+    let mut rest = Vec::new();
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    c.read_to_end(&mut rest).unwrap();
+    let out = wait(listener, Duration::from_secs(20));
+    let err = text(&out.stderr);
+    assert!(err.contains("closing") && err.contains("bare \\n"), "{err}");
+}
+
+/// Issue: a message that is exactly a length prefix and its payload means the peer writes a
+/// byte framing into a message transport: warned once, naming both framings.
+#[test]
+fn a_length_prefixed_message_warns_of_mismatched_framings() {
+    use pipeframe::message::SeqpacketStream;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sp");
+    let addr = format!("seqpacket:{}", path.display());
+    let listener = spawn_listener(&["listen", &addr, "--once"]);
+    let peer = when_bound(|| SeqpacketStream::connect(&path));
+    peer.write_frame(b"\x05\0\0\0hello").unwrap();
+    peer.write_frame(b"\x05\0\0\0again").unwrap();
+    drop(peer);
+    let out = wait(listener, Duration::from_secs(20));
+    assert_ok("listen", &out);
+    let err = text(&out.stderr);
+    assert!(err.contains("lp32le") && err.contains("message"), "{err}");
+    assert_eq!(err.lines().count(), 1, "warned once: {err}");
+    assert_eq!(
+        text(&out.stdout),
+        "\\x05\\x00\\x00\\x00hello\n\\x05\\x00\\x00\\x00again\n"
+    );
+}
+
+/// Issue: after stdin ends, `connect` keeps printing replies; with `--linger`, a server that
+/// neither replies nor closes ends the connection after the quiet interval, with a warning
+/// (frames were sent, none came back).
+#[test]
+fn linger_ends_a_quiet_connection_and_says_nothing_came_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quiet");
+    let (hold, held) = std::sync::mpsc::channel();
+    // Reads our frames and the end of them, then stays, silent, until the test is done.
+    let quiet = one_client_server(&path, b"", Some(held));
+    let start = Instant::now();
+    let out = run(
+        &[
+            "connect",
+            &format!("unix:{}", path.display()),
+            "--linger",
+            "0.3",
+        ],
+        b"ping\n",
+    );
+    let err = text(&out.stderr);
+    assert_ok("connect --linger", &out);
+    assert!(
+        err.contains("none came back") && err.contains("0.3 s"),
+        "{err}"
+    );
+    assert!(start.elapsed() >= Duration::from_millis(300));
+    drop(hold);
+    assert_eq!(quiet.join().unwrap(), b"ping\n");
+}
+
+/// Issue 21: a frame cut short by our own close is an error naming it, never silent.
+#[test]
+fn closing_inside_a_frame_after_linger_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("partial");
+    // A frame declaring 100 bytes, 3 of them sent; then the server waits.
+    let (hold, held) = std::sync::mpsc::channel::<()>();
+    let server = one_client_server(&path, b"\x02\0\0\0ok\x64\0\0\0abc", Some(held));
+    let out = run(
+        &[
+            "connect",
+            &format!("unix:{}", path.display()),
+            "--framing",
+            "lp32le",
+            "--linger",
+            "0.3",
+        ],
+        b"",
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        text(&out.stdout),
+        "ok\n",
+        "the whole frame before it is printed"
+    );
+    assert!(
+        err.contains("closing inside a frame") && err.contains("7 bytes"),
+        "our close, not the server's: {err}"
+    );
+    drop(hold);
+    server.join().unwrap();
+}
+
+/// Issue: received frames are escaped by default in `listen` and `connect` as in `dump`
+/// (no control codes reach the terminal); `--raw` prints them as they are.
+#[test]
+fn listen_and_connect_escape_control_bytes_unless_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, want) in [
+        (None, &b"a\\x1b[31mb\\x07 \xc3\xa9\n"[..]),
+        (Some("--raw"), &b"a\x1b[31mb\x07 \xc3\xa9\n"[..]),
+    ] {
+        let path = dir.path().join(format!("esc{}", flag.is_some()));
+        let server = one_client_server(&path, b"\x0b\0\0\0a\x1b[31mb\x07 \xc3\xa9", None);
+        let addr = format!("unix:{}", path.display());
+        let mut args = vec!["connect", addr.as_str(), "--framing", "lp32le"];
+        args.extend(flag);
+        let out = run(&args, b"");
+        server.join().unwrap();
+        assert_ok("connect", &out);
+        assert_eq!(out.stdout, want, "connect {flag:?}");
+    }
+    let addr = format!("unix:{}", dir.path().join("l").display());
+    let listener = spawn_listener(&["listen", &addr, "--once", "--framing", "nul"]);
+    let client = run(&["connect", &addr, "--framing", "nul"], b"bell\x07\n");
+    assert_ok("client", &client);
+    let out = wait(listener, Duration::from_secs(20));
+    assert_eq!(text(&out.stdout), "bell\\x07\n");
+}
+
+/// Issue: help lists every framing name from the library's table, with what aliases mean,
+/// and the top-level help speaks to a person at a shell.
+#[test]
+fn help_lists_every_framing_with_its_meaning() {
+    for cmd in ["listen", "connect", "encode", "dump"] {
+        let help = text(&run(&[cmd, "--help"], b"").stdout);
+        for name in FRAMING_NAMES {
+            assert!(
+                help.contains(&format!("{name}: ")),
+                "{cmd} --help lacks {name}: {help}"
+            );
+        }
+        assert!(help.contains("erlang: = lp32be"), "{help}");
+        assert!(help.contains("node: = lines"), "{help}");
+        assert!(
+            help.contains("4-byte little-endian signed length"),
+            "dotnet: {help}"
+        );
+        assert!(help.contains("(-1 and 8 more bytes"), "python: {help}");
+        assert_eq!(
+            help.contains("message: "),
+            matches!(cmd, "listen" | "connect"),
+            "{cmd}: {help}"
+        );
+    }
+    let top = text(&run(&["--help"], b"").stdout);
+    assert!(!top.contains("measurements behind"), "{top}");
+    assert!(top.contains("from a shell"), "{top}");
+    let connect = text(&run(&["connect", "--help"], b"").stdout);
+    assert!(
+        connect.contains("--linger") && connect.contains("When connect ends"),
+        "{connect}"
+    );
+}
+
+/// Issue: timeouts print one way ("0.3 s"), plurals agree, and address mistakes get a fix.
+#[test]
+fn messages_are_consistent_and_name_the_fix() {
+    let name = unique("absent");
+    let out = run(
+        &["connect", &format!("pipe:{name}"), "--timeout", "0.3"],
+        b"",
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("timed out after 0.3 s"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("nobody");
+    let out = run(
+        &[
+            "connect",
+            &format!("unix:{}", sock.display()),
+            "--timeout",
+            "0.2",
+        ],
+        b"",
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("timed out after 0.2 s"), "{err}");
+    assert!(
+        !err.contains("pipe server"),
+        "a unix: socket is no pipe server: {err}"
+    );
+
+    let out = run(&["dump", "--framing", "lp32le"], b"\x02\0\0\0a");
+    let err = text(&out.stderr);
+    assert!(err.contains("5 bytes received, 1 byte missing"), "{err}");
+    let out = run(&["dump", "--framing", "lp32le"], b"\x02");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("1 byte received, at least 3 bytes missing"),
+        "{err}"
+    );
+
+    let out = run(&["connect", "/tmp/x.sock"], b"");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("unix:/tmp/x.sock"), "{err}");
+
+    let long = "n".repeat(120);
+    for (addr, fix) in [
+        (format!("pipe:{long}"), "TMPDIR"),
+        (format!("unix:/tmp/{long}"), "shorter path"),
+    ] {
+        let out = run(&["listen", &addr], b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{addr}: {err}");
+        assert!(err.contains(fix) && err.contains("abstract:"), "{err}");
+    }
+}
+
+/// Issue: `tests/peers/setup.sh` prints the .NET version without a stray `'\n'`.
+#[test]
+fn setup_script_prints_a_clean_summary() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/setup.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait(out, Duration::from_secs(600));
+    assert_ok("setup.sh", &out);
+    let summary = text(&out.stdout);
+    let last = summary.lines().last().unwrap_or_default();
+    assert!(last.contains(".NET 3.1."), "{last}");
+    assert!(!last.contains('\''), "{last}");
 }

@@ -27,23 +27,43 @@ fn unique(tag: &str) -> String {
     )
 }
 
-/// Waits for a child, killing it after `limit` so a hang fails the test instead of CI.
+/// Waits for a child, killing it after `limit` so a hang fails the test instead of CI. Its
+/// stdout and stderr are read while it runs, so a child that prints more than a pipe holds
+/// does not stall.
 fn wait(mut child: Child, limit: Duration) -> Output {
+    use std::io::Read;
+    fn drain(r: Option<impl Read + Send + 'static>) -> thread::JoinHandle<Vec<u8>> {
+        thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
+            buf
+        })
+    }
+    let (out, err) = (drain(child.stdout.take()), drain(child.stderr.take()));
     let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
         if start.elapsed() > limit {
             let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
+            let _ = child.wait();
+            let (out, err) = (out.join().unwrap(), err.join().unwrap());
             panic!(
-                "pipeframe did not finish within {limit:?}; stdout {:?}, stderr {:?}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+                "pipeframe did not finish within {limit:?}; stdout ({} bytes) starting {:?}, stderr {:?}",
+                out.len(),
+                String::from_utf8_lossy(&out[..out.len().min(60)]),
+                String::from_utf8_lossy(&err)
             );
         }
         thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
     }
 }
 
@@ -191,7 +211,8 @@ fn message_mode_is_native_pipe_messages() {
 }
 
 /// Without --count or --echo, the end of stdin ends the connection once the server has read
-/// everything (a named pipe has no half-close): both sides exit 0, nothing is lost.
+/// everything (a named pipe has no half-close) and a quiet second has passed: both sides exit
+/// 0, nothing is lost, and connect says that nothing came back.
 #[test]
 fn end_of_stdin_ends_a_pipe_connection_after_the_server_read_it() {
     for framing in [&["--framing", "varint"][..], &["--framing", "message"]] {
@@ -203,6 +224,11 @@ fn end_of_stdin_ends_a_pipe_connection_after_the_server_read_it() {
         cargs.extend_from_slice(framing);
         let client = run(&cargs, b"over\nthe pipe\n");
         assert_ok(&format!("connect {framing:?}"), &client);
+        let err = text(&client.stderr);
+        assert!(
+            err.contains("none came back within 1 s"),
+            "{framing:?}: {err}"
+        );
         let server = wait(listener, Duration::from_secs(60));
         assert_ok(&format!("listen {framing:?}"), &server);
         assert_eq!(text(&server.stdout), "over\nthe pipe\n", "{framing:?}");
@@ -358,6 +384,10 @@ fn connect_to_a_missing_pipe_times_out_naming_it() {
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains(&name), "{err}");
+    assert!(
+        err.contains("timed out after 0.3 s"),
+        "one way to print it: {err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
@@ -401,4 +431,192 @@ fn bench_smoke_on_the_windows_transports() {
     for t in ["pipe-message", "anon-pipe"] {
         assert!(help.contains(t), "bench --help names {t}: {help}");
     }
+}
+
+/// The raw Win32 server (`tests/peers/windows/raw_pipe_server.c`, built by `.ci/windows.sh`).
+fn raw_server_exe() -> std::path::PathBuf {
+    let exe = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/windows-peers/raw_pipe_server.exe");
+    assert!(
+        exe.exists(),
+        "the raw Win32 peer {} is missing: source .ci/windows.sh, which builds it",
+        exe.display()
+    );
+    exe
+}
+
+/// A running raw Win32 server; killed if the test fails before it exits.
+struct RawServer {
+    child: Option<Child>,
+    out: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl RawServer {
+    /// Starts `raw_pipe_server NAME MODE SIZES...` and waits until it says the pipe exists.
+    fn spawn(name: &str, mode: &str, sizes: &[&str]) -> RawServer {
+        use std::io::BufRead;
+        let mut child = Command::new(raw_server_exe())
+            .arg(name)
+            .arg(mode)
+            .args(sizes)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut server = RawServer {
+            child: Some(child),
+            out,
+        };
+        let mut line = String::new();
+        server.out.read_line(&mut line).unwrap();
+        assert_eq!(line, "ready\n", "raw_pipe_server did not start");
+        server
+    }
+
+    /// Waits for the server to exit: what it printed after "ready", and its status.
+    fn finish(mut self) -> (String, Output) {
+        use std::io::Read;
+        let status = wait(self.child.take().unwrap(), Duration::from_secs(60));
+        let mut rest = String::new();
+        self.out.read_to_string(&mut rest).unwrap();
+        (rest, status)
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        if let Some(c) = self.child.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A server that writes 10,000-, 1- and 100,000-byte frames, then reads: `connect` prints all
+/// three before it ends, whatever the timing, in message mode and in byte mode, 20 times each
+/// (the frames are written before the server reads our last frame, so they are ours to print).
+#[test]
+fn connect_prints_every_frame_the_server_wrote_before_reading_ours() {
+    let want = format!("{}\nb\n{}\n", "a".repeat(10_000), "c".repeat(100_000));
+    let runs: Vec<_> = [("message", "message"), ("bytes", "dotnet")]
+        .into_iter()
+        .map(|(mode, framing)| {
+            let want = want.clone();
+            thread::spawn(move || {
+                let mut lost = Vec::new();
+                for rep in 0..20 {
+                    let name = unique("before");
+                    let server = RawServer::spawn(&name, mode, &["10000", "1", "100000"]);
+                    let client = run(
+                        &["connect", &format!("pipe:{name}"), "--framing", framing],
+                        b"hello\nworld!\n",
+                    );
+                    let (read, srv) = server.finish();
+                    assert_ok(&format!("raw server {mode}"), &srv);
+                    let heard = if mode == "message" {
+                        "msg 1 hello\nmsg 2 world!\n"
+                    } else {
+                        "bytes 0500000068656c6c6f06000000776f726c6421\n"
+                    };
+                    assert_eq!(read, heard, "{mode} run {rep}: what the server read");
+                    let got = text(&client.stdout);
+                    if !client.status.success() || got != want {
+                        lost.push(format!(
+                            "run {rep}: {:?}, printed {} lines ({} bytes), stderr {:?}",
+                            client.status,
+                            got.lines().count(),
+                            got.len(),
+                            text(&client.stderr)
+                        ));
+                    }
+                }
+                (mode, lost)
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for r in runs {
+        let (mode, lost) = r.join().unwrap();
+        if !lost.is_empty() {
+            failures.push(format!(
+                "{mode}: {} of 20 runs: {}",
+                lost.len(),
+                lost.join("; ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "frames lost: {}", failures.join("\n"));
+}
+
+/// Without a half-close, `connect` still prints the replies of an echoing server, as on Unix:
+/// after stdin ends it waits for replies until a quiet second passes (then closes).
+#[test]
+fn connect_prints_the_replies_of_an_echo_server_without_count() {
+    for framing in ["lp32le", "message"] {
+        let addr = format!("pipe:{}", unique("echo"));
+        let listener = spawn_listener(&["listen", &addr, "--framing", framing, "--echo", "--once"]);
+        let client = run(&["connect", &addr, "--framing", framing], b"hello\nworld\n");
+        assert_ok(&format!("connect {framing}"), &client);
+        assert_eq!(text(&client.stdout), "hello\nworld\n", "{framing}");
+        assert!(
+            client.stderr.is_empty(),
+            "{framing}: {}",
+            text(&client.stderr)
+        );
+        let server = wait(listener, Duration::from_secs(60));
+        assert_ok(&format!("listen {framing}"), &server);
+        assert_eq!(text(&server.stdout), "hello\nworld\n", "{framing}");
+    }
+}
+
+/// A frame cut short by our own close (the server sent 10 of a frame's 100,000 bytes, then
+/// waits for us) is an error naming it: exit 1, after the frames before it are printed.
+#[test]
+fn closing_inside_a_frame_is_an_error_naming_it() {
+    let name = unique("cut");
+    let server = RawServer::spawn(&name, "bytes", &["3", "100000/10"]);
+    let client = run(
+        &[
+            "connect",
+            &format!("pipe:{name}"),
+            "--framing",
+            "lp32le",
+            "--linger",
+            "0.5",
+        ],
+        b"x\n",
+    );
+    let (read, srv) = server.finish();
+    assert_ok("raw server", &srv);
+    assert_eq!(read, "bytes 0100000078\n");
+    let err = text(&client.stderr);
+    assert_eq!(client.status.code(), Some(1), "{err}");
+    assert_eq!(text(&client.stdout), "aaa\n");
+    assert!(
+        err.contains("closing inside a frame") && err.contains("14 bytes"),
+        "{err}"
+    );
+}
+
+/// A message listener meeting a client that writes lp32le frames (each one pipe message:
+/// a length prefix and exactly its payload) warns once, naming both framings.
+#[test]
+fn a_message_listener_names_a_length_prefixed_client() {
+    let addr = format!("pipe:{}", unique("mixed"));
+    let listener = spawn_listener(&["listen", &addr, "--framing", "message", "--once"]);
+    let client = run(
+        &["connect", &addr, "--framing", "lp32le", "--linger", "0.2"],
+        b"hello\nworld\n",
+    );
+    assert_ok("connect lp32le", &client);
+    let server = wait(listener, Duration::from_secs(60));
+    assert_ok("listen message", &server);
+    let err = text(&server.stderr);
+    assert!(
+        err.contains("--framing lp32le") && err.contains("--framing message"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "once: {err}");
 }

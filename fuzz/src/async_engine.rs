@@ -12,9 +12,8 @@
 //! Used by the `tokio_reader` and `futures_reader` targets and by `tests/fuzz_regressions.rs`
 //! (with the main crate's `tokio` and `futures-io` features).
 
-use std::future::Future;
 use std::io;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
@@ -100,16 +99,21 @@ impl futures_io::AsyncRead for ScriptedAsync<'_> {
 }
 
 /// Polls the future `make` builds until it is ready; with `cancel`, a future that returned
-/// `Pending` is dropped and a new one built. Counts the polls that were `Pending`.
+/// `Pending` is dropped and a new one built. Counts the polls that were `Pending`. With a
+/// fifth argument, that expression runs after each drop and may end the loop with its
+/// `Some` value instead (the writer target: a dropped write future that queued its frame).
 macro_rules! drive {
     ($cx:expr, $cancel:expr, $pending:expr, $make:expr) => {
+        drive!($cx, $cancel, $pending, $make, None)
+    };
+    ($cx:expr, $cancel:expr, $pending:expr, $make:expr, $dropped:expr) => {
         loop {
             let out = {
-                let mut fut = pin!($make);
+                let mut fut = ::std::pin::pin!($make);
                 loop {
-                    match fut.as_mut().poll($cx) {
-                        Poll::Ready(x) => break Some(x),
-                        Poll::Pending => {
+                    match ::std::future::Future::poll(fut.as_mut(), $cx) {
+                        ::std::task::Poll::Ready(x) => break Some(x),
+                        ::std::task::Poll::Pending => {
                             $pending += 1;
                             if $cancel {
                                 break None;
@@ -118,12 +122,18 @@ macro_rules! drive {
                     }
                 }
             };
-            if let Some(x) = out {
-                break x;
+            match out {
+                Some(x) => break x,
+                None => {
+                    if let Some(x) = $dropped {
+                        break x;
+                    }
+                }
             }
         }
     };
 }
+pub(crate) use drive;
 
 /// The async read kinds: the blocking ones, plus `Stream::poll_next` for kind 3.
 fn async_kind(flags: u8, i: usize) -> (ReadKind, bool) {

@@ -391,6 +391,9 @@ fn check_missing<D: FrameDecoder>(mut fresh: D, buf: &[u8], buffered: usize, mis
         }
         Missing::AtLeast(n) => assert!(n > 0, "truncated with nothing missing"),
         Missing::Delimiter => {}
+        Missing::RestOfMessage => {
+            panic!("a byte codec reported the rest of a native message missing")
+        }
     }
 }
 

@@ -1,11 +1,13 @@
 //! Support for pipeframe's fuzz targets: the invariant checks (shared with the regression
-//! test `tests/fuzz_regressions.rs`), the async engine checks, the differential checks
-//! against tokio-util, and a
+//! test `tests/fuzz_regressions.rs`), the async engine checks, the writer checks, the
+//! differential checks against tokio-util, the model of a Windows message pipe, and a
 //! counting global allocator for the bounded-memory invariant.
 
+pub mod assembler;
 pub mod async_engine;
 pub mod differential;
 pub mod invariants;
+pub mod writers;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};

@@ -6,13 +6,12 @@
 //! +----------------------------+-------------------+------+----------------------+
 //! ```
 //!
-//! Reading: header names are matched case-insensitively, lines end with `\r\n`, whitespace
+//! Reading: header names are matched case-insensitively, lines end with `\r\n` (a `\n`
+//! alone is an error as soon as it arrives), whitespace
 //! around a value is ignored, and other headers (`Content-Type`) are skipped. The header block,
 //! counted from its first byte through the empty line's `\r\n`, is limited (default 8 KiB); the
 //! payload is limited like every codec's (default 8 MiB). Writing: `Content-Length: N\r\n\r\n`.
 //! Every error is fatal.
-
-use memchr::memmem;
 
 use super::{
     DEFAULT_MAX_FRAME_LEN, DecodeError, EncodeError, FrameDecoder, FrameEncoder, HeaderValue,
@@ -78,7 +77,8 @@ impl ContentLength {
     fn parse_block(&self, block: &[u8]) -> Result<usize, DecodeError> {
         let mut length: Option<u64> = None;
         let mut offset = 0;
-        // `block` ends with "\r\n\r\n"; the lines are the "\r\n"-separated parts before it.
+        // `block` ends with "\r\n\r\n", and every "\n" in it follows a "\r"
+        // (`find_block_end`): the lines are the "\r\n"-separated parts before the end.
         let lines = &block[..block.len() - 4];
         for line in lines.split(|&b| b == b'\n').filter(|_| !lines.is_empty()) {
             let line_len = line.len() + 1;
@@ -148,9 +148,8 @@ impl FrameDecoder for ContentLength {
                 let limit = buf.len().min(self.max_header_len);
                 // Resume three bytes back: the terminator may straddle the previous end.
                 let from = self.searched.saturating_sub(3);
-                match memmem::find(&buf[from..limit], b"\r\n\r\n") {
-                    Some(i) => {
-                        let h = from + i + 4;
+                match find_block_end(buf, from, limit)? {
+                    Some(h) => {
                         let n = self.parse_block(&buf[..h])?;
                         self.parsed = Some((h, n));
                         self.searched = 0;
@@ -189,6 +188,22 @@ impl FrameDecoder for ContentLength {
         self.searched = 0;
         self.parsed = None;
     }
+}
+
+/// Where the header block at the start of `buf` ends (just past its `\r\n\r\n`), searching
+/// the line ends in `buf[from..limit]`; `None` if it does not end there. A `\n` without a `\r`
+/// before it is [`DecodeError::BareLineFeed`] at once: a peer that ends header lines with `\n`
+/// alone never sends the `\r\n\r\n` a reader would otherwise wait for.
+fn find_block_end(buf: &[u8], from: usize, limit: usize) -> Result<Option<usize>, DecodeError> {
+    for at in memchr::memchr_iter(b'\n', &buf[from..limit]).map(|i| from + i) {
+        if at == 0 || buf[at - 1] != b'\r' {
+            return Err(DecodeError::BareLineFeed { offset: at });
+        }
+        if at >= 3 && &buf[at - 3..at] == b"\r\n\r" {
+            return Ok(Some(at + 1));
+        }
+    }
+    Ok(None)
 }
 
 /// How many bytes of `\r\n\r\n` the buffer already ends with (0 to 3).

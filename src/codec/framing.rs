@@ -20,7 +20,7 @@ use super::{
 /// | `varint` | [`LengthPrefixed::varint`] |
 /// | `dotnet` | [`LengthPrefixed::dotnet`] (signed i32 LE) |
 /// | `python` | [`LengthPrefixed::python`] |
-/// | `erlang` | `lp32be` |
+/// | `erlang`, `node-advanced` | `lp32be` |
 /// | `lines`, `node` | [`Delimited::lines`] |
 /// | `crlf` | [`Delimited::crlf`] |
 /// | `nul` | [`Delimited::nul`] |
@@ -69,6 +69,7 @@ pub const FRAMING_NAMES: &[&str] = &[
     "python",
     "erlang",
     "node",
+    "node-advanced",
 ];
 
 impl Framing {
@@ -124,6 +125,7 @@ impl FromStr for Framing {
             "lp16be" => Framing::LengthPrefixed(L::u16_be()),
             "lp16le" => Framing::LengthPrefixed(L::u16_le()),
             "lp32be" | "erlang" => Framing::LengthPrefixed(L::u32_be()),
+            "node-advanced" => Framing::LengthPrefixed(L::node_advanced()),
             "lp32le" => Framing::LengthPrefixed(L::u32_le()),
             "lp64be" => Framing::LengthPrefixed(L::u64_be()),
             "lp64le" => Framing::LengthPrefixed(L::u64_le()),

@@ -175,6 +175,15 @@ impl LengthPrefixed {
     pub const fn python() -> Self {
         Self::new(Prefix::Python)
     }
+    /// Node's IPC channel with `serialization: 'advanced'` (`child_process.fork` /
+    /// `spawn` with an `'ipc'` stdio slot): each V8-serialized message after its length as
+    /// a u32 big-endian (`lp32be`, SPEC.md §2). Node reads that length as a signed 32-bit
+    /// number, so messages stay under 2 GiB (the default maximum is 8 MiB). A child tells
+    /// the mode from `NODE_CHANNEL_SERIALIZATION_MODE` (`json` or `advanced`) and finds the
+    /// channel's descriptor in `NODE_CHANNEL_FD`.
+    pub const fn node_advanced() -> Self {
+        Self::u32_be()
+    }
     /// Erlang ports with `{packet, N}`: unsigned big-endian of the given width.
     pub const fn erlang(width: Width) -> Self {
         Self::fixed(width, Endian::Big)

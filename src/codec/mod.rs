@@ -249,16 +249,15 @@ use std::ops::Range;
 mod content_length;
 mod delimited;
 mod dotnet_lines;
-mod error;
 mod framing;
 mod length;
 mod netstring;
 mod text;
 
+pub use crate::error::{DecodeError, EncodeError, HeaderValue, Missing, StreamFailed, WriteError};
 pub use content_length::{ContentLength, DEFAULT_MAX_HEADER_LEN};
 pub use delimited::Delimited;
 pub use dotnet_lines::DotnetLines;
-pub use error::{DecodeError, EncodeError, HeaderValue, Missing, StreamFailed, WriteError};
 pub use framing::{FRAMING_NAMES, Framing, ParseFramingError};
 pub use length::{Endian, LengthPrefixed, Prefix, Width};
 pub use netstring::Netstring;

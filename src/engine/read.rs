@@ -43,8 +43,8 @@ const QUIET: u8 = 4;
 /// more than the capacity, while a stream that keeps the buffer busy keeps it.
 ///
 /// After a frame of at least [`BURST`] times the capacity, a read goes only as far as the next
-/// frame would end if it were as long: a stream of large frames then fills the buffer one frame at a time, each
-/// read ending on a frame boundary, so the buffer drains and rewinds instead of moving the
+/// frame would end if it were as long: a stream of large frames then fills the buffer one
+/// frame at a time, each read ending on a frame boundary, so the buffer drains and rewinds instead of moving the
 /// start of the next frame to the front (for 1 MiB frames that move was up to a frame per
 /// frame).
 #[derive(Debug)]
@@ -213,10 +213,10 @@ impl<D: FrameDecoder> ReadBuf<D> {
         let mut to = self.buf.len();
         if self.last >= self.capacity * BURST {
             // After a frame too large for a burst buffer, read up to where the next one ends
-            // if it is as long (a stream of large frames is mostly of one size): the buffer then ends on a frame
-            // boundary, drains and rewinds, and no partial frame is moved (the read that ends
-            // a frame may be short: a short read costs less than a frame moved). A wrong guess
-            // costs one more read.
+            // if it is as long (a stream of large frames is mostly of one size): the buffer
+            // then ends on a frame boundary, drains and rewinds, and no partial frame is moved
+            // (the read that ends a frame may be short: a short read costs less than a frame
+            // moved). A wrong guess costs one more read.
             let next_end = self.start + self.last;
             if next_end > self.end && next_end < to {
                 to = next_end;

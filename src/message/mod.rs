@@ -5,7 +5,7 @@
 //!
 //! | transport | a message is | size limit (default, how to raise) | empty message |
 //! | --- | --- | --- | --- |
-//! | `SeqpacketStream` (`AF_UNIX`, `SOCK_SEQPACKET`) | one `send` | `SO_SNDBUF - 32` = 212,960 bytes by default; `SeqpacketStream::with_max_frame_len` grows `SO_SNDBUF` up to `net.core.wmem_max` | refused (reads as end of stream) |
+//! | `SeqpacketStream` (`AF_UNIX`, `SOCK_SEQPACKET`) | one `send` | `SO_SNDBUF - 32` = 212,960 bytes by default; `SeqpacketStream::try_with_max_frame_len` grows `SO_SNDBUF` up to `net.core.wmem_max` | refused (reads as end of stream) |
 //! | `packet_pipe` (`pipe2(O_DIRECT)`, Linux 3.4+) | one `write` of at most `PIPE_BUF` bytes | 4096 bytes, fixed; the pipe holds as many packets as `fs.pipe-max-size` allows (256 by default; 16 where the kernel refuses), `PacketWriter::set_capacity` | refused (makes no packet) |
 //!
 //! Both kinds keep boundaries in the kernel: a read returns exactly one message, whole. What
@@ -51,23 +51,32 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+// The reassembly rules of message pipes whose reads return parts of messages (Windows);
+// compiled elsewhere too for its tests and the fuzz target.
+#[cfg(any(windows, test, fuzzing))]
+pub(crate) mod assemble;
 #[cfg(unix)]
 mod packet_pipe;
-#[cfg(windows)]
-mod windows;
-#[cfg(windows)]
-pub use windows::{DEFAULT_MAX_MESSAGE, MessagePipe};
 #[cfg(unix)]
 mod seqpacket;
+#[cfg(windows)]
+mod windows;
+#[cfg(all(windows, any(feature = "tokio", feature = "futures-io")))]
+mod windows_runtime;
+#[cfg(windows)]
+pub use windows::{DEFAULT_MAX_MESSAGE, MessagePipe};
+#[cfg(all(windows, any(feature = "tokio", feature = "futures-io")))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "futures-io"))))]
+pub use windows_runtime::AsyncMessagePipe;
 // The OS layer these types call; it lives with every other system call, under `crate::sys`.
 #[cfg(unix)]
 pub(crate) use crate::sys::unix::message as sys;
 
-#[cfg(all(feature = "futures-io", unix))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "futures-io", unix))))]
+#[cfg(feature = "futures-io")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
 pub mod futures_io;
-#[cfg(all(feature = "tokio", unix))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", unix))))]
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
 
 #[cfg(all(any(feature = "tokio", feature = "futures-io"), unix))]
@@ -88,6 +97,4 @@ pub use packet_pipe::{PacketReader, PacketWriter, packet_pipe};
 pub use seqpacket::{SeqpacketListener, SeqpacketStream};
 
 #[cfg(unix)]
-/// The most a packet pipe carries in one packet: Linux's `PIPE_BUF`, 4096 bytes. Writes of at
-/// most this many bytes are atomic.
-pub const PIPE_BUF: usize = 4096;
+pub use sys::PIPE_BUF;

@@ -188,3 +188,35 @@ mod fd_impls {
         }
     }
 }
+
+impl crate::frame_io::ReadFrame for PacketReader {
+    fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
+        PacketReader::read_frame(self)
+    }
+}
+
+impl crate::frame_io::WriteFrame for PacketWriter {
+    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        PacketWriter::write_frame(self, payload)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Does nothing: every frame is already sent, and the pipe end closes when dropped (see
+    /// [`WriteFrame::close`](crate::frame_io::WriteFrame::close)).
+    fn close(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl From<PacketReader> for crate::frame_io::ReadTransport {
+    fn from(p: PacketReader) -> Self {
+        Self::messages(p, "packet pipe")
+    }
+}
+
+impl From<PacketWriter> for crate::frame_io::WriteTransport {
+    fn from(p: PacketWriter) -> Self {
+        Self::messages(p, "packet pipe")
+    }
+}

@@ -60,6 +60,7 @@ pub struct AsyncSeqpacketStream<Rt: Reactor> {
     eof: bool,
     rbuf: sys::RecvBuf,
     slot: Option<Bytes>,
+    max_fds: usize,
 }
 
 impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
@@ -98,7 +99,6 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
                     break;
                 }
                 sys::ConnectStep::BacklogFull => {
-                    Rt::check_timer()?;
                     Rt::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_millis(50));
                 }
@@ -111,12 +111,14 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
             eof: false,
             rbuf: sys::RecvBuf::default(),
             slot: None,
+            max_fds: crate::fds::DEFAULT_MAX_FDS,
         })
     }
 
     /// Registers a blocking stream with the runtime (it is set non-blocking); its maximum
-    /// message size carries over.
+    /// message size and descriptor maximum carry over.
     pub fn from_std(stream: super::SeqpacketStream) -> io::Result<Self> {
+        let max_fds = stream.max_fds();
         let (fd, max) = stream.into_parts();
         Ok(AsyncSeqpacketStream {
             io: Rt::register(fd)?,
@@ -124,7 +126,53 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
             eof: false,
             rbuf: sys::RecvBuf::default(),
             slot: None,
+            max_fds,
         })
+    }
+
+    /// The next message and the descriptors sent with it, as
+    /// [`SeqpacketStream::read_frame_with_fds`](super::SeqpacketStream::read_frame_with_fds)
+    /// reads it. Cancellation safe: a message is received whole or left queued.
+    pub async fn read_frame_with_fds(&mut self) -> io::Result<Option<(Bytes, Vec<OwnedFd>)>> {
+        if self.eof {
+            return Ok(None);
+        }
+        let max = self.max;
+        let got = poll_fn(|cx| {
+            Rt::poll_read_with(&self.io, cx, |fd| {
+                crate::sys::unix::fds::recv_message_with_fds(fd.as_fd(), max)
+            })
+        })
+        .await?;
+        match got {
+            None => {
+                self.eof = true;
+                Ok(None)
+            }
+            Some((msg, r)) => Ok(Some((msg, crate::fds::inbox::whole(r, self.max_fds)?))),
+        }
+    }
+
+    /// Sends one message with `fds` attached, as
+    /// [`SeqpacketStream::write_frame_with_fds`](super::SeqpacketStream::write_frame_with_fds)
+    /// does. Cancellation safe: a message is sent whole or not at all.
+    pub async fn write_frame_with_fds(
+        &self,
+        payload: &[u8],
+        fds: &[BorrowedFd<'_>],
+    ) -> io::Result<()> {
+        crate::fds::check_send_count(fds.len())?;
+        let max = self.max;
+        Rt::shared_io(&self.io, Direction::Write, |fd| {
+            crate::sys::unix::fds::send_message_with_fds(fd.as_fd(), payload, max, fds)
+        })
+        .await
+    }
+
+    /// At most `max` descriptors with one received message (default 32).
+    pub fn with_max_fds(mut self, max: usize) -> Self {
+        self.max_fds = max;
+        self
     }
 
     /// Polls for the next whole message; `Ready(Ok(None))` at end of stream.
@@ -174,11 +222,18 @@ impl<Rt: Reactor> AsyncSeqpacketStream<Rt> {
     }
 
     /// Sets the largest message sent or accepted, growing `SO_SNDBUF` (see
-    /// [`super::SeqpacketStream::with_max_frame_len`]).
-    pub fn with_max_frame_len(mut self, max: usize) -> io::Result<Self> {
+    /// [`super::SeqpacketStream::try_with_max_frame_len`]).
+    pub fn try_with_max_frame_len(mut self, max: usize) -> io::Result<Self> {
+        self.set_max_frame_len(max)?;
+        Ok(self)
+    }
+
+    /// [`try_with_max_frame_len`](Self::try_with_max_frame_len) in place: on failure the limit
+    /// is unchanged and the stream stays usable.
+    pub fn set_max_frame_len(&mut self, max: usize) -> io::Result<()> {
         sys::ensure_send_capacity(self.as_fd(), max)?;
         self.max = max;
-        Ok(self)
+        Ok(())
     }
 
     /// Shuts down the writing direction: the peer reads the queued messages, then end of

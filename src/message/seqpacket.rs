@@ -1,5 +1,5 @@
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use bytes::Bytes;
@@ -54,7 +54,7 @@ impl SeqpacketListener {
 /// The maximum message size ([`max_frame_len`](Self::max_frame_len)) starts at what the
 /// socket's send buffer lets it send: `SO_SNDBUF - 32` bytes, 212,960 bytes with Linux's
 /// default `SO_SNDBUF` of 212,992 (`net.core.wmem_default`). The same value bounds what is
-/// received. [`with_max_frame_len`](Self::with_max_frame_len) raises both, growing `SO_SNDBUF` up
+/// received. [`try_with_max_frame_len`](Self::try_with_max_frame_len) raises both, growing `SO_SNDBUF` up
 /// to what `net.core.wmem_max` allows; both ends must raise it (the sender to send, the
 /// receiver to accept).
 ///
@@ -92,6 +92,7 @@ pub struct SeqpacketStream {
     max: usize,
     eof: bool,
     rbuf: RecvBuf,
+    max_fds: usize,
 }
 
 impl SeqpacketStream {
@@ -120,6 +121,7 @@ impl SeqpacketStream {
             max,
             eof: false,
             rbuf: RecvBuf::default(),
+            max_fds: crate::fds::DEFAULT_MAX_FDS,
         })
     }
 
@@ -144,6 +146,45 @@ impl SeqpacketStream {
         sys::send_message(self.fd.as_fd(), payload, self.max)
     }
 
+    /// Sends one message with `fds` attached (`SCM_RIGHTS`; see [`fds`](crate::fds)): the
+    /// checks of [`write_frame`](Self::write_frame), and at most 253 descriptors
+    /// ([`FdError::TooManyToSend`](crate::fds::FdError::TooManyToSend)), before anything is
+    /// sent. The descriptors stay open here.
+    pub fn write_frame_with_fds(&self, payload: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        crate::fds::check_send_count(fds.len())?;
+        crate::sys::unix::fds::send_message_with_fds(self.fd.as_fd(), payload, self.max, fds)
+    }
+
+    /// The next message, whole, with the descriptors sent with it (close-on-exec);
+    /// `Ok(None)` at end of stream. More than [`max_fds`](Self::max_fds) descriptors, or a
+    /// truncated control message, is an [`FdError`](crate::fds::FdError) with every
+    /// descriptor closed and the message consumed; the next call reads the next message. A
+    /// message over [`max_frame_len`](Self::max_frame_len) is discarded with its
+    /// descriptors. Each message is sized first (two system calls).
+    pub fn read_frame_with_fds(&mut self) -> io::Result<Option<(Bytes, Vec<OwnedFd>)>> {
+        if self.eof {
+            return Ok(None);
+        }
+        match crate::sys::unix::fds::recv_message_with_fds(self.fd.as_fd(), self.max)? {
+            None => {
+                self.eof = true;
+                Ok(None)
+            }
+            Some((msg, r)) => Ok(Some((msg, crate::fds::inbox::whole(r, self.max_fds)?))),
+        }
+    }
+
+    /// At most `max` descriptors with one received message (default 32).
+    pub fn with_max_fds(mut self, max: usize) -> Self {
+        self.max_fds = max;
+        self
+    }
+
+    /// The most descriptors one received message may bring.
+    pub fn max_fds(&self) -> usize {
+        self.max_fds
+    }
+
     /// The largest message sent or accepted, in bytes.
     pub fn max_frame_len(&self) -> usize {
         self.max
@@ -154,12 +195,12 @@ impl SeqpacketStream {
     /// below that (`net.core.wmem_max`), this fails naming the cap (`SO_SNDBUF` may have grown
     /// to the cap, and the stream is dropped). The peer must raise its own limit to accept
     /// such messages.
-    pub fn with_max_frame_len(mut self, max: usize) -> io::Result<Self> {
+    pub fn try_with_max_frame_len(mut self, max: usize) -> io::Result<Self> {
         self.set_max_frame_len(max)?;
         Ok(self)
     }
 
-    /// [`with_max_frame_len`](Self::with_max_frame_len) in place, for a stream you must keep
+    /// [`try_with_max_frame_len`](Self::try_with_max_frame_len) in place, for a stream you must keep
     /// whatever happens: on failure the limit is unchanged and the stream stays usable.
     pub fn set_max_frame_len(&mut self, max: usize) -> io::Result<()> {
         sys::ensure_send_capacity(self.fd.as_fd(), max)?;
@@ -186,6 +227,7 @@ impl SeqpacketStream {
             max: self.max,
             eof: false,
             rbuf: RecvBuf::default(),
+            max_fds: self.max_fds,
         })
     }
 
@@ -255,5 +297,36 @@ mod fd_impls {
         fn from(l: SeqpacketListener) -> OwnedFd {
             l.fd
         }
+    }
+}
+
+impl crate::frame_io::ReadFrame for SeqpacketStream {
+    fn read_frame(&mut self) -> io::Result<Option<Bytes>> {
+        SeqpacketStream::read_frame(self)
+    }
+}
+
+impl crate::frame_io::WriteFrame for SeqpacketStream {
+    fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        SeqpacketStream::write_frame(self, payload)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Shuts the socket down for writing.
+    fn close(&mut self) -> io::Result<()> {
+        self.shutdown_write()
+    }
+}
+
+impl From<SeqpacketStream> for crate::frame_io::ReadTransport {
+    fn from(s: SeqpacketStream) -> Self {
+        Self::messages(s, "seqpacket socket")
+    }
+}
+
+impl From<SeqpacketStream> for crate::frame_io::WriteTransport {
+    fn from(s: SeqpacketStream) -> Self {
+        Self::messages(s, "seqpacket socket")
     }
 }

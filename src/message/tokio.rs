@@ -1,26 +1,30 @@
-//! Message mode on tokio (feature `tokio`, Linux): seqpacket sockets and packet pipes as
-//! [`Stream`](futures_core::Stream)`<Item = io::Result<Bytes>>` + [`Sink`](futures_sink::Sink)`<Bytes>`, the same shape as tokio-util's
+//! Message mode on tokio (feature `tokio`): seqpacket sockets and packet pipes (Linux), and
+//! message-mode named pipes (Windows), as [`Stream`](futures_core::Stream)`<Item =
+//! io::Result<Bytes>>` + [`Sink`](futures_sink::Sink)`<Bytes>`, the same shape as tokio-util's
 //! `Framed` over a byte codec, so async code does not change when the framing does.
 //!
-//! Built on [`tokio::io::unix::AsyncFd`]: the descriptors are set non-blocking and registered
-//! with the runtime's reactor. Constructors must run inside a tokio runtime with IO enabled
-//! (`enable_io` or `enable_all`): outside one, or in one without IO, they return an error
-//! saying so. `connect` waits on the timer while a listener's backlog is full: there a
-//! runtime without `enable_time` is an error too.
+//! On Unix the descriptors are set non-blocking and registered with the runtime's reactor
+//! (tokio's `AsyncFd`): constructors must run inside a tokio runtime with IO enabled
+//! (`enable_io` or `enable_all`); outside one, or in one without IO, they return an error
+//! saying so. On Windows the pipes use overlapped I/O, which needs nothing from the runtime.
 //!
 //! # Cancellation safety
 //!
-//! Every operation is one system call (receiving: sizing, then receiving, within one poll),
+//! On Unix every operation is one system call (receiving: sizing, then receiving, within one poll),
 //! so dropping a future or stopping to poll never leaves half a message behind:
 //!
-//! * [`SeqpacketStream::read_frame`] / [`PacketReader::read_frame`] and `Stream::poll_next` are
+//! * `SeqpacketStream::read_frame` / `PacketReader::read_frame` and `Stream::poll_next` are
 //!   cancellation safe: a message is either returned or still queued in the kernel, never
 //!   half consumed.
-//! * [`SeqpacketStream::write_frame`] / [`PacketWriter::write_frame`] are cancellation safe: a message is
+//! * `SeqpacketStream::write_frame` / `PacketWriter::write_frame` are cancellation safe: a message is
 //!   sent whole or not at all.
 //! * As a `Sink`, an item accepted by `start_send` waits in a one-message slot until
 //!   `poll_ready`, `poll_flush` or `poll_close` sends it (whole); dropping the sink with an
 //!   item in the slot drops that item unsent, as with any buffered sink.
+//!
+//! On Windows `MessagePipe` keeps a message being read (the read in flight and the bytes so
+//! far) between polls, so its reads are cancellation safe too; see
+//! `message::AsyncMessagePipe`.
 //!
 //! ```
 //! # #[cfg(target_os = "linux")] {
@@ -40,25 +44,36 @@
 //! These are the runtime-generic types of [`message`](super) (written once, see
 //! [`rt`](crate::rt)) on tokio.
 
+#[cfg(unix)]
 use std::io;
 
 use crate::rt::Tokio;
 
+#[cfg(unix)]
 /// A listening seqpacket socket on tokio; see [`super::SeqpacketListener`].
 pub type SeqpacketListener = super::AsyncSeqpacketListener<Tokio>;
 
+#[cfg(unix)]
 /// One end of a seqpacket connection on tokio: a `Stream` of whole messages and a `Sink` of
 /// messages; see [`super::AsyncSeqpacketStream`].
 pub type SeqpacketStream = super::AsyncSeqpacketStream<Tokio>;
 
+#[cfg(unix)]
 /// The read end of a packet pipe on tokio: a `Stream` of whole packets.
 pub type PacketReader = super::AsyncPacketReader<Tokio>;
 
+#[cfg(unix)]
 /// The write end of a packet pipe on tokio: a `Sink` of packets of 1 to
 /// [`PIPE_BUF`](super::PIPE_BUF) bytes.
 pub type PacketWriter = super::AsyncPacketWriter<Tokio>;
 
+#[cfg(unix)]
 /// Creates a [packet pipe](super::packet_pipe) registered with tokio.
 pub fn packet_pipe() -> io::Result<(PacketReader, PacketWriter)> {
     super::async_packet_pipe::<Tokio>()
 }
+
+/// A message-mode named pipe connection on tokio (Windows): a `Stream` of whole messages and a
+/// `Sink` of messages; see [`super::AsyncMessagePipe`].
+#[cfg(windows)]
+pub type MessagePipe = super::AsyncMessagePipe<Tokio>;

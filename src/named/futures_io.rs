@@ -1,7 +1,7 @@
 //! Named pipes for smol and other futures-io runtimes (feature `futures-io`): [`Listener`] and
-//! [`connect`] return [`PipeStream`]s, futures-io `AsyncRead` + `AsyncWrite` whose writes
-//! never raise `SIGPIPE` and whose `close` half-closes; put frames on them with the crate's
-//! futures-io adapters. The listener and the stream are the runtime-generic
+//! [`connect`] return [`PipeStream`]s, futures-io `AsyncRead` + `AsyncWrite`; put frames on
+//! them with the crate's futures-io adapters. On Unix their writes never raise `SIGPIPE` and
+//! `close` half-closes; on Windows `close` flushes (a named pipe has no half-close). The listener and the stream are the runtime-generic
 //! [`AsyncListener`](super::AsyncListener) and [`AsyncPipeStream`] on
 //! async-io.
 //!
@@ -17,20 +17,19 @@
 //!     let mut buf = [0; 1024];
 //!     let n = stream.read(&mut buf).await?;
 //!     stream.write_all(&buf[..n]).await?;
-//!     println!("served pid {:?}, uid {}", peer.pid(), peer.uid());
+//!     println!("served pid {:?}", peer.pid());
 //!     Ok(())
 //! })
 //! # }
 //! ```
 
-use std::io;
-
 use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::rt::AsyncIo;
 
-use super::async_stream::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf, runtime_io};
+use super::async_stream::runtime_io;
 use super::connect_fns;
+use super::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf};
 
 /// A named pipe connection on async-io: futures-io `AsyncRead` + `AsyncWrite` (also on
 /// `&PipeStream`); writes never raise `SIGPIPE`, `close` half-closes.
@@ -49,24 +48,8 @@ runtime_io! {
 /// A named pipe server on async-io. Dropping it removes the socket file (if still ours).
 pub type Listener = super::AsyncListener<AsyncIo>;
 
-impl super::AsyncListener<AsyncIo> {
-    /// The accept loop: calls `handler` for every client, forever; the handler starts the
-    /// client's task on the executor of your choice, e.g.
-    /// `|s| smol::spawn(handle(s)).detach()`. Returns only when `accept` fails for a
-    /// reason that is not about one connection.
-    pub async fn serve<F>(&self, mut handler: F) -> io::Result<()>
-    where
-        F: FnMut(PipeStream),
-    {
-        loop {
-            handler(self.accept_next().await?);
-        }
-    }
-}
-
 connect_fns! {
     runtime: AsyncIo,
-    cancel: "",
-    timer: "async-io",
+    cancel: " Cancel-safe.",
     context: "",
 }

@@ -24,7 +24,6 @@
 //! # }
 //! ```
 
-use std::future::Future;
 use std::io;
 use std::task::{Context, Poll, ready};
 
@@ -32,8 +31,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::rt::Tokio;
 
-use super::async_stream::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf, runtime_io};
+use super::async_stream::runtime_io;
 use super::connect_fns;
+use super::{AsyncPipeReadHalf, AsyncPipeStream, AsyncPipeWriteHalf};
 
 /// A named pipe connection on tokio: `AsyncRead` + `AsyncWrite` (also on `&PipeStream`);
 /// writes never raise `SIGPIPE`, `shutdown` half-closes.
@@ -66,23 +66,8 @@ runtime_io! {
 /// A named pipe server on tokio. Dropping it removes the socket file (if still ours).
 pub type Listener = super::AsyncListener<Tokio>;
 
-impl super::AsyncListener<Tokio> {
-    /// The accept loop: one task (`tokio::spawn`) per client running `handler`, forever.
-    /// Returns only when `accept` fails for a reason that is not about one connection.
-    pub async fn serve<F, Fut>(&self, mut handler: F) -> io::Result<()>
-    where
-        F: FnMut(PipeStream) -> Fut,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        loop {
-            tokio::spawn(handler(self.accept_next().await?));
-        }
-    }
-}
-
 connect_fns! {
     runtime: Tokio,
     cancel: " Cancel-safe.",
-    timer: "tokio",
     context: " Must be called inside a tokio runtime.",
 }

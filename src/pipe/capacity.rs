@@ -89,9 +89,8 @@ fn new_pipe(bytes: usize) -> io::Result<(PipeReader, PipeWriter)> {
 /// non-inheritable.
 #[cfg(windows)]
 fn new_pipe(bytes: usize) -> io::Result<(PipeReader, PipeWriter)> {
-    use crate::sys::windows::anon::{Direction, pipe_for_child};
     let size = u32::try_from(bytes.min(max_capacity())).unwrap_or(u32::MAX);
-    let (w, r) = pipe_for_child(Direction::ToChild, size)?;
+    let (r, w) = crate::sys::windows::handoff::pipe(size)?;
     Ok((PipeReader::from(r), PipeWriter::from(w)))
 }
 

@@ -128,7 +128,7 @@ use crate::sync::{FrameReader, FrameWriter};
 #[cfg(unix)]
 use crate::sys::unix::handoff::{self as os, End, Expect};
 #[cfg(windows)]
-use crate::sys::windows::anon as os;
+use crate::sys::windows::handoff as os;
 
 mod capacity;
 #[cfg(unix)]

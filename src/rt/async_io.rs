@@ -18,10 +18,6 @@ impl Runtime for AsyncIo {
         Ok(())
     }
 
-    fn check_timer() -> io::Result<()> {
-        Ok(())
-    }
-
     async fn sleep(d: Duration) {
         async_io::Timer::after(d).await;
     }
@@ -85,3 +81,7 @@ impl super::Reactor for AsyncIo {
         }
     }
 }
+
+/// Overlapped I/O completes through the system thread pool: nothing to register.
+#[cfg(windows)]
+impl super::Reactor for AsyncIo {}

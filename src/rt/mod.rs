@@ -10,13 +10,36 @@
 //! | `named::AsyncPipeStream<Rt>` | `named::tokio::PipeStream` | `named::futures_io::PipeStream` |
 //!
 //! A marker ([`Tokio`], [`AsyncIo`]) says how to poll an I/O object ([`ReadIo`],
-//! [`WriteIo`]: tokio's or futures-io's `AsyncRead`/`AsyncWrite`), how to wait for a
-//! descriptor (`Reactor`, Unix: tokio's `AsyncFd` or async-io's `Async`) and how to sleep. That is
-//! all that differs between runtimes; the framing, buffering, backpressure, cancellation
-//! safety and error rules live in the generic types, once.
+//! [`WriteIo`]: tokio's or futures-io's `AsyncRead`/`AsyncWrite`) and how to wait for the OS
+//! ([`Reactor`]: on Unix, a descriptor's readiness through tokio's `AsyncFd` or async-io's
+//! `Async`; on Windows nothing more, because overlapped I/O completes through the system
+//! thread pool, which needs only a `Waker`). That is all that differs between runtimes; the
+//! framing, buffering, backpressure, cancellation safety and error rules live in the generic
+//! types, once, and the same types exist on Unix and Windows.
 //!
 //! Use the aliases; the generic types are public so that code generic over the runtime can
-//! name them (`fn serve<Rt: Reactor>(l: AsyncListener<Rt>)`). The traits are sealed.
+//! name them. The traits are sealed.
+//!
+//! ```
+//! use pipeframe::named::{AsyncListener, AsyncPipeStream};
+//! use pipeframe::rt::Reactor;
+//!
+//! /// Counts the clients of `listener` that send anything, on any runtime and either OS.
+//! async fn count_talkers<Rt: Reactor>(listener: AsyncListener<Rt>, clients: usize) -> usize
+//! where
+//!     AsyncPipeStream<Rt>: Unpin,
+//! {
+//!     let mut talkers = 0;
+//!     for _ in 0..clients {
+//!         match listener.accept().await {
+//!             Ok(stream) => talkers += usize::from(stream.peer_credentials().is_ok()),
+//!             Err(_) => break,
+//!         }
+//!     }
+//!     talkers
+//! }
+//! # let _ = count_talkers::<pipeframe::rt::Tokio>;
+//! ```
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -26,6 +49,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 mod reader;
+pub(crate) mod tasks;
+#[cfg(feature = "tokio")]
+mod timer;
 mod writer;
 
 #[cfg(feature = "futures-io")]
@@ -62,11 +88,8 @@ pub trait Runtime: sealed::Sealed + Debug + Send + Sync + Unpin + 'static {
     /// runtime); always `Ok` where any thread will do.
     fn check_context() -> io::Result<()>;
 
-    /// Fails with a clear error where [`sleep`](Self::sleep) cannot work (a tokio runtime
-    /// built without `enable_time`); call it before sleeping.
-    fn check_timer() -> io::Result<()>;
-
-    /// Waits `d`. On tokio it needs the timer ([`check_timer`](Self::check_timer)).
+    /// Waits `d`. It needs nothing from the runtime (on tokio, not even its timer: see the
+    /// crate-private `rt::timer`), so it works in any runtime and never panics.
     fn sleep(d: Duration) -> impl Future<Output = ()> + Send;
 }
 
@@ -123,43 +146,33 @@ macro_rules! write_io {
 }
 use write_io;
 
+pub use self::reactor::Reactor;
 #[cfg(unix)]
-pub use self::reactor::{Direction, Reactor, Source};
+pub use self::reactor::{Direction, Source};
 /// A descriptor owner registered with tokio's reactor ([`Tokio`]'s [`Reactor::Io`]). It
 /// derefs to `&tokio::io::unix::AsyncFd<T>` and never hands out `&mut`, so the registered
 /// descriptor cannot be swapped while registered.
 #[cfg(all(unix, feature = "tokio"))]
 pub use crate::sys::unix::async_fd::RegisteredFd;
 
-#[cfg(unix)]
 mod reactor {
-    use std::fmt::Debug;
+    #[cfg(unix)]
     use std::future::Future;
+    #[cfg(unix)]
     use std::io;
-    use std::os::fd::{AsFd, OwnedFd};
-    use std::os::unix::net::{UnixListener, UnixStream};
+    #[cfg(unix)]
     use std::task::{Context, Poll};
 
     use super::Runtime;
 
     /// Something that owns one descriptor for its whole life, so a runtime may register it:
-    /// [`OwnedFd`], [`UnixListener`], [`UnixStream`]. Sealed.
-    pub trait Source:
-        AsFd + std::os::fd::AsRawFd + Debug + Send + Sync + Unpin + 'static + private::Owns
-    {
-    }
-
-    mod private {
-        pub trait Owns {}
-    }
-    impl private::Owns for OwnedFd {}
-    impl private::Owns for UnixListener {}
-    impl private::Owns for UnixStream {}
-    impl Source for OwnedFd {}
-    impl Source for UnixListener {}
-    impl Source for UnixStream {}
+    /// [`OwnedFd`](std::os::fd::OwnedFd), [`UnixListener`](std::os::unix::net::UnixListener),
+    /// [`UnixStream`](std::os::unix::net::UnixStream). Sealed.
+    #[cfg(unix)]
+    pub use crate::sys::unix::Source;
 
     /// Which readiness [`Reactor::poll_io`] waits for.
+    #[cfg(unix)]
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Direction {
         /// Readable (or a connection to accept).
@@ -168,19 +181,28 @@ mod reactor {
         Write,
     }
 
-    /// How a runtime waits for a descriptor to become readable or writable.
+    /// How a runtime waits for the OS: the bound every OS-facing async type of the crate
+    /// (named pipes, message mode) takes, on Unix and Windows alike.
+    ///
+    /// On Unix it registers descriptors and waits for their readiness (the items below). On
+    /// Windows it adds nothing to [`Runtime`]: overlapped I/O completes through the system
+    /// thread pool, which wakes the task itself.
     pub trait Reactor: Runtime {
         /// A registered source (tokio's `AsyncFd<T>`, async-io's `Async<T>`).
-        type Io<T: Source>: Debug + Send + Sync + Unpin;
+        #[cfg(unix)]
+        type Io<T: Source>: std::fmt::Debug + Send + Sync + Unpin;
 
         /// Sets `source` non-blocking and registers it.
+        #[cfg(unix)]
         fn register<T: Source>(source: T) -> io::Result<Self::Io<T>>;
 
         /// The registered source.
+        #[cfg(unix)]
         fn get_ref<T: Source>(io: &Self::Io<T>) -> &T;
 
         /// Calls `f` until it does not fail with `WouldBlock`, waiting for the source to be
         /// ready in direction `dir` in between.
+        #[cfg(unix)]
         fn poll_io<T: Source, U>(
             io: &Self::Io<T>,
             cx: &mut Context<'_>,
@@ -195,6 +217,7 @@ mod reactor {
         /// `Async::readable`/`writable`). `poll_io` keeps one waker per direction, which is
         /// right for `&mut self` methods only; `&self` methods, which several tasks can await
         /// together, use this.
+        #[cfg(unix)]
         fn shared_io<T: Source, U: Send>(
             io: &Self::Io<T>,
             dir: Direction,
@@ -202,6 +225,7 @@ mod reactor {
         ) -> impl Future<Output = io::Result<U>> + Send;
 
         /// [`poll_io`](Self::poll_io) waiting for readability.
+        #[cfg(unix)]
         fn poll_read_with<T: Source, U>(
             io: &Self::Io<T>,
             cx: &mut Context<'_>,
@@ -211,6 +235,7 @@ mod reactor {
         }
 
         /// [`poll_io`](Self::poll_io) waiting for writability.
+        #[cfg(unix)]
         fn poll_write_with<T: Source, U>(
             io: &Self::Io<T>,
             cx: &mut Context<'_>,

@@ -20,21 +20,8 @@ impl Runtime for Tokio {
             .map_err(|_| io::Error::other("a tokio runtime is needed (call from inside one)"))
     }
 
-    fn check_timer() -> io::Result<()> {
-        Self::check_context()?;
-        // tokio has no way to ask whether the timer is enabled: making a `Sleep` panics when
-        // it is not (the panic hook still reports that panic). Made, not polled, it costs
-        // nothing, and this runs only just before a sleep.
-        std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO))).map_err(|_| {
-            io::Error::other(
-                "the tokio runtime has its timer disabled, and waiting here needs it: build \
-                 the runtime with enable_time() or enable_all()",
-            )
-        })
-    }
-
     fn sleep(d: Duration) -> impl std::future::Future<Output = ()> + Send {
-        tokio::time::sleep(d)
+        super::timer::sleep(d)
     }
 }
 
@@ -97,3 +84,7 @@ impl super::Reactor for Tokio {
         }
     }
 }
+
+/// Overlapped I/O completes through the system thread pool: nothing to register.
+#[cfg(windows)]
+impl super::Reactor for Tokio {}

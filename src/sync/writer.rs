@@ -16,9 +16,9 @@ use crate::engine::{DEFAULT_BUF, Mode, Outbox, Pushed, Until};
 /// [`write_frames`](Self::write_frames) writes a stream of frames and flushes at its end. Its
 /// large frames are not copied either, nor written one by one: they wait beside the batch
 /// until they hold four times the high-water mark (or the batch the mark), then the batch and
-/// every waiting frame go out in one vectored write. Such a write may end on a 4 KiB page boundary of the stream, the rest of
-/// its last frame's last page (under 4 KiB, copied) going out with the next write or the final
-/// flush. Frames written one system call each cost the writer a call and the reader a wakeup
+/// every waiting frame go out in one vectored write. Such a write may end on a 4 KiB page
+/// boundary of the stream, the rest of its last frame's last page (under 4 KiB, copied) going
+/// out with the next write or the final flush. Frames written one system call each cost the writer a call and the reader a wakeup
 /// per frame, more than raw writes of the same frames; gathered, they cost one per 256 KiB
 /// (with the default mark). Writes that end on page boundaries fill a pipe's page-sized
 /// buffers exactly.
@@ -126,7 +126,22 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
         self.inner.as_mut().expect("present until finish").flush()
     }
 
-    /// Flushes and returns the underlying writer (drop it to close a pipe).
+    /// Writes queued frames, flushes, and returns the underlying writer. `finish` consumes the
+    /// `FrameWriter`; the pipe (or socket, or file) stays open as long as the returned writer
+    /// lives, and closes when it is dropped: `drop(w.finish()?)` flushes and closes, and
+    /// `let pipe = w.finish()?;` keeps the pipe for more writes of your own.
+    ///
+    /// ```
+    /// use pipeframe::codec::LengthPrefixed;
+    /// use pipeframe::sync::FrameWriter;
+    ///
+    /// let (rx, tx) = std::io::pipe()?;
+    /// let mut w = FrameWriter::new(tx, LengthPrefixed::u32_le());
+    /// w.write_frame(b"last")?;
+    /// drop(w.finish()?); // flushed, then the write end is closed: the reader sees the end
+    /// # drop(rx);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn finish(mut self) -> io::Result<W> {
         self.flush()?;
         Ok(self.inner.take().expect("present until finish"))

@@ -12,3 +12,14 @@
 pub(crate) mod unix;
 #[cfg(windows)]
 pub(crate) mod windows;
+
+/// Whether `e` says the process or system ran out of descriptors or memory (an accept loop
+/// pauses then, rather than giving up or spinning).
+pub(crate) fn out_of_resources(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    return unix::out_of_resources(e);
+    #[cfg(windows)]
+    return windows::out_of_resources(e);
+    #[cfg(not(any(unix, windows)))]
+    return false;
+}

@@ -8,8 +8,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::named::{PeerCredentials, PipeName};
 
-// The stream type. A Windows named pipe instance (server or client end) slots in here.
-#[cfg(unix)]
 type Io = crate::named::tokio::PipeStream;
 
 /// What is known about a connection when it is made: the pipe's name and the peer.
@@ -28,9 +26,9 @@ impl PipeConnectInfo {
         &self.name
     }
 
-    /// The peer's credentials as the kernel recorded them (`SO_PEERCRED`): the client process
-    /// on the server side, the process that started listening on the client side. `None`
-    /// where the system does not report them.
+    /// Who is at the other end: the client on the server side, the server on the client side
+    /// (Unix: the pid, uid and gid the kernel recorded, `SO_PEERCRED`; Windows: the process id
+    /// and the user SID of its token). `None` where the system did not report them.
     pub fn peer_credentials(&self) -> Option<PeerCredentials> {
         self.peer
     }
@@ -48,7 +46,6 @@ pub struct PipeConnection {
 }
 
 impl PipeConnection {
-    #[cfg(unix)]
     pub(crate) fn new(io: Io, name: PipeName) -> Self {
         let peer = io.peer_credentials().ok();
         PipeConnection {
@@ -67,21 +64,17 @@ impl PipeConnection {
         self.info.peer
     }
 
-    /// The stream (a [`named::tokio::PipeStream`](crate::named::tokio::PipeStream) on Unix:
-    /// writes never raise `SIGPIPE`).
-    #[cfg(unix)]
+    /// The stream, a [`named::tokio::PipeStream`](crate::named::tokio::PipeStream).
     pub fn get_ref(&self) -> &crate::named::tokio::PipeStream {
         &self.io
     }
 
     /// The stream, mutably.
-    #[cfg(unix)]
     pub fn get_mut(&mut self) -> &mut crate::named::tokio::PipeStream {
         &mut self.io
     }
 
     /// Gives the stream back.
-    #[cfg(unix)]
     pub fn into_inner(self) -> crate::named::tokio::PipeStream {
         self.io
     }
@@ -131,6 +124,13 @@ impl AsyncWrite for PipeConnection {
 impl std::os::fd::AsFd for PipeConnection {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.io.as_fd()
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::AsHandle for PipeConnection {
+    fn as_handle(&self) -> std::os::windows::io::BorrowedHandle<'_> {
+        self.io.as_handle()
     }
 }
 

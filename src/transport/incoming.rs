@@ -6,17 +6,14 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
 use futures_core::Stream;
 
 use crate::named::tokio::Listener;
+use crate::named::{ACCEPT_ERROR_PAUSE, AcceptError};
+use crate::rt::{Runtime, Tokio};
 
 use super::PipeConnection;
-
-/// How long [`Incoming`] waits before accepting again after an error that is not about one
-/// client.
-pub const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
 type Accepting = Pin<Box<dyn Future<Output = io::Result<PipeConnection>> + Send>>;
 
@@ -27,7 +24,8 @@ type Accepting = Pin<Box<dyn Future<Output = io::Result<PipeConnection>> + Send>
 /// It never ends on its own. An error is about one attempt (the stream goes on after it);
 /// tonic logs it and accepts the next one. After an error that is not about one client
 /// (out of descriptors: `EMFILE`, `ENFILE`) the next accept waits [`ACCEPT_ERROR_PAUSE`]
-/// first, so a serve loop that retries at once does not spin.
+/// first, so a serve loop that retries at once does not spin. On Windows an instance of the
+/// pipe always waits for the next client, as `named::Listener` keeps one.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -106,9 +104,7 @@ impl Incoming {
             let listener = Arc::clone(&self.listener);
             Box::pin(async move {
                 if pause {
-                    // A runtime without the timer: an error naming it, not tokio's panic.
-                    <crate::rt::Tokio as crate::rt::Runtime>::check_timer()?;
-                    tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
+                    Tokio::sleep(ACCEPT_ERROR_PAUSE).await;
                 }
                 let stream = listener.accept().await?;
                 Ok(PipeConnection::new(stream, listener.name().clone()))
@@ -116,22 +112,11 @@ impl Incoming {
         });
         let result = ready!(pending.as_mut().poll(cx));
         self.pending = None;
-        self.pause = result.as_ref().is_err_and(|e| !about_one_client(e));
+        self.pause = result
+            .as_ref()
+            .is_err_and(|e| AcceptError::of(e) != AcceptError::OneClient);
         Poll::Ready(result)
     }
-}
-
-/// Errors that concern one connection attempt only: accepting again at once is right.
-fn about_one_client(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::BrokenPipe
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::WouldBlock
-            | io::ErrorKind::PermissionDenied
-    )
 }
 
 impl From<Listener> for Incoming {

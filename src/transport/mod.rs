@@ -41,6 +41,7 @@ mod connection;
 mod connector;
 mod incoming;
 
+pub use crate::named::ACCEPT_ERROR_PAUSE;
 pub use connection::{PipeConnectInfo, PipeConnection};
 pub use connector::{Connecting, DEFAULT_CONNECT_TIMEOUT, PipeConnector};
-pub use incoming::{ACCEPT_ERROR_PAUSE, Incoming};
+pub use incoming::Incoming;

@@ -1,6 +1,12 @@
-//! Runtime-agnostic helpers shared by tests/tokio_flavour.rs and tests/futures_flavour.rs:
-//! explicit vectors per codec, the blocking flavour's results as the reference, chunk plans.
+//! What tests/tokio_flavour.rs and tests/futures_flavour.rs share: explicit vectors per codec,
+//! the blocking flavour's results as the reference, chunk plans, scripted I/O for both
+//! runtimes ([`scripted`]) and the scenarios every flavour runs ([`scenarios`]).
 #![allow(dead_code)]
+
+pub(crate) mod scenarios;
+mod scripted;
+
+pub(crate) use scripted::{ScriptedReader, ScriptedWriter};
 
 use std::io;
 
@@ -162,6 +168,69 @@ pub(crate) fn framing_and_frames() -> impl Strategy<Value = (&'static str, Vec<V
         let frame = (len, byte).prop_map(move |(len, b)| vec![b; len.min(cap)]);
         (Just(name), prop::collection::vec(frame, 0..10))
     })
+}
+
+/// The input of a reading property: frames of a framing, how the stream made of them is fed
+/// ([`wire_for`]: `mode`, `cut`, `junk`), the chunking, owned or borrowed frames, and a
+/// smaller maximum on the reading side.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadCase {
+    pub(crate) name: &'static str,
+    pub(crate) frames: Vec<Vec<u8>>,
+    pub(crate) plan: Plan,
+    pub(crate) mode: u8,
+    pub(crate) cut: usize,
+    pub(crate) junk: Vec<u8>,
+    pub(crate) borrowed: bool,
+    pub(crate) max: Option<usize>,
+}
+
+pub(crate) fn read_case() -> impl Strategy<Value = ReadCase> {
+    (
+        framing_and_frames(),
+        plan(),
+        any::<u8>(),
+        any::<usize>(),
+        prop::collection::vec(any::<u8>(), 0..64),
+        any::<bool>(),
+        prop_oneof![3 => Just(None), 1 => Just(Some(16usize)), 1 => Just(Some(5000usize))],
+    )
+        .prop_map(
+            |((name, frames), plan, mode, cut, junk, borrowed, max)| ReadCase {
+                name,
+                frames,
+                plan,
+                mode,
+                cut,
+                junk,
+                borrowed,
+                max,
+            },
+        )
+}
+
+/// The input of a writing property: frames of a framing, write sizes and `Pending`s, a
+/// high-water mark.
+#[derive(Debug, Clone)]
+pub(crate) struct WriteCase {
+    pub(crate) name: &'static str,
+    pub(crate) frames: Vec<Vec<u8>>,
+    pub(crate) plan: Plan,
+    pub(crate) high_water: usize,
+}
+
+pub(crate) fn write_case() -> impl Strategy<Value = WriteCase> {
+    (
+        framing_and_frames(),
+        plan(),
+        prop_oneof![Just(0usize), 1usize..100, Just(65536)],
+    )
+        .prop_map(|((name, frames), plan, high_water)| WriteCase {
+            name,
+            frames,
+            plan,
+            high_water,
+        })
 }
 
 /// What to feed a reader: a valid stream, a truncated one, or arbitrary bytes.

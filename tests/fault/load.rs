@@ -245,10 +245,11 @@ fn listen_options() -> ListenOptions {
 /// The server child: binds `LOAD_PATH`, serves `LOAD_CONNS` connections, prints stats.
 pub fn server_main(flavour: &str) -> io::Result<()> {
     raise_fd_limit();
-    // Never outlive a test that went wrong.
+    // Never outlive the test: it holds this child's stdin until it has the report, so stdin
+    // ends early only when the test went away (its own watchdog bounds how long it waits).
     std::thread::spawn(|| {
-        std::thread::sleep(Duration::from_secs(150));
-        eprintln!("load server: still running after 150 s, exiting");
+        let _ = io::copy(&mut io::stdin(), &mut io::sink());
+        eprintln!("load server: the test is gone, exiting");
         std::process::exit(3);
     });
     let path = std::env::var("LOAD_PATH").map_err(io::Error::other)?;
@@ -493,11 +494,15 @@ pub struct Figures {
     pub server_peak_rss_kib: u64,
 }
 
-fn start_server(
-    flavour: Flavour,
-    path: &Path,
-    conns: usize,
-) -> (Child, BufReader<std::process::ChildStdout>) {
+/// A running load server: the child, its stdout after the ready line, and its stdin, which
+/// the test holds until the server has exited (see `server_main`).
+struct Server {
+    child: KillOnDrop,
+    out: BufReader<std::process::ChildStdout>,
+    stdin: std::process::ChildStdin,
+}
+
+fn start_server(flavour: Flavour, path: &Path, conns: usize) -> Server {
     let role = match flavour {
         Flavour::Blocking => "server-blocking",
         Flavour::Tokio => "server-tokio",
@@ -505,10 +510,12 @@ fn start_server(
     };
     let mut cmd = child(role);
     cmd.env("LOAD_PATH", path)
-        .env("LOAD_CONNS", conns.to_string());
+        .env("LOAD_CONNS", conns.to_string())
+        .stdin(std::process::Stdio::piped());
     // Through the pipe module's spawn lock: a child started while another test hands a pipe
     // end to its child must not inherit that end.
     let mut c = pipeframe::pipe::spawn(&mut cmd, []).unwrap();
+    let stdin = c.stdin.take().unwrap();
     let mut out = BufReader::new(c.stdout.take().unwrap());
     let mut line = String::new();
     while line.trim() != "LOAD-READY" {
@@ -518,7 +525,11 @@ fn start_server(
             "load server did not start"
         );
     }
-    (c, out)
+    Server {
+        child: KillOnDrop(Some(c)),
+        out,
+        stdin,
+    }
 }
 
 /// Good client `id`, blocking.
@@ -625,8 +636,11 @@ pub fn run(flavour: Flavour, clients: usize, hostile_each: usize) -> Figures {
         .unwrap();
     let path = dir.path().join("load.sock");
     let hostile = hostile_each * HOSTILE_TAGS.len();
-    let (server, mut out) = start_server(flavour, &path, clients + hostile);
-    let mut server = KillOnDrop(Some(server));
+    let Server {
+        child: mut server,
+        mut out,
+        stdin,
+    } = start_server(flavour, &path, clients + hostile);
     let start = Instant::now();
     let limit = Duration::from_secs(60);
 
@@ -700,6 +714,7 @@ pub fn run(flavour: Flavour, clients: usize, hostile_each: usize) -> Figures {
     let seconds = start.elapsed().as_secs_f64();
     let mut report = String::new();
     out.read_to_string(&mut report).unwrap();
+    drop(stdin);
     assert!(
         status.success(),
         "{flavour:?} load server: {status}\n{report}"

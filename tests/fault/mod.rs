@@ -4,16 +4,17 @@
 //! seqpacket socket), against peers that die, vanish, read slowly, or send garbage.
 //!
 //! Peers that must die for real are this test binary re-executed (`child_entry_point` with
-//! `FAULT_ROLE` set), so a SIGKILL hits a process, not a thread.
+//! `PIPEFRAME_TEST_CHILD` set, see `tests/support/child.rs`), so a SIGKILL hits a process, not
+//! a thread.
 #![allow(dead_code, unreachable_pub)]
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -25,7 +26,12 @@ use pipeframe::sync::{FrameReader, FrameWriter};
 
 pub mod load;
 
-pub const ROLE: &str = "FAULT_ROLE";
+#[path = "../support/child.rs"]
+pub mod child_support;
+#[path = "../support/wait.rs"]
+pub mod wait;
+
+pub use child_support::within;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavour {
@@ -54,23 +60,6 @@ pub const CLAIMED: usize = 1000;
 /// ...of which these arrived.
 pub const SENT: usize = 400;
 
-/// Runs `f` on a thread; fails (panics) instead of hanging if it takes longer than `limit`.
-pub fn within<T: Send + 'static>(
-    what: &str,
-    limit: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
-    });
-    match rx.recv_timeout(limit) {
-        Ok(Ok(v)) => v,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("{what}: hung, no result within {limit:?}"),
-    }
-}
-
 pub fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -85,35 +74,17 @@ fn tempdir() -> tempfile::TempDir {
         .unwrap()
 }
 
-/// This test binary as a child playing `role`.
+/// This test binary as a child playing `role`: stdout piped (the children report there),
+/// stderr the test's.
 pub fn child(role: &str) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "child_entry_point",
-        "--exact",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env(ROLE, role)
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::inherit());
+    let mut cmd = child_support::command(role);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
     cmd
 }
 
 /// The entry point of the children; returns if this process is not one.
 pub fn child_main() {
-    let Ok(role) = std::env::var(ROLE) else {
-        return;
-    };
-    let code = match run_child(&role) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("fault child {role}: {e}");
-            2
-        }
-    };
-    std::process::exit(code);
+    child_support::main(run_child);
 }
 
 /// Two whole frames and the start of a third, as bytes.
@@ -127,12 +98,16 @@ fn partial_bytes() -> Vec<u8> {
     wire
 }
 
-fn ready_and_sleep() -> io::Result<()> {
+/// Says it is ready, then waits to be killed. The parent holds this child's stdin open until
+/// it has killed it: stdin ending means the parent went away without doing so.
+fn ready_and_wait_to_be_killed() -> io::Result<()> {
     let mut out = io::stdout();
     out.write_all(b"\nFAULT-READY\n")?;
     out.flush()?;
-    std::thread::sleep(Duration::from_secs(60));
-    Err(io::Error::other("was not killed"))
+    io::copy(&mut io::stdin(), &mut io::sink())?;
+    Err(io::Error::other(
+        "stdin ended before the parent killed this child",
+    ))
 }
 
 fn run_child(role: &str) -> io::Result<()> {
@@ -142,18 +117,18 @@ fn run_child(role: &str) -> io::Result<()> {
         "partial-pipe" => {
             let mut w = ClientHandle::from_env("FAULT_FD")?.open_writer()?;
             w.write_all(&partial_bytes())?;
-            ready_and_sleep()
+            ready_and_wait_to_be_killed()
         }
         "partial-unix" => {
             let mut s = UnixStream::connect(path()?)?;
             s.write_all(&partial_bytes())?;
-            ready_and_sleep()
+            ready_and_wait_to_be_killed()
         }
         "partial-seqpacket" => {
             let s = SeqpacketStream::connect(path()?)?;
             s.write_frame(b"one")?;
             s.write_frame(b"two")?;
-            ready_and_sleep()
+            ready_and_wait_to_be_killed()
         }
         // Peer-gone children: take their end and exit at once.
         "exit-pipe" => ClientHandle::from_env("FAULT_FD")?.open_reader().map(drop),
@@ -180,6 +155,17 @@ pub enum End {
     Seq(SeqpacketStream),
 }
 
+impl AsFd for End {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            End::PipeR(r) => r.as_fd(),
+            End::PipeW(w) => w.as_fd(),
+            End::Unix(s) => s.as_fd(),
+            End::Seq(s) => s.as_fd(),
+        }
+    }
+}
+
 /// A connected child for `transport`: our end, and the child (already started).
 pub fn spawn_peer(role_prefix: &str, transport: Transport, we_read: bool) -> (End, Child) {
     let dir = tempdir();
@@ -190,7 +176,9 @@ pub fn spawn_peer(role_prefix: &str, transport: Transport, we_read: bool) -> (En
         Transport::Seqpacket => format!("{role_prefix}-seqpacket"),
     };
     let mut cmd = child(&role);
-    cmd.env("FAULT_PATH", &sock);
+    // Held by the returned `Child`: a killed-peer child waits on it (see
+    // `ready_and_wait_to_be_killed`).
+    cmd.env("FAULT_PATH", &sock).stdin(Stdio::piped());
     let end_and_child = match transport {
         Transport::Pipe => {
             if we_read {
@@ -333,6 +321,8 @@ pub fn killed_peer(flavour: Flavour, transport: Transport) -> Duration {
     let (end, child) = spawn_peer("partial", transport, true);
     let mut guard = load::KillOnDrop(Some(child));
     let child = guard.0.as_mut().unwrap();
+    // A second descriptor of our end, to see what the kernel still holds for the reader.
+    let queued = end.as_fd().try_clone_to_owned().unwrap();
     let reader = std::thread::spawn(move || read_all(flavour, end));
     // libtest prints to stdout too: wait for our line, and keep the pipe open.
     let mut out = io::BufReader::new(child.stdout.take().unwrap());
@@ -344,8 +334,14 @@ pub fn killed_peer(flavour: Flavour, transport: Transport) -> Duration {
             "child ended early"
         );
     }
-    // The partial frame is on its way (or there); the reader waits inside it.
-    std::thread::sleep(Duration::from_millis(20));
+    // The child wrote everything before its line. Once the kernel holds none of it, the
+    // reader has taken it all: it has the whole frames and waits inside the partial one.
+    wait::until(
+        &format!("{flavour:?}/{transport:?}: the reader takes the child's bytes"),
+        Duration::from_secs(30),
+        || rustix::io::ioctl_fionread(&queued).unwrap() == 0,
+    );
+    drop(queued);
     child.kill().unwrap(); // SIGKILL
     let status = child.wait().unwrap();
     guard.0 = None;
@@ -682,38 +678,42 @@ pub fn socket_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// In a child (the handler is process-wide): installs a SIGPIPE handler (tokio's signal
-/// stream, so no `unsafe`), which turns every SIGPIPE the process is sent into a count
-/// instead of ignoring it. Then, for every flavour and transport, writes to a peer that is
-/// gone and prints `sigpipe FLAVOUR TRANSPORT <signals raised> <error kind>`. A raised signal
-/// is one that kills a process whose SIGPIPE is at its default disposition.
-fn sigpipe_probe() -> io::Result<()> {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    let count = Arc::new(AtomicU64::new(0));
-    let (ready_tx, ready_rx) = mpsc::channel();
-    {
-        let count = count.clone();
-        std::thread::spawn(move || {
-            tokio_rt().block_on(async move {
-                use tokio::signal::unix::{SignalKind, signal};
-                let mut s = signal(SignalKind::pipe()).unwrap();
-                ready_tx.send(()).unwrap();
-                while s.recv().await.is_some() {
-                    count.fetch_add(1, Ordering::SeqCst);
-                }
-            })
-        });
+/// The SIGPIPEs this process has been sent since [`count_sigpipes`].
+static SIGPIPES: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn count_sigpipe(_: libc::c_int) {
+    SIGPIPES.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Counts every SIGPIPE this process is sent, instead of ignoring it. A write that raises
+/// SIGPIPE raises it on the writing thread, and the handler runs before the write returns:
+/// the count is complete as soon as the write has failed, with nothing to wait for.
+#[allow(unsafe_code)]
+fn count_sigpipes() -> io::Result<()> {
+    let handler = count_sigpipe as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only adds to an atomic, which is async-signal-safe; `signal` changes
+    // one process-wide disposition in a child process that exists only for this probe,
+    // before it starts writing.
+    let prev = unsafe { libc::signal(libc::SIGPIPE, handler) };
+    if prev == libc::SIG_ERR {
+        return Err(io::Error::last_os_error());
     }
-    ready_rx.recv().map_err(io::Error::other)?;
+    Ok(())
+}
+
+/// In a child (the handler is process-wide): counts SIGPIPEs ([`count_sigpipes`]), then, for
+/// every flavour and transport, writes to a peer that is gone and prints `sigpipe FLAVOUR
+/// TRANSPORT <signals raised> <error kind>`. A raised signal is one that kills a process whose
+/// SIGPIPE is at its default disposition.
+fn sigpipe_probe() -> io::Result<()> {
+    count_sigpipes()?;
     for f in FLAVOURS {
         for t in TRANSPORTS {
             let (r, w) = pair(t);
             drop(r);
-            let before = count.load(Ordering::SeqCst);
+            let before = SIGPIPES.load(Ordering::SeqCst);
             let e = write_until_error(f, w);
-            std::thread::sleep(Duration::from_millis(30));
-            let raised = count.load(Ordering::SeqCst) - before;
+            let raised = SIGPIPES.load(Ordering::SeqCst) - before;
             println!("sigpipe {f:?} {t:?} {raised} {:?}", e.kind());
         }
     }

@@ -24,10 +24,12 @@ Options:
     --bom           (line roles) new StreamWriter(stream, Encoding.UTF8): writes a BOM
     --cuo           PipeOptions.CurrentUserOnly
     --timeout MS    (client roles) Connect(MS); default 10000
+    --first-try     (client roles) first a Connect(0), one attempt, which must find no server
 
 After the greeting every role echoes: each frame (line) read is written back unchanged until
 end of stream; then it prints "echoed N frames B bytes" on stdout and exits 0. "ready" is
-printed on stdout when a server exists or right before a client connects. Any .NET exception
+printed on stdout when a server exists or right before a client connects (with --first-try,
+once that first attempt found no server). Any .NET exception
 is printed on stderr with exit status 1.
 """
 
@@ -64,7 +66,7 @@ pythonnet.set_runtime(clr_loader.get_coreclr(runtime_config=_cfg, dotnet_root=_r
 import clr  # noqa: E402
 
 clr.AddReference("System.IO.Pipes")
-from System import Array, Byte, Convert, Int32  # noqa: E402
+from System import Array, Byte, Convert, Int32, TimeoutException  # noqa: E402
 from System.IO import (  # noqa: E402
     BinaryReader,
     BinaryWriter,
@@ -113,6 +115,7 @@ class Opts:
         self.bom = False
         self.cuo = False
         self.timeout = 10000
+        self.first_try = False
         self.rest = []
         it = iter(argv)
         for a in it:
@@ -131,6 +134,8 @@ class Opts:
                 self.cuo = True
             elif a == "--timeout":
                 self.timeout = int(next(it))
+            elif a == "--first-try":
+                self.first_try = True
             else:
                 self.rest.append(a)
 
@@ -215,6 +220,13 @@ def named_server(name, opts):
 
 def named_client(name, opts):
     c = NamedPipeClientStream(".", name, PipeDirection.InOut, opts.pipe_options())
+    if opts.first_try:
+        try:
+            c.Connect(0)
+        except TimeoutException:
+            pass
+        else:
+            raise RuntimeError("Connect(0) found a server before the test made one")
     say("ready")
     c.Connect(opts.timeout)
     return c

@@ -9,6 +9,8 @@
 #                                        pythonnet, which dotnet_peer.py drives System.IO.Pipes with
 #   tests/peers/node/node_modules        vscode-jsonrpc, from package-lock.json
 #   erl / escript                        Debian package erlang-base (ports with {packet, N})
+#   tests/peers/.python-new              CPython 3.13 from Debian 13's packages, for the
+#                                        {sha256} authkey handshake (setup_python_new.sh)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -45,8 +47,12 @@ if ! command -v escript >/dev/null; then
     $sudo apt-get install -y -qq --no-install-recommends erlang-base >/dev/null
 fi
 
-# --- issue 15 (http helper): grpcio, curl, the gRPC stubs ---
-bash "$here/setup_grpc.sh"
-# --- end issue 15 ---
+# A Python whose multiprocessing speaks the {sha256} authkey handshake (3.12+).
+bash "$here/setup_python_new.sh"
 
-echo "setup.sh: interop peers ready (python3 $(python3 -c 'import sys; print(sys.version.split()[0])'), node $(node --version), vscode-jsonrpc, python-lsp-jsonrpc, .NET $("$dotnet_py" "$here/dotnet_peer.py" version), erlang $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'))"
+# grpcio, curl, the gRPC stubs (interop_grpc, interop_http).
+bash "$here/setup_grpc.sh"
+
+# `dotnet_peer.py version` prints the runtime version and its NewLine; the summary keeps the
+# version only.
+echo "setup.sh: interop peers ready (python3 $(python3 -c 'import sys; print(sys.version.split()[0])'), node $(node --version), vscode-jsonrpc, python-lsp-jsonrpc, .NET $(DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 "$dotnet_py" "$here/dotnet_peer.py" version | cut -d' ' -f1), erlang $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'))"

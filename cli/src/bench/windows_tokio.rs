@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use pipeframe::codec::Framing;
+use pipeframe::message::tokio::MessagePipe;
 use pipeframe::named::tokio::{self as named_tokio, PipeStream};
 use pipeframe::named::{ConnectOptions, ListenOptions, PipeName};
 use pipeframe::tokio::{AsyncFrameReader, AsyncFrameWriter};
@@ -121,7 +122,7 @@ pub(crate) enum End {
         AsyncFrameReader<BoxR, Framing>,
         AsyncFrameWriter<BoxW, Framing>,
     ),
-    Msg(PipeStream),
+    Msg(MessagePipe),
 }
 
 impl End {
@@ -135,6 +136,7 @@ impl End {
                 AsyncFrameWriter::new(w, f.clone()),
             ),
             (Side::Msg(p), Some(_)) => {
+                let p = MessagePipe::new(p).expect("a message-mode pipe");
                 let max = p.max_frame_len().max(size);
                 End::Msg(p.with_max_frame_len(max))
             }

@@ -1,4 +1,4 @@
-//! Writes the seed corpora: `cargo run --bin seeds [OUT_DIR]` (default `corpus/`), from the
+//! Writes the seed corpora: `cargo run --bin seeds [OUT_DIR]` (default `seeds/`), from the
 //! `fuzz/` directory (CI runs the binary `cargo fuzz build` made).
 //!
 //! Seeds are generated, never written by hand:
@@ -7,7 +7,14 @@
 //!   every `decode` input and every `encode` result, with the vector's options (`max=N`,
 //!   `includes-header`, `header-max=N`, `unterminated`) turned into the targets'
 //!   configuration bytes;
-//! * frames encoded with pipeframe's own encoders, for every framing name.
+//! * frames encoded with pipeframe's own encoders, for every framing name;
+//! * for the `writers` target, frame scripts aimed at the write engine's edges (4 KiB,
+//!   64 KiB and 1 MiB frames, streams of large frames through the `Sink` and
+//!   `write_frames`, refused frames, cancelled futures) for each writer, over write scripts
+//!   with short writes, `Pending`s and an error;
+//! * for the `assembler` target, message scripts (empty messages, the maximum and one more,
+//!   a read chunk, twice the maximum, a maximum changed between messages) with several
+//!   maximums, read scripts and flags (cut inside the last message, blocking).
 //!
 //! Each stream is wrapped in every matching target's input layout (configuration bytes, a
 //! read script, the stream), whole, cut short and with a corrupted first byte, with several
@@ -18,7 +25,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use pipeframe::codec::{FRAMING_NAMES, FrameEncoder, Framing};
+use pipeframe_fuzz::assembler;
 use pipeframe_fuzz::invariants::{CFG_DEFAULT_MAX, Input, flag};
+use pipeframe_fuzz::writers::{self, class, how};
 
 /// Payloads encoded with each framing (those a framing refuses are left out).
 fn payloads() -> Vec<Vec<u8>> {
@@ -100,7 +109,7 @@ fn targets_for(name: &str, o: Opts) -> Vec<(&'static str, [u8; 4])> {
         "lp8" => lp(0, 0),
         "lp16be" => lp(2, 0),
         "lp16le" => lp(3, 0),
-        "lp32be" | "erlang" => lp(4, 0),
+        "lp32be" | "erlang" | "node-advanced" => lp(4, 0),
         "lp32le" => lp(5, 0),
         "lp64be" => lp(6, 0),
         "lp64le" => lp(7, 0),
@@ -124,6 +133,10 @@ fn targets_for(name: &str, o: Opts) -> Vec<(&'static str, [u8; 4])> {
         v.push(("sync_reader", [e, max, fl, 1]));
         v.push(("tokio_reader", [e, max, fl, 1]));
         v.push(("futures_reader", [e, max, fl, 0x81]));
+    }
+    // .NET `ReadLine` reads what `lines` and `crlf` write (cfg0 bit 0: `\r\n` written).
+    if matches!(name, "lines" | "node" | "crlf") {
+        v.push(("readline", [u8::from(name == "crlf"), max, fl, 0]));
     }
     match name {
         "lp32be" if o.max.is_none() && !o.includes_header => {
@@ -256,8 +269,160 @@ fn spec_vectors(spec: &str) -> Vec<(String, Opts, String, Vec<u8>)> {
     out
 }
 
+/// Seeds for the `writers` target: (name, input).
+fn writer_seeds() -> Vec<(String, Vec<u8>)> {
+    use class::*;
+    use how::*;
+    const D: u8 = CFG_DEFAULT_MAX;
+    // (name, cfg): lp32le, lines, lsp, netstring, varint (see `invariants::framing_config`).
+    let codecs: [(&str, [u8; 4]); 5] = [
+        ("lp32le", [25, D, 0, 0]),
+        ("lines", [2, D, 0, b'\n']),
+        ("lsp", [3, D, 0, 0]),
+        ("netstring", [4, D, 0, 0]),
+        ("varint", [40, D, 0, 0]),
+    ];
+    // High-water bytes: the default, 0, 4 KiB, 64 KiB (see `writers::high_water_from`).
+    let marks = [0u8, 1, 2 + 4 * 8, 3 + 4 * 4];
+    let scripts: [(&str, &[u8]); 5] = [
+        ("all", &[]),
+        ("1b", &[0x03]),
+        ("mixed", &[0x1b, 0x01, 0x08, 0x25, 0x07]),
+        ("pending", &[0x01, 0x04, 0x01, 0x06, 0x09, 0x2d]),
+        ("error", &[0x07, 0x24, 0x02]),
+    ];
+    let ops: [(&str, Vec<(u8, u16)>); 6] = [
+        (
+            "small",
+            vec![(TINY, 5), (SMALL, 100), (EMPTY, 0), (FLUSH, 0), (TINY, 3)],
+        ),
+        (
+            "large",
+            vec![
+                (AROUND_4K, 31),
+                (AROUND_4K, 32),
+                (AROUND_4K, 33),
+                (AROUND_64K, 256),
+                (NEAR_1M, 0),
+                (FLUSH, 0),
+            ],
+        ),
+        (
+            "stream",
+            vec![
+                (AROUND_64K | BATCH_OR_OWNED, 260),
+                (AROUND_64K | SINK, 261),
+                (AROUND_64K | BATCH_OR_OWNED, 262),
+                (AROUND_64K | SINK, 300),
+                (TINY | BATCH_OR_OWNED, 7),
+                (FLUSH | SINK, 0),
+            ],
+        ),
+        (
+            "cancel",
+            vec![
+                (AROUND_64K | CANCEL, 256),
+                (SMALL | CANCEL | BATCH_OR_OWNED, 9),
+                (ANY | CANCEL, 3000),
+                (FLUSH | CANCEL, 0),
+            ],
+        ),
+        (
+            "refused",
+            vec![
+                (SMALL | BAD, 50),
+                (TINY, 4),
+                (AROUND_4K | BAD, 40),
+                (TINY | BAD, 2),
+            ],
+        ),
+        (
+            "misuse",
+            vec![
+                (AROUND_64K | SINK, 256),
+                (SMALL | MISUSE, 10),
+                (SET_MAX, 20),
+                (TINY, 30),
+                (AROUND_64K | MISUSE | CANCEL, 256),
+                (TINY, 1),
+                (FLUSH, 0),
+            ],
+        ),
+    ];
+    let mut out = Vec::new();
+    let mut n = 0usize;
+    for flavour in 0..3u8 {
+        for (oname, ops) in &ops {
+            for (sname, script) in scripts {
+                let (cname, cfg) = codecs[n % codecs.len()];
+                let hw = marks[(n / codecs.len()) % marks.len()];
+                // Every third seed with a writer that is not vectored, every other closed
+                // the other way.
+                let mode =
+                    flavour | if n % 3 == 2 { 4 } else { 0 } | if n % 2 == 1 { 8 } else { 0 };
+                n += 1;
+                out.push((
+                    format!("w{flavour}-{oname}-{sname}-{cname}-hw{hw}"),
+                    writers::build(cfg, script, hw, mode, ops),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Seeds for the `assembler` target: (name, input).
+fn assembler_seeds() -> Vec<(String, Vec<u8>)> {
+    use assembler::{NO_HINT, PENDING, SET_MAX, flag};
+    // Maximums (see `assembler::max_from`): 5, 0, 2049, 65,515, 2 x 64 KiB + 1, 16 MiB.
+    let maxes = [5u8, 0, 129, 200, 252, 253];
+    let flags = [0, flag::EXTEND, flag::BLOCKING, flag::CUT | flag::EXTEND];
+    let reads: [&[u8]; 3] = [
+        &[],
+        &[PENDING, 0, NO_HINT, PENDING | NO_HINT, PENDING],
+        &[NO_HINT],
+    ];
+    let msgs: [(&str, Vec<[u8; 3]>); 3] = [
+        (
+            "edges",
+            vec![
+                [0, 0, 0],
+                [1, 3, 0],
+                [2, 2, 0],
+                [2, 3, 0],
+                [7, 10, 0],
+                [0, 0, 0],
+            ],
+        ),
+        ("big", vec![[4, 4, 0], [5, 40, 0], [6, 0, 0], [1, 1, 0]]),
+        (
+            "setmax",
+            vec![
+                [7, 20, 0],
+                [SET_MAX | 7, 20, 5],
+                [2, 2, 0],
+                [SET_MAX | 2, 3, 129],
+            ],
+        ),
+    ];
+    let mut out = Vec::new();
+    for max in maxes {
+        for (fi, &fl) in flags.iter().enumerate() {
+            for (ri, r) in reads.iter().enumerate() {
+                for (mname, m) in &msgs {
+                    out.push((
+                        format!("a-max{max}-f{fi}-r{ri}-{mname}"),
+                        assembler::build(max, fl, 128, r, m),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 fn main() {
-    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "corpus".into()));
+    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "seeds".into()));
     let mut streams: Vec<(String, Opts, String, Vec<u8>)> = Vec::new();
     for name in FRAMING_NAMES {
         streams.push((
@@ -297,6 +462,17 @@ fn main() {
                     *count.entry(target).or_default() += 1;
                 }
             }
+        }
+    }
+    for (target, seeds) in [
+        ("writers", writer_seeds()),
+        ("assembler", assembler_seeds()),
+    ] {
+        let dir = out.join(target);
+        fs::create_dir_all(&dir).expect("create corpus directory");
+        for (name, data) in seeds {
+            fs::write(dir.join(name), data).expect("write seed");
+            *count.entry(target).or_default() += 1;
         }
     }
     for (target, n) in count {

@@ -5,7 +5,7 @@ use std::ops::Deref;
 
 use tokio::io::unix::AsyncFd;
 
-/// A descriptor owner ([`crate::rt::Source`]: `OwnedFd`, `UnixListener`, `UnixStream`)
+/// A descriptor owner ([`super::Source`]: `OwnedFd`, `UnixListener`, `UnixStream`)
 /// registered with tokio, readable and writable interest, in non-blocking mode.
 ///
 /// It derefs to `&AsyncFd<T>` (`poll_read_ready`, `poll_write_ready`, `readable`,
@@ -14,9 +14,9 @@ use tokio::io::unix::AsyncFd;
 /// for another while the first one's number is still registered, which is what
 /// `AsyncFd::register` makes its caller promise cannot happen.
 #[derive(Debug)]
-pub struct RegisteredFd<T: crate::rt::Source>(AsyncFd<T>);
+pub struct RegisteredFd<T: super::Source>(AsyncFd<T>);
 
-impl<T: crate::rt::Source> Deref for RegisteredFd<T> {
+impl<T: super::Source> Deref for RegisteredFd<T> {
     type Target = AsyncFd<T>;
 
     fn deref(&self) -> &AsyncFd<T> {
@@ -29,7 +29,7 @@ impl<T: crate::rt::Source> Deref for RegisteredFd<T> {
 /// `AsyncFd::register` requires); a registration failure is the OS error it carries, and a
 /// runtime built without `enable_io` is an error naming it (tokio panics there; the panic is
 /// caught, `fd` is closed, and the panic hook still reports it).
-pub(crate) fn tokio_async_fd<T: crate::rt::Source>(fd: T) -> io::Result<RegisteredFd<T>> {
+pub(crate) fn tokio_async_fd<T: super::Source>(fd: T) -> io::Result<RegisteredFd<T>> {
     rustix::io::ioctl_fionbio(std::os::fd::AsFd::as_fd(&fd), true)?;
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| register(fd))).unwrap_or_else(|_| {
         Err(io::Error::other(
@@ -39,7 +39,7 @@ pub(crate) fn tokio_async_fd<T: crate::rt::Source>(fd: T) -> io::Result<Register
     })
 }
 
-fn register<T: crate::rt::Source>(fd: T) -> io::Result<RegisteredFd<T>> {
+fn register<T: super::Source>(fd: T) -> io::Result<RegisteredFd<T>> {
     // SAFETY: `register` needs the descriptor `inner.as_raw_fd()` returns to be open, to stay
     // open and name the same open file description, and to be what `as_raw_fd` returns, until
     // the `AsyncFd` is dropped, `into_inner`ed or forgotten. `fd` is a `Source`, a sealed set of

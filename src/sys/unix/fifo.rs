@@ -129,7 +129,8 @@ pub(crate) fn open_read(path: &Path, wait: Wait) -> io::Result<File> {
                         return Err(err(
                             io::ErrorKind::TimedOut,
                             format!(
-                                "timed out after {t:?} waiting for a writer on fifo {}",
+                                "timed out after {} waiting for a writer on fifo {}",
+                                crate::error::seconds(t),
                                 path.display()
                             ),
                         ));
@@ -182,7 +183,8 @@ pub(crate) fn open_write(path: &Path, wait: Wait) -> io::Result<File> {
                         return Err(err(
                             io::ErrorKind::TimedOut,
                             format!(
-                                "timed out after {t:?} waiting for a reader on fifo {}",
+                                "timed out after {} waiting for a reader on fifo {}",
+                                crate::error::seconds(t),
                                 path.display()
                             ),
                         ));

@@ -1,5 +1,5 @@
 //! Unix implementations: anonymous-pipe handoff, Unix domain socket listeners and clients,
-//! FIFOs, message mode (seqpacket sockets, packet pipes), reactor registration. Every system
+//! descriptors passed with frames (`SCM_RIGHTS`), FIFOs, message mode (seqpacket sockets, packet pipes), reactor registration. Every system
 //! call goes through rustix.
 //!
 //! This is the crate's one module allowed to use `unsafe` on Unix (`crate::sys` allows
@@ -17,14 +17,40 @@
 
 #[cfg(feature = "tokio")]
 pub(crate) mod async_fd;
+pub(crate) mod fds;
 pub(crate) mod fifo;
 pub(crate) mod handoff;
 pub(crate) mod message;
 pub(crate) mod pipe_size;
 pub(crate) mod socket;
-pub(crate) mod thread;
 
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+pub use source::Source;
 use std::io;
+
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+mod source {
+    use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+    use std::os::unix::net::{UnixListener, UnixStream};
+
+    /// Something that owns one descriptor for its whole life, so a runtime may register it:
+    /// [`OwnedFd`], [`UnixListener`], [`UnixStream`]. Sealed: registering with tokio
+    /// (`async_fd`) relies on every implementor keeping its one descriptor from creation to drop.
+    pub trait Source:
+        AsFd + AsRawFd + std::fmt::Debug + Send + Sync + Unpin + 'static + private::Owns
+    {
+    }
+
+    mod private {
+        pub trait Owns {}
+    }
+    impl private::Owns for OwnedFd {}
+    impl private::Owns for UnixListener {}
+    impl private::Owns for UnixStream {}
+    impl Source for OwnedFd {}
+    impl Source for UnixListener {}
+    impl Source for UnixStream {}
+}
 
 /// An `io::Error` of `kind` whose message is `msg`.
 pub(crate) fn err(kind: io::ErrorKind, msg: impl Into<String>) -> io::Error {
@@ -74,4 +100,15 @@ pub(crate) fn type_name(mode: u32) -> &'static str {
         FileType::Symlink => "a symbolic link",
         _ => "an unknown kind of file",
     }
+}
+
+/// Whether `e` is `EMFILE`, `ENFILE`, `ENOBUFS` or `ENOMEM`.
+pub(crate) fn out_of_resources(e: &io::Error) -> bool {
+    use rustix::io::Errno;
+    Errno::from_io_error(e).is_some_and(|n| {
+        matches!(
+            n,
+            Errno::MFILE | Errno::NFILE | Errno::NOBUFS | Errno::NOMEM
+        )
+    })
 }

@@ -21,8 +21,13 @@ pub(crate) enum Addr {
     Abstract(Vec<u8>),
 }
 
-/// The longest socket path `sockaddr_un` holds (108 bytes with the terminating NUL).
+/// The longest socket path `sockaddr_un` holds: `sun_path` less its terminating NUL (108
+/// bytes on Linux, 104 on macOS and the BSDs).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) const MAX_PATH: usize = 107;
+/// See the Linux `MAX_PATH`.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) const MAX_PATH: usize = 103;
 
 impl Addr {
     fn sockaddr(&self) -> io::Result<SocketAddrUnix> {
@@ -441,13 +446,6 @@ pub(crate) fn set_blocking(fd: impl AsFd) -> io::Result<()> {
     Ok(())
 }
 
-/// Shuts down the writing direction of any socket (stream, seqpacket, TCP): the peer reads
-/// end of stream once the queued bytes are read.
-#[allow(dead_code)] // until src/bench calls it instead of rustix
-pub(crate) fn shutdown_write(fd: impl AsFd) -> io::Result<()> {
-    Ok(rustix::net::shutdown(fd, rustix::net::Shutdown::Write)?)
-}
-
 /// Sends `bufs` on a connected stream socket without ever raising `SIGPIPE`: a peer that is
 /// gone is `EPIPE` ([`io::ErrorKind::BrokenPipe`]) even where `SIGPIPE` is at its default
 /// disposition. `sendmsg(MSG_NOSIGNAL)` where the flag exists (Linux, Android, the BSDs);
@@ -540,7 +538,10 @@ pub(crate) fn backoff(attempt: u32, deadline: Option<Instant>) -> Duration {
 pub(crate) fn timed_out(addr: &Addr, waited: Duration, last: &io::Error) -> io::Error {
     err(
         io::ErrorKind::TimedOut,
-        format!("timed out after {waited:?} waiting for a pipe server at {addr} (last: {last})"),
+        format!(
+            "timed out after {} waiting for a server at {addr} (last: {last})",
+            crate::error::seconds(waited)
+        ),
     )
 }
 
@@ -582,6 +583,20 @@ pub(crate) fn current_uid() -> u32 {
 mod tests {
     use super::*;
 
+    /// Waits until the connect on `fd` has an outcome: a socket becomes writable once its
+    /// connect succeeded, and writable with an error once it failed. 30 s is only the bound
+    /// for failing.
+    fn wait_connect_outcome(fd: &OwnedFd) {
+        use rustix::event::{PollFd, PollFlags, Timespec};
+        let limit = Timespec {
+            tv_sec: 30,
+            tv_nsec: 0,
+        };
+        let mut fds = [PollFd::new(fd, PollFlags::OUT)];
+        let n = rustix::event::poll(&mut fds, Some(&limit)).unwrap();
+        assert_eq!(n, 1, "the connect had no outcome within 30 s");
+    }
+
     /// A non-blocking TCP connect on loopback, for `EINPROGRESS` (Unix sockets on Linux never
     /// answer it): its socket and the connect's own result.
     fn tcp_connect(port: u16) -> (OwnedFd, Result<(), Errno>) {
@@ -605,7 +620,7 @@ mod tests {
             matches!(res, Err(Errno::INPROGRESS | Errno::CONNREFUSED)),
             "{res:?}"
         );
-        std::thread::sleep(Duration::from_millis(50)); // let the refusal arrive
+        wait_connect_outcome(&fd); // the refusal has arrived
         match settle_connect(fd, res, &"tcp test port") {
             Ok(_) => panic!("a refused connect ({res:?}) was taken for connected"),
             Err(ConnectError::NotYet(e)) | Err(ConnectError::Fatal(e)) => {
@@ -618,7 +633,7 @@ mod tests {
     fn connect_in_progress_that_completes_is_connected() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let (fd, res) = tcp_connect(l.local_addr().unwrap().port());
-        std::thread::sleep(Duration::from_millis(50)); // let the handshake finish
+        wait_connect_outcome(&fd); // the handshake has finished
         let fd = match settle_connect(fd, res, &"tcp test port") {
             Ok(fd) => fd,
             Err(ConnectError::NotYet(e)) | Err(ConnectError::Fatal(e)) => panic!("{res:?}: {e}"),

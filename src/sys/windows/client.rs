@@ -15,7 +15,7 @@ use std::ptr;
 use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Foundation::{
-    ERROR_FILE_NOT_FOUND, ERROR_PIPE_BUSY, GENERIC_READ, GENERIC_WRITE,
+    ERROR_FILE_NOT_FOUND, ERROR_INVALID_PARAMETER, ERROR_PIPE_BUSY, GENERIC_READ, GENERIC_WRITE,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CreateFileW, FILE_FLAG_OVERLAPPED, FILE_WRITE_ATTRIBUTES, OPEN_EXISTING, READ_CONTROL,
@@ -26,7 +26,7 @@ use windows_sys::Win32::System::Pipes::{
 };
 
 use super::pipe::PipeHandle;
-use super::{code, last_error, owned, raw, wide, with_context};
+use super::{code, owned, raw, wide, with_context};
 
 /// How a client opens the pipe.
 #[derive(Debug, Clone)]
@@ -116,15 +116,45 @@ pub(crate) fn try_open(path: &str, opts: &ClientOptions) -> io::Result<Open> {
     Ok(Open::Pipe(PipeHandle::new(h, opts.overlapped, path)))
 }
 
-/// Switches a client handle to message read mode.
+/// Switches a client handle to message read mode. A server that made the pipe in byte mode
+/// refuses (`ERROR_INVALID_PARAMETER`): that is [`io::ErrorKind::InvalidInput`] saying so.
 pub(crate) fn set_message_read_mode(h: &OwnedHandle, path: &str) -> io::Result<()> {
     let mode = PIPE_READMODE_MESSAGE;
     // SAFETY: `h` is an open pipe handle; `mode` is alive for the call; the other two
     // settings are left alone (null).
     if unsafe { SetNamedPipeHandleState(raw(h), &mode, ptr::null(), ptr::null()) } == 0 {
-        return Err(last_error(format!("{path}: setting message read mode")));
+        let e = io::Error::last_os_error();
+        if code(&e) == Some(ERROR_INVALID_PARAMETER) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{path}: the server made the pipe in byte mode, so it cannot be read in \
+                     message mode ({e})"
+                ),
+            ));
+        }
+        return Err(with_context(
+            e,
+            format!("{path}: setting message read mode"),
+        ));
     }
     Ok(())
+}
+
+/// The error of a client that waited `waited` for `path` and last found `found` (busy, or no
+/// pipe): [`io::ErrorKind::TimedOut`], naming the pipe, the time waited and why.
+pub(crate) fn timed_out(path: &str, waited: Duration, found: &Open) -> io::Error {
+    let why = match found {
+        Open::Busy => "every instance was busy",
+        _ => "no server was listening",
+    };
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!(
+            "timed out after {} waiting for {path}: {why}",
+            crate::error::seconds(waited)
+        ),
+    )
 }
 
 /// The longest single `WaitNamedPipeW` while every instance is busy.
@@ -151,18 +181,8 @@ pub(crate) fn connect(
             None => Duration::from_secs(3600),
         };
         if left.is_zero() {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!(
-                    "timed out after {} ms connecting to {path} ({})",
-                    start.elapsed().as_millis(),
-                    if busy {
-                        "every instance is busy"
-                    } else {
-                        "no server is listening"
-                    }
-                ),
-            ));
+            let found = if busy { Open::Busy } else { Open::NotFound };
+            return Err(timed_out(&path, timeout, &found));
         }
         if busy {
             // At most BUSY_WAIT at a time, then the open is tried again: a wakeup the system

@@ -13,32 +13,26 @@
 //!   reads and writes, peer process ids.
 //! * [`server`]: [`server::Server`], which always keeps one instance waiting.
 //! * [`client`]: [`client::connect`] with a deadline.
-//! * [`anon`]: anonymous pipes for a child, the spawn lock, adopting an inherited handle.
+//! * [`handoff`]: anonymous pipes for a child, the spawn lock, adopting an inherited handle.
 //! * [`overlapped`]: [`overlapped::AsyncPipe`], runtime-independent async reads, writes and
 //!   connects on an overlapped handle (an event per operation, waited on by the system thread
 //!   pool, whose callback wakes the task).
 //!
 //! # Under Wine
 //!
-//! The unit tests run under Wine 8 (`.ci/windows.sh`). Wine does not enforce
-//! `FILE_FLAG_FIRST_PIPE_INSTANCE` nor pipe DACLs; the tests that check those are
-//! `#[ignore]`d with that reason and only mean something on real Windows.
+//! The unit tests here check what the layers above rely on from the system; the behaviour of
+//! the public types is tested through them in `tests/windows_*.rs` and `tests/named.rs`, all
+//! run under Wine 8 (`.ci/windows.sh`).
 #![allow(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
-// The public modules (named/, pipe/, message/) are wired on top of this after the refactor of
-// issue 11 lands (issue 12); until then only the unit tests use it.
-#![allow(dead_code)]
 
-pub(crate) mod anon;
 pub(crate) mod client;
+pub(crate) mod handoff;
 pub(crate) mod name;
 pub(crate) mod overlapped;
 pub(crate) mod pipe;
 pub(crate) mod security;
 pub(crate) mod server;
-
-#[cfg(test)]
-mod tests;
 
 use std::io;
 use std::os::windows::io::{FromRawHandle, OwnedHandle, RawHandle};
@@ -86,4 +80,22 @@ unsafe fn owned(h: HANDLE) -> Option<OwnedHandle> {
 fn raw(h: &OwnedHandle) -> HANDLE {
     use std::os::windows::io::AsRawHandle;
     h.as_raw_handle() as HANDLE
+}
+
+/// Whether `e` is `ERROR_TOO_MANY_OPEN_FILES`, `ERROR_NOT_ENOUGH_MEMORY`, `ERROR_OUTOFMEMORY`
+/// or `ERROR_NO_SYSTEM_RESOURCES`.
+pub(crate) fn out_of_resources(e: &io::Error) -> bool {
+    use windows_sys::Win32::Foundation::{
+        ERROR_NO_SYSTEM_RESOURCES, ERROR_NOT_ENOUGH_MEMORY, ERROR_OUTOFMEMORY,
+        ERROR_TOO_MANY_OPEN_FILES,
+    };
+    matches!(
+        code(e),
+        Some(
+            ERROR_TOO_MANY_OPEN_FILES
+                | ERROR_NOT_ENOUGH_MEMORY
+                | ERROR_OUTOFMEMORY
+                | ERROR_NO_SYSTEM_RESOURCES
+        )
+    )
 }

@@ -13,9 +13,9 @@
 //! (the event stays set, so a wait registered late fires at once).
 //!
 //! Reads see `ERROR_MORE_DATA` themselves, unlike tokio's named pipes (which read through
-//! mio's 4 KiB buffer and lose message boundaries past 4 KiB): [`AsyncPipe::poll_read_message`]
-//! reassembles a message with the same rules as the blocking reader
-//! ([`super::pipe::Assembler`]).
+//! mio's 4 KiB buffer and lose message boundaries past 4 KiB): [`AsyncPipe::poll_read_piece`]
+//! returns each piece of a message with whether it goes on, and the portable message reader
+//! above this layer puts them together with the same rules as the blocking reader.
 //!
 //! # Cancellation
 //!
@@ -32,8 +32,7 @@
 
 use std::cell::UnsafeCell;
 use std::ffi::c_void;
-use std::future::poll_fn;
-use std::io;
+use std::io::{self, IoSlice};
 use std::mem::ManuallyDrop;
 use std::os::windows::io::OwnedHandle;
 use std::ptr;
@@ -52,15 +51,17 @@ use windows_sys::Win32::System::Threading::{
     WT_EXECUTEONLYONCE,
 };
 
-use super::pipe::{Assembler, PipeHandle, Read, Step};
+use super::pipe::{PipeHandle, Read};
 use super::server::{Server, ServerOptions};
 use super::{code, last_error, raw};
 
-/// What the thread pool's callback touches: the waker. The `OVERLAPPED` sits beside it so
+/// What the thread pool's callback touches: the wakers. The `OVERLAPPED` sits beside them so
 /// both have a fixed address for as long as the slot lives.
 struct Shared {
     ov: UnsafeCell<OVERLAPPED>,
-    waker: Mutex<Option<Waker>>,
+    /// Who to wake when the operation completes: the last poller ([`Op::poll`]), or every
+    /// task that polled since the last completion ([`Op::poll_shared`]).
+    wakers: Mutex<Vec<Waker>>,
 }
 
 // SAFETY: `ov` is only touched through raw pointers handed to the system and to
@@ -76,12 +77,8 @@ unsafe extern "system" fn on_signal(ctx: *mut c_void, _timed_out: bool) {
     // SAFETY: `ctx` is the `Shared` of the slot that registered this wait; the slot
     // unregisters (and waits for this callback to finish) before the `Shared` is freed.
     let shared = unsafe { &*(ctx as *const Shared) };
-    let waker = shared
-        .waker
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take();
-    if let Some(w) = waker {
+    let wakers = std::mem::take(&mut *shared.wakers.lock().unwrap_or_else(|e| e.into_inner()));
+    for w in wakers {
         w.wake();
     }
 }
@@ -122,7 +119,7 @@ impl Op {
         Ok(Op {
             shared: Box::new(Shared {
                 ov: UnsafeCell::new(OVERLAPPED::default()),
-                waker: Mutex::new(None),
+                wakers: Mutex::new(Vec::new()),
             }),
             event,
             buf: Vec::new(),
@@ -178,12 +175,8 @@ impl Op {
                 unsafe { ReadFile(h, self.buf.as_mut_ptr(), n as u32, ptr::null_mut(), ov) }
             }
             Start::Write => {
-                let n = u32::try_from(self.buf.len()).map_err(|_| {
-                    io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        "a pipe write carries at most 4 GiB - 1 bytes",
-                    )
-                })?;
+                let n = u32::try_from(self.buf.len())
+                    .map_err(|_| super::pipe::too_long(self.buf.len()))?;
                 // SAFETY: as for reads: `buf` stays put and alive until the write completes.
                 unsafe { WriteFile(h, self.buf.as_ptr(), n, ptr::null_mut(), ov) }
             }
@@ -252,18 +245,41 @@ impl Op {
         }
     }
 
-    /// Polls the operation in flight on `h`.
+    /// Polls the operation in flight on `h`; its completion wakes the last poller only
+    /// (`&mut self` users: one task at a time).
     pub(crate) fn poll(
         &mut self,
         cx: &mut Context<'_>,
         h: &OwnedHandle,
     ) -> Poll<io::Result<(usize, bool)>> {
+        self.poll_with(cx, h, false)
+    }
+
+    /// Polls the operation in flight on `h`; its completion wakes every task that polled it
+    /// since the last completion, so several tasks may wait for one operation (an accept that
+    /// any of them may collect).
+    pub(crate) fn poll_shared(
+        &mut self,
+        cx: &mut Context<'_>,
+        h: &OwnedHandle,
+    ) -> Poll<io::Result<(usize, bool)>> {
+        self.poll_with(cx, h, true)
+    }
+
+    fn poll_with(
+        &mut self,
+        cx: &mut Context<'_>,
+        h: &OwnedHandle,
+        shared: bool,
+    ) -> Poll<io::Result<(usize, bool)>> {
         assert!(self.in_flight, "poll without an operation in flight");
         {
-            let mut w = self.shared.waker.lock().unwrap_or_else(|e| e.into_inner());
-            match &*w {
-                Some(old) if old.will_wake(cx.waker()) => {}
-                _ => *w = Some(cx.waker().clone()),
+            let mut w = self.shared.wakers.lock().unwrap_or_else(|e| e.into_inner());
+            if !w.iter().any(|old| old.will_wake(cx.waker())) {
+                if !shared {
+                    w.clear();
+                }
+                w.push(cx.waker().clone());
             }
         }
         match self.result(h, false) {
@@ -307,22 +323,34 @@ impl Drop for Op {
     }
 }
 
-/// A connected overlapped pipe end for async code: bytes or whole messages.
+/// A connected overlapped pipe end for async code: bytes, or the pieces of messages.
+///
+/// Every method takes `&self`: the read side and the write side each sit behind their own
+/// lock (uncontended unless two tasks use one side at once), so one task can read while
+/// another writes, through a shared reference or two halves of one connection.
 #[derive(Debug)]
 pub(crate) struct AsyncPipe {
     h: OwnedHandle,
     label: String,
-    read: Op,
-    /// Bytes of a finished byte read not yet handed out: `read.buf[pos..end]`.
+    read: Mutex<ReadSide>,
+    write: Mutex<ManuallyDrop<Op>>,
+}
+
+/// The read operation and the bytes of a finished byte-mode read not yet handed out:
+/// `op.buf[pos..end]`.
+#[derive(Debug)]
+struct ReadSide {
+    op: Op,
     pos: usize,
     end: usize,
-    msg: Vec<u8>,
-    asm: Option<Assembler>,
-    write: ManuallyDrop<Op>,
 }
 
 /// How much one byte-mode write hands to the system at most.
 const MAX_WRITE: usize = 1 << 20;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 impl AsyncPipe {
     /// Wraps a connected pipe handle opened with `FILE_FLAG_OVERLAPPED`.
@@ -340,12 +368,12 @@ impl AsyncPipe {
         Ok(AsyncPipe {
             h: p.into_handle(),
             label,
-            read: Op::new()?,
-            pos: 0,
-            end: 0,
-            msg: Vec::new(),
-            asm: None,
-            write: ManuallyDrop::new(Op::new()?),
+            read: Mutex::new(ReadSide {
+                op: Op::new()?,
+                pos: 0,
+                end: 0,
+            }),
+            write: Mutex::new(ManuallyDrop::new(Op::new()?)),
         })
     }
 
@@ -357,24 +385,9 @@ impl AsyncPipe {
         &self.label
     }
 
-    /// The process id of the client end (`GetNamedPipeClientProcessId`).
-    pub(crate) fn client_process_id(&self) -> io::Result<u32> {
-        super::pipe::client_process_id(&self.h, &self.label)
-    }
-
-    /// The process id of the server end (`GetNamedPipeServerProcessId`).
-    pub(crate) fn server_process_id(&self) -> io::Result<u32> {
-        super::pipe::server_process_id(&self.h, &self.label)
-    }
-
-    /// The other end's process id (see [`super::pipe::peer_process_id`]).
-    pub(crate) fn peer_process_id(&self, server_side: bool) -> io::Result<u32> {
-        super::pipe::peer_process_id(&self.h, &self.label, server_side)
-    }
-
     /// Collects the pending read, `Read::Eof` for a closed peer.
-    fn poll_read_op(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Read>> {
-        match self.read.poll(cx, &self.h) {
+    fn poll_read_op(&self, op: &mut Op, cx: &mut Context<'_>) -> Poll<io::Result<Read>> {
+        match op.poll(cx, &self.h) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok((n, false))) => Poll::Ready(Ok(Read::Done(n))),
             Poll::Ready(Ok((n, true))) => Poll::Ready(Ok(Read::More(n))),
@@ -383,8 +396,12 @@ impl AsyncPipe {
         }
     }
 
-    fn start_read(&mut self, n: usize) -> io::Result<bool> {
-        match self.read.start(&self.h, Start::Read(n)) {
+    /// Starts a read of `n` bytes unless one is in flight; `Ok(false)`: the peer is gone.
+    fn start_read(&self, op: &mut Op, n: usize) -> io::Result<bool> {
+        if op.in_flight() {
+            return Ok(true);
+        }
+        match op.start(&self.h, Start::Read(n)) {
             Ok(_) => Ok(true),
             Err(e) if super::pipe::is_eof(&e) => Ok(false),
             Err(e) => Err(e),
@@ -393,96 +410,71 @@ impl AsyncPipe {
 
     /// Reads bytes; `Ok(0)` is end of stream. Cancellation safe.
     pub(crate) fn poll_read(
-        &mut self,
+        &self,
         cx: &mut Context<'_>,
         out: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         if out.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        if self.pos == self.end {
-            if !self.read.in_flight() && !self.start_read(out.len().min(super::pipe::READ_CHUNK))? {
+        let mut side = lock(&self.read);
+        let side = &mut *side;
+        if side.pos == side.end {
+            if !self.start_read(&mut side.op, out.len().min(super::pipe::READ_CHUNK))? {
                 return Poll::Ready(Ok(0));
             }
-            match std::task::ready!(self.poll_read_op(cx))? {
+            match std::task::ready!(self.poll_read_op(&mut side.op, cx))? {
                 Read::Eof => return Poll::Ready(Ok(0)),
                 Read::Done(n) | Read::More(n) => {
-                    self.pos = 0;
-                    self.end = n;
+                    side.pos = 0;
+                    side.end = n;
                 }
             }
         }
-        let n = out.len().min(self.end - self.pos);
-        out[..n].copy_from_slice(&self.read.buf()[self.pos..self.pos + n]);
-        self.pos += n;
+        let n = out.len().min(side.end - side.pos);
+        out[..n].copy_from_slice(&side.op.buf()[side.pos..side.pos + n]);
+        side.pos += n;
         Poll::Ready(Ok(n))
     }
 
     /// Bytes left in the message at the head of the pipe, if the system says.
-    fn left_this_message(&self) -> Option<usize> {
+    pub(crate) fn left_this_message(&self) -> Option<usize> {
         super::pipe::left_in_message(&self.h)
     }
 
-    /// Reads one whole message (message read mode), with the blocking reader's rules: never
-    /// split, never truncated; over `max_len` it is read to its end, discarded, and reported
-    /// as [`io::ErrorKind::InvalidData`] naming its size. `Ok(None)` is end of stream.
-    /// Cancellation safe: a partly read message stays in the pipe object.
-    pub(crate) fn poll_read_message(
-        &mut self,
+    /// One read of up to `n` bytes of the message at the head of the pipe (message read
+    /// mode), appended to `keep` or thrown away when `keep` is `None`. A read still in flight
+    /// from an earlier poll is collected first (its size stands), so stopping to poll loses
+    /// nothing.
+    pub(crate) fn poll_read_piece(
+        &self,
         cx: &mut Context<'_>,
-        max_len: usize,
-    ) -> Poll<io::Result<Option<Vec<u8>>>> {
-        loop {
-            if self.asm.is_none() {
-                self.asm = Some(Assembler::new(max_len));
-            }
-            if !self.read.in_flight() {
-                let left = self.left_this_message();
-                let want = self.asm.as_ref().map_or(1, |a| a.next_read_len(left));
-                if !self.start_read(want)? {
-                    return Poll::Ready(self.step(Read::Eof).map(|s| s.unwrap_or(None)));
-                }
-            }
-            let r = std::task::ready!(self.poll_read_op(cx))?;
-            let asm = self.asm.as_mut().expect("assembler");
-            match r {
-                Read::Done(n) | Read::More(n) if !asm.discarding() => {
-                    self.msg.extend_from_slice(&self.read.buf()[..n]);
-                    asm.kept(r, self.msg.len());
-                }
-                _ => asm.discarded(r),
-            }
-            if let Some(out) = self.step(r)? {
-                return Poll::Ready(Ok(out));
-            }
+        n: usize,
+        keep: Option<&mut Vec<u8>>,
+    ) -> Poll<io::Result<Read>> {
+        let mut side = lock(&self.read);
+        if !self.start_read(&mut side.op, n)? {
+            return Poll::Ready(Ok(Read::Eof));
         }
-    }
-
-    /// Applies the assembler's step for read `r`: `None` to read on, `Some(message or end)`.
-    fn step(&mut self, r: Read) -> io::Result<Option<Option<Vec<u8>>>> {
-        let asm = self.asm.as_mut().expect("assembler");
-        let step = asm.step(r, &self.label);
-        if !matches!(step, Ok(Step::Again)) {
-            self.asm = None;
+        let r = std::task::ready!(self.poll_read_op(&mut side.op, cx))?;
+        if let (Read::Done(n) | Read::More(n), Some(v)) = (r, keep) {
+            v.extend_from_slice(&side.op.buf()[..n]);
         }
-        match step {
-            Ok(Step::Again) => Ok(None),
-            Ok(Step::Message) => Ok(Some(Some(std::mem::take(&mut self.msg)))),
-            Ok(Step::Eof) => Ok(Some(None)),
-            Err(e) => {
-                self.msg.clear();
-                Err(e)
-            }
-        }
+        Poll::Ready(Ok(r))
     }
 
     /// Waits for the write in flight, if any, and reports its outcome.
-    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if !self.write.in_flight() {
+    pub(crate) fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut op = lock(&self.write);
+        self.poll_write_done(&mut op, cx)
+    }
+
+    fn poll_write_done(&self, op: &mut Op, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !op.in_flight() {
             return Poll::Ready(Ok(()));
         }
-        let (n, _) = std::task::ready!(self.write.poll(cx, &self.h))?;
-        let len = self.write.buf().len();
+        let (n, _) = std::task::ready!(op.poll(cx, &self.h))?;
+        let len = op.buf().len();
         if n != len {
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::WriteZero,
@@ -492,65 +484,67 @@ impl AsyncPipe {
         Poll::Ready(Ok(()))
     }
 
-    fn start_write(&mut self, data: &[u8]) -> io::Result<()> {
-        let buf = self.write.buf_mut();
+    /// Waits for the previous write, then copies up to `limit` bytes of `bufs` into the write
+    /// buffer and hands them to the system in one `WriteFile`; returns how many.
+    fn poll_start_write(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+        limit: usize,
+    ) -> Poll<io::Result<usize>> {
+        let mut op = lock(&self.write);
+        std::task::ready!(self.poll_write_done(&mut op, cx))?;
+        let buf = op.buf_mut();
         buf.clear();
-        buf.extend_from_slice(data);
-        self.write.start(&self.h, Start::Write)?;
-        Ok(())
+        for b in bufs {
+            let room = limit - buf.len();
+            buf.extend_from_slice(&b[..b.len().min(room)]);
+            if b.len() >= room {
+                break;
+            }
+        }
+        let n = buf.len();
+        op.start(&self.h, Start::Write)?;
+        Poll::Ready(Ok(n))
     }
 
-    /// Writes bytes: waits for the previous write, then hands up to 1 MiB of `data` to the
-    /// system and returns how much. Its outcome comes with the next write or flush.
-    pub(crate) fn poll_write(
-        &mut self,
+    /// Writes bytes: waits for the previous write, then hands up to 1 MiB of `bufs` to the
+    /// system in one write and returns how much. Its outcome comes with the next write or
+    /// flush.
+    pub(crate) fn poll_write_vectored(
+        &self,
         cx: &mut Context<'_>,
-        data: &[u8],
+        bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        std::task::ready!(self.poll_flush(cx))?;
-        let n = data.len().min(MAX_WRITE);
-        self.start_write(&data[..n])?;
-        Poll::Ready(Ok(n))
+        self.poll_start_write(cx, bufs, MAX_WRITE)
     }
 
     /// Writes `msg` as one message (one `WriteFile` of all of it), after the previous write
     /// finished. Its outcome comes with the next write or flush.
     pub(crate) fn poll_write_message(
-        &mut self,
+        &self,
         cx: &mut Context<'_>,
         msg: &[u8],
     ) -> Poll<io::Result<()>> {
-        std::task::ready!(self.poll_flush(cx))?;
-        self.start_write(msg)?;
-        Poll::Ready(Ok(()))
-    }
-
-    pub(crate) async fn read_message(&mut self, max_len: usize) -> io::Result<Option<Vec<u8>>> {
-        poll_fn(|cx| self.poll_read_message(cx, max_len)).await
-    }
-
-    pub(crate) async fn write_message(&mut self, msg: &[u8]) -> io::Result<()> {
-        poll_fn(|cx| self.poll_write_message(cx, msg)).await
-    }
-
-    pub(crate) async fn flush(&mut self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_flush(cx)).await
+        self.poll_start_write(cx, &[IoSlice::new(msg)], usize::MAX)
+            .map_ok(drop)
     }
 }
 
 impl Drop for AsyncPipe {
     fn drop(&mut self) {
-        self.read.finish_blocking(&self.h, true);
-        if !self.write.in_flight() {
+        lock(&self.read).op.finish_blocking(&self.h, true);
+        let write = self.write.get_mut().unwrap_or_else(|e| e.into_inner());
+        if !write.in_flight() {
             // SAFETY: `write` is dropped once, here, and never used again.
-            unsafe { ManuallyDrop::drop(&mut self.write) };
+            unsafe { ManuallyDrop::drop(write) };
             return;
         }
         // Let the write finish: a thread keeps the operation (buffer, OVERLAPPED, event) and
         // a duplicate of the handle, so closing ours does not cancel it.
-        self.write.unregister();
+        write.unregister();
         // SAFETY: `write` is taken once, here, and never used again by `self`.
-        let mut op = unsafe { ManuallyDrop::take(&mut self.write) };
+        let mut op = unsafe { ManuallyDrop::take(write) };
         match self.h.try_clone() {
             Ok(dup) => {
                 let job = std::sync::Arc::new(Mutex::new(Some((op, dup))));
@@ -591,12 +585,10 @@ impl AsyncServer {
         })
     }
 
-    pub(crate) fn server(&self) -> &Server {
-        &self.server
-    }
-
     /// Waits for the next client. Cancellation safe: a connect in progress stays with the
-    /// server and the next poll continues it.
+    /// server and the next poll continues it. Several tasks may poll it (each through the
+    /// lock that guards the server): every one is woken when a client connects, one of them
+    /// gets it, and the others wait for the next.
     pub(crate) fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<AsyncPipe>> {
         let ctx =
             |e| super::with_context(e, format!("waiting for a client on {}", self.server.path()));
@@ -612,7 +604,7 @@ impl AsyncServer {
                     Err(e) => return Poll::Ready(Err(ctx(e))),
                 }
             }
-            match std::task::ready!(self.op.poll(cx, self.server.pending())) {
+            match std::task::ready!(self.op.poll_shared(cx, self.server.pending())) {
                 Ok(_) => break,
                 Err(e) if code(&e) == Some(ERROR_NO_DATA) => {
                     super::server::disconnect(self.server.pending(), self.server.path())?;
@@ -621,10 +613,6 @@ impl AsyncServer {
             }
         }
         Poll::Ready(self.server.rotate().and_then(AsyncPipe::new))
-    }
-
-    pub(crate) async fn accept(&mut self) -> io::Result<AsyncPipe> {
-        poll_fn(|cx| self.poll_accept(cx)).await
     }
 }
 

@@ -14,13 +14,13 @@ use windows_sys::Win32::Foundation::{
 use windows_sys::Win32::Storage::FileSystem::{FlushFileBuffers, ReadFile, WriteFile};
 use windows_sys::Win32::System::IO::{GetOverlappedResult, OVERLAPPED};
 use windows_sys::Win32::System::Pipes::{
-    DisconnectNamedPipe, GetNamedPipeClientProcessId, GetNamedPipeServerProcessId, PeekNamedPipe,
+    GetNamedPipeClientProcessId, GetNamedPipeServerProcessId, PeekNamedPipe,
 };
 use windows_sys::Win32::System::Threading::CreateEventW;
 
 use super::{code, last_error, owned, raw};
 
-/// How much a message read asks for at a time when the pipe does not say how much is left.
+/// How much a byte-mode read asks for at most.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 /// The outcome of one `ReadFile`.
@@ -162,15 +162,7 @@ impl PipeHandle {
     /// Writes `msg` as one message: one `WriteFile` of the whole of it. A message pipe never
     /// splits it. Over 4 GiB - 1 is [`io::ErrorKind::InvalidInput`].
     pub(crate) fn write_message(&self, msg: &[u8]) -> io::Result<()> {
-        let len = u32::try_from(msg.len()).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "a message of {} bytes is over the 4 GiB a pipe write can carry",
-                    msg.len()
-                ),
-            )
-        })?;
+        let len = u32::try_from(msg.len()).map_err(|_| too_long(msg.len()))?;
         let p = msg.as_ptr();
         let h = raw(&self.h);
         // SAFETY: `p` is readable for `len` bytes for the whole call (`complete` waits).
@@ -189,44 +181,35 @@ impl PipeHandle {
         left_in_message(&self.h)
     }
 
-    /// Reads one whole message (message read mode): reassembled across `ERROR_MORE_DATA`,
-    /// never split, never truncated. `Ok(None)` is end of stream.
-    ///
-    /// A message longer than `max_len` is read to its end and discarded, and the call is an
-    /// [`io::ErrorKind::InvalidData`] error naming its size; the next call reads the next
-    /// message. Memory grows with the bytes of the message read, up to `max_len`.
-    pub(crate) fn read_message(&self, max_len: usize) -> io::Result<Option<Vec<u8>>> {
-        let mut msg = Vec::new();
-        let mut asm = Assembler::new(max_len);
-        loop {
-            let want = asm.next_read_len(self.left_this_message());
-            let r = if asm.discarding() {
-                let mut scratch = vec![0u8; want];
-                let r = self.read_once(&mut scratch)?;
-                asm.discarded(r);
-                r
-            } else {
-                msg.reserve(want);
-                let spare = msg.spare_capacity_mut();
-                let len = want.min(spare.len());
-                // SAFETY: ReadFile only writes into the buffer; treating spare capacity as a
-                // byte buffer to be written is sound, and only the `n` bytes it reports as
-                // written are exposed by `set_len` below.
-                let buf = unsafe { std::slice::from_raw_parts_mut(spare.as_mut_ptr().cast(), len) };
-                let r = self.read_once(buf)?;
-                if let Read::Done(n) | Read::More(n) = r {
-                    // SAFETY: ReadFile wrote `n <= len` bytes after the old length.
-                    unsafe { msg.set_len(msg.len() + n) };
-                }
-                asm.kept(r, msg.len());
-                r
-            };
-            match asm.step(r, &self.label)? {
-                Step::Again => continue,
-                Step::Message => return Ok(Some(msg)),
-                Step::Eof => return Ok(None),
-            }
-        }
+    /// One `ReadFile` of up to `n` bytes of the message at the head of the pipe (message read
+    /// mode), appended to `keep`, or thrown away when `keep` is `None`.
+    pub(crate) fn read_piece(&self, n: usize, keep: Option<&mut Vec<u8>>) -> io::Result<Read> {
+        let Some(v) = keep else {
+            return self.read_once(&mut vec![0u8; n]);
+        };
+        v.reserve(n);
+        let spare = v.spare_capacity_mut();
+        let len = n.min(spare.len()).min(u32::MAX as usize) as u32;
+        // A pointer, never a `&mut [u8]`: the spare capacity is not initialised.
+        let p = spare.as_mut_ptr().cast::<u8>();
+        let h = raw(&self.h);
+        // SAFETY: `p` points at `len` writable bytes of `v`'s allocation, which is neither
+        // moved nor freed during the call (`complete` waits for the operation to finish, and
+        // `v` is borrowed mutably throughout); ReadFile only writes through it.
+        let r = self.complete(|ov, got| unsafe { ReadFile(h, p, len, got, ov) });
+        let (got, more) = match r {
+            Ok(r) => r,
+            Err(e) if is_eof(&e) => return Ok(Read::Eof),
+            Err(e) => return Err(e),
+        };
+        debug_assert!(got <= len as usize);
+        // SAFETY: ReadFile initialised the first `got <= len` bytes of the spare capacity.
+        unsafe { v.set_len(v.len() + got.min(len as usize)) };
+        Ok(if more {
+            Read::More(got)
+        } else {
+            Read::Done(got)
+        })
     }
 
     /// Waits until the other end has read everything written (`FlushFileBuffers`).
@@ -237,31 +220,15 @@ impl PipeHandle {
         }
         Ok(())
     }
+}
 
-    /// Ends the client's connection on a server instance (`DisconnectNamedPipe`), so the
-    /// instance can wait for another client. Unread data is lost.
-    pub(crate) fn disconnect(&self) -> io::Result<()> {
-        // SAFETY: `h` is an open pipe handle.
-        if unsafe { DisconnectNamedPipe(raw(&self.h)) } == 0 {
-            return Err(last_error(format!("{}: DisconnectNamedPipe", self.label)));
-        }
-        Ok(())
+/// The error for a message longer than one `WriteFile` can carry (4 GiB - 1).
+pub(crate) fn too_long(len: usize) -> io::Error {
+    crate::error::EncodeError::TransportLimit {
+        len,
+        max: u64::from(u32::MAX),
     }
-
-    /// The process id of the client end (`GetNamedPipeClientProcessId`).
-    pub(crate) fn client_process_id(&self) -> io::Result<u32> {
-        client_process_id(&self.h, &self.label)
-    }
-
-    /// The process id of the server end (`GetNamedPipeServerProcessId`).
-    pub(crate) fn server_process_id(&self) -> io::Result<u32> {
-        server_process_id(&self.h, &self.label)
-    }
-
-    /// The other end's process id (see [`peer_process_id`]).
-    pub(crate) fn peer_process_id(&self, server_side: bool) -> io::Result<u32> {
-        peer_process_id(&self.h, &self.label, server_side)
-    }
+    .into()
 }
 
 /// A new unnamed manual-reset event, not signalled, for one overlapped operation.
@@ -349,140 +316,45 @@ impl io::Write for PipeHandle {
     }
 }
 
-/// What the message reassembly does after a read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Step {
-    /// Read again (the message goes on).
-    Again,
-    /// The message is whole.
-    Message,
-    /// End of stream at a message boundary.
-    Eof,
-}
-
-/// The message reassembly rules, shared by the blocking and the overlapped reader: how much
-/// to ask for next, when a message is whole, and the oversize policy (read to the end of the
-/// message, discard, report its size, go on).
-#[derive(Debug)]
-pub(crate) struct Assembler {
-    max_len: usize,
-    kept: usize,
-    discarded: usize,
-    started: bool,
-}
-
-impl Assembler {
-    pub(crate) fn new(max_len: usize) -> Assembler {
-        Assembler {
-            max_len,
-            kept: 0,
-            discarded: 0,
-            started: false,
-        }
-    }
-
-    /// Whether the message is over the maximum and its rest is being thrown away.
-    pub(crate) fn discarding(&self) -> bool {
-        self.discarded > 0 || (self.kept >= self.max_len && (self.started || self.max_len == 0))
-    }
-
-    /// How many bytes the next read asks for, given what the pipe says is left of the
-    /// message (`PeekNamedPipe`), if anything.
-    pub(crate) fn next_read_len(&self, left: Option<usize>) -> usize {
-        let hint = left.filter(|&l| l > 0).unwrap_or(READ_CHUNK);
-        if self.discarding() || self.max_len == 0 {
-            return hint.clamp(1, READ_CHUNK);
-        }
-        hint.min(self.max_len - self.kept).max(1)
-    }
-
-    /// Records a read into the kept message, which is now `total` bytes long.
-    pub(crate) fn kept(&mut self, _r: Read, total: usize) {
-        self.kept = total;
-    }
-
-    /// Records a read that was thrown away.
-    pub(crate) fn discarded(&mut self, r: Read) {
-        if let Read::Done(n) | Read::More(n) = r {
-            self.discarded += n;
-        }
-    }
-
-    /// What to do after read `r`; the error for an oversize message or end of stream inside
-    /// one. Resets itself when a message ends.
-    pub(crate) fn step(&mut self, r: Read, label: &str) -> io::Result<Step> {
-        let first = !self.started;
-        self.started = true;
-        match r {
-            Read::More(_) => Ok(Step::Again),
-            Read::Done(_) => {
-                let (kept, discarded) = (self.kept, self.discarded);
-                *self = Assembler::new(self.max_len);
-                if discarded > 0 {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!(
-                            "{label}: a message of {} bytes is over the maximum of {} bytes \
-                             (discarded)",
-                            kept + discarded,
-                            self.max_len
-                        ),
-                    ));
-                }
-                Ok(Step::Message)
-            }
-            Read::Eof if first => Ok(Step::Eof),
-            Read::Eof => {
-                let got = self.kept + self.discarded;
-                *self = Assembler::new(self.max_len);
-                Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!("{label}: the pipe closed inside a message after {got} bytes"),
-                ))
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::windows::{client, server};
 
+    /// What message reassembly relies on, checked on the system itself: a message longer
+    /// than the read asks for comes as `ERROR_MORE_DATA` with the buffer full,
+    /// `PeekNamedPipe` says how much of it is left, and the next read returns the rest
+    /// (Windows does this; so does Wine 8). `read_piece` appends to what it is given.
     #[test]
-    fn assembler_asks_for_at_most_the_room_left() {
-        let a = Assembler::new(10);
-        assert_eq!(a.next_read_len(None), 10);
-        assert_eq!(a.next_read_len(Some(3)), 3);
-        let a = Assembler::new(1 << 30);
-        assert_eq!(a.next_read_len(None), READ_CHUNK);
-        assert_eq!(a.next_read_len(Some(100_000)), 100_000);
-    }
-
-    #[test]
-    fn assembler_discards_past_the_maximum_and_names_the_size() {
-        let mut a = Assembler::new(4);
-        a.kept(Read::More(4), 4);
-        assert_eq!(a.step(Read::More(4), "p").unwrap(), Step::Again);
-        assert!(a.discarding());
-        a.discarded(Read::More(5));
-        assert_eq!(a.step(Read::More(5), "p").unwrap(), Step::Again);
-        a.discarded(Read::Done(1));
-        let e = a.step(Read::Done(1), "p").unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
-        assert!(e.to_string().contains("10 bytes"), "{e}");
-        assert!(!a.discarding());
-        a.kept(Read::Done(2), 2);
-        assert_eq!(a.step(Read::Done(2), "p").unwrap(), Step::Message);
-    }
-
-    #[test]
-    fn assembler_eof_at_a_boundary_is_the_end_inside_a_message_an_error() {
-        let mut a = Assembler::new(4);
-        assert_eq!(a.step(Read::Eof, "p").unwrap(), Step::Eof);
-        let mut a = Assembler::new(4);
-        a.kept(Read::More(2), 2);
-        a.step(Read::More(2), "p").unwrap();
-        let e = a.step(Read::Eof, "p").unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+    fn system_reports_more_data_and_the_rest_of_the_message() {
+        let name = format!("pipeframe-sys-more-{}", std::process::id());
+        let opts = server::ServerOptions {
+            message: true,
+            ..Default::default()
+        };
+        let mut srv = server::Server::bind(&name, opts).unwrap();
+        let co = client::ClientOptions {
+            message: true,
+            ..Default::default()
+        };
+        let c = client::connect(&name, &co, std::time::Duration::from_secs(20)).unwrap();
+        let s = srv.accept().unwrap();
+        let msg: Vec<u8> = (0..10_000u32).map(|i| (i * 31) as u8).collect();
+        c.write_message(&msg).unwrap();
+        let mut got = Vec::new();
+        assert_eq!(
+            s.read_piece(4096, Some(&mut got)).unwrap(),
+            Read::More(4096)
+        );
+        assert_eq!(s.left_this_message(), Some(10_000 - 4096));
+        assert_eq!(
+            s.read_piece(100_000, Some(&mut got)).unwrap(),
+            Read::Done(10_000 - 4096)
+        );
+        assert!(got == msg);
+        c.write_message(b"thrown away").unwrap();
+        assert_eq!(s.read_piece(64, None).unwrap(), Read::Done(11));
+        drop(c);
+        assert_eq!(s.read_piece(64, Some(&mut got)).unwrap(), Read::Eof);
     }
 }

@@ -7,23 +7,30 @@
 //! * [`check_owner`] is the client's `current_user_only` check, as .NET's
 //!   `PipeOptions.CurrentUserOnly` does it: the server pipe's owner SID must be the current
 //!   token's owner (what .NET compares) or the current user.
+//! * [`pipe_client_user`] and [`process_user`] tell who is at the other end of a pipe: the
+//!   user SID of the client's token (impersonating it at identification level, which is all a
+//!   client opening with `SECURITY_IDENTIFICATION` allows) or of a process's token.
 
 use std::fmt;
 use std::io;
 use std::os::windows::io::OwnedHandle;
 use std::ptr;
 
-use windows_sys::Win32::Foundation::{HANDLE, LocalFree};
+use windows_sys::Win32::Foundation::{FALSE, HANDLE, LocalFree, TRUE};
 use windows_sys::Win32::Security::Authorization::{
     ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, GetSecurityInfo,
     SDDL_REVISION_1, SE_KERNEL_OBJECT,
 };
 use windows_sys::Win32::Security::{
     GetLengthSid, GetTokenInformation, IsValidSid, OWNER_SECURITY_INFORMATION,
-    PSECURITY_DESCRIPTOR, PSID, TOKEN_INFORMATION_CLASS, TOKEN_OWNER, TOKEN_QUERY, TOKEN_USER,
-    TokenOwner, TokenUser,
+    PSECURITY_DESCRIPTOR, PSID, RevertToSelf, TOKEN_INFORMATION_CLASS, TOKEN_OWNER, TOKEN_QUERY,
+    TOKEN_USER, TokenOwner, TokenUser,
 };
-use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
+use windows_sys::Win32::System::Pipes::ImpersonateNamedPipeClient;
+use windows_sys::Win32::System::Threading::{
+    GetCurrentProcess, GetCurrentThread, OpenProcess, OpenProcessToken, OpenThreadToken,
+    PROCESS_QUERY_LIMITED_INFORMATION,
+};
 
 use super::{last_error, owned, raw, wide};
 
@@ -59,8 +66,8 @@ impl Sid {
         self.words.as_ptr() as PSID
     }
 
-    /// The SID's bytes.
-    fn bytes(&self) -> &[u8] {
+    /// The SID's bytes (its binary form, at most 68).
+    pub(crate) fn bytes(&self) -> &[u8] {
         // SAFETY: `words` holds at least `len` initialised bytes; u8 has no alignment needs.
         unsafe { std::slice::from_raw_parts(self.words.as_ptr() as *const u8, self.len) }
     }
@@ -107,24 +114,70 @@ unsafe fn from_wide_nul(p: *const u16) -> String {
 
 /// Reads one SID-bearing class of the current process token.
 fn token_sid(class: TOKEN_INFORMATION_CLASS) -> io::Result<Sid> {
+    // SAFETY: GetCurrentProcess returns a pseudo handle that needs no closing.
+    token_class_sid(&process_token(unsafe { GetCurrentProcess() })?, class)
+}
+
+/// The token of the process `process` (a handle with query rights, or the pseudo handle).
+fn process_token(process: HANDLE) -> io::Result<OwnedHandle> {
     let mut token: HANDLE = ptr::null_mut();
-    // SAFETY: GetCurrentProcess returns a pseudo handle that needs no closing; `token`
-    // receives a new handle on success.
-    if unsafe { OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &mut token) } == 0 {
+    // SAFETY: `process` is a process handle; `token` receives a new handle on success.
+    if unsafe { OpenProcessToken(process, TOKEN_QUERY, &mut token) } == 0 {
         return Err(last_error("OpenProcessToken"));
     }
     // SAFETY: OpenProcessToken succeeded, so `token` is a handle we own.
-    let token = unsafe { owned(token) }.ok_or_else(|| last_error("OpenProcessToken"))?;
+    unsafe { owned(token) }.ok_or_else(|| last_error("OpenProcessToken"))
+}
+
+/// The user SID of the token of process `pid` (needs `PROCESS_QUERY_LIMITED_INFORMATION` on
+/// it: always granted for our own user's processes).
+pub(crate) fn process_user(pid: u32) -> io::Result<Sid> {
+    // SAFETY: a plain open by id; the result is a new handle or null (handled).
+    let p = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid) };
+    // SAFETY: OpenProcess returned a new handle we own (or null).
+    let p = unsafe { owned(p) }.ok_or_else(|| last_error(format!("OpenProcess({pid})")))?;
+    token_class_sid(&process_token(raw(&p))?, TokenUser)
+}
+
+/// The user SID of the client at the other end of server instance `h`: the calling thread
+/// impersonates the client (identification level), opens its token, and reverts.
+pub(crate) fn pipe_client_user(h: &OwnedHandle) -> io::Result<Sid> {
+    // SAFETY: `h` is an open pipe handle; on success the thread impersonates until the
+    // RevertToSelf below, which runs on every path.
+    if unsafe { ImpersonateNamedPipeClient(raw(h)) } == 0 {
+        return Err(last_error("ImpersonateNamedPipeClient"));
+    }
+    let mut token: HANDLE = ptr::null_mut();
+    // SAFETY: GetCurrentThread is a pseudo handle; `token` receives a new handle on success.
+    // OpenAsSelf: the access check uses the process's own token, not the client's.
+    let opened = unsafe { OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &mut token) };
+    let open_err = (opened == 0).then(|| last_error("OpenThreadToken"));
+    // SAFETY: no arguments; ends the impersonation started above.
+    if unsafe { RevertToSelf() } == 0 {
+        // A thread left acting as someone else must not run on: this is what Microsoft's
+        // documentation prescribes for a failed RevertToSelf.
+        std::process::abort();
+    }
+    if let Some(e) = open_err {
+        return Err(e);
+    }
+    // SAFETY: OpenThreadToken succeeded, so `token` is a handle we own.
+    let token = unsafe { owned(token) }.ok_or_else(|| last_error("OpenThreadToken"))?;
+    token_class_sid(&token, TokenUser)
+}
+
+/// Reads one SID-bearing class (`TokenUser`, `TokenOwner`) of `token`.
+fn token_class_sid(token: &OwnedHandle, class: TOKEN_INFORMATION_CLASS) -> io::Result<Sid> {
     let mut needed = 0u32;
     // SAFETY: a size query: null buffer of length 0, `needed` receives the size.
-    unsafe { GetTokenInformation(raw(&token), class, ptr::null_mut(), 0, &mut needed) };
+    unsafe { GetTokenInformation(raw(token), class, ptr::null_mut(), 0, &mut needed) };
     // u64 words: TOKEN_USER / TOKEN_OWNER start with a pointer.
     let mut buf = vec![0u64; (needed as usize).div_ceil(8).max(2)];
     let size = (buf.len() * 8) as u32;
     // SAFETY: `buf` is writable for `size` bytes and 8-byte aligned.
     let ok = unsafe {
         GetTokenInformation(
-            raw(&token),
+            raw(token),
             class,
             buf.as_mut_ptr().cast(),
             size,
@@ -218,6 +271,7 @@ impl SecurityDescriptor {
     }
 
     /// The SDDL this descriptor was built from.
+    #[cfg(test)]
     pub(crate) fn sddl(&self) -> &str {
         &self.sddl
     }

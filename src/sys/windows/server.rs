@@ -16,8 +16,7 @@ use windows_sys::Win32::Foundation::{
 };
 use windows_sys::Win32::Security::SECURITY_ATTRIBUTES;
 use windows_sys::Win32::Storage::FileSystem::{
-    FILE_FLAG_FIRST_PIPE_INSTANCE, FILE_FLAG_OVERLAPPED, PIPE_ACCESS_DUPLEX, PIPE_ACCESS_INBOUND,
-    PIPE_ACCESS_OUTBOUND,
+    FILE_FLAG_FIRST_PIPE_INSTANCE, FILE_FLAG_OVERLAPPED, PIPE_ACCESS_DUPLEX,
 };
 use windows_sys::Win32::System::IO::{GetOverlappedResult, OVERLAPPED};
 use windows_sys::Win32::System::Pipes::{
@@ -29,17 +28,6 @@ use windows_sys::Win32::System::Pipes::{
 use super::pipe::PipeHandle;
 use super::security::SecurityDescriptor;
 use super::{code, last_error, owned, raw, wide, with_context};
-
-/// Which way data flows, seen from the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Access {
-    /// Both ways (`PIPE_ACCESS_DUPLEX`).
-    Duplex,
-    /// Client to server only (`PIPE_ACCESS_INBOUND`).
-    Inbound,
-    /// Server to client only (`PIPE_ACCESS_OUTBOUND`).
-    Outbound,
-}
 
 /// Who may open the pipe.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +51,6 @@ pub(crate) struct ServerOptions {
     pub(crate) first_instance: bool,
     /// `PIPE_REJECT_REMOTE_CLIENTS` (default on).
     pub(crate) reject_remote: bool,
-    pub(crate) access: Access,
     /// Suggested buffer sizes, in bytes (the system rounds them).
     pub(crate) in_buffer: u32,
     pub(crate) out_buffer: u32,
@@ -79,7 +66,6 @@ impl Default for ServerOptions {
             overlapped: false,
             first_instance: true,
             reject_remote: true,
-            access: Access::Duplex,
             in_buffer: 64 * 1024,
             out_buffer: 64 * 1024,
             max_instances: PIPE_UNLIMITED_INSTANCES,
@@ -106,11 +92,7 @@ pub(crate) fn create_instance(
     sd: &SecurityDescriptor,
     first: bool,
 ) -> io::Result<OwnedHandle> {
-    let mut open_mode = match opts.access {
-        Access::Duplex => PIPE_ACCESS_DUPLEX,
-        Access::Inbound => PIPE_ACCESS_INBOUND,
-        Access::Outbound => PIPE_ACCESS_OUTBOUND,
-    };
+    let mut open_mode = PIPE_ACCESS_DUPLEX;
     if opts.overlapped {
         open_mode |= FILE_FLAG_OVERLAPPED;
     }
@@ -220,6 +202,41 @@ fn connect_once(h: &OwnedHandle, overlapped: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// A connected pair of pipe ends in byte mode, overlapped, (server end, client end): a pipe
+/// of its own name, `\\.\pipe\pipeframe-pair-PID-N`, made with one instance only, so no
+/// other client can connect to it.
+pub(crate) fn pair() -> io::Result<(PipeHandle, PipeHandle)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let path = format!(
+        r"{}pipeframe-pair-{}-{}",
+        super::name::PREFIX,
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let opts = ServerOptions {
+        overlapped: true,
+        max_instances: 1,
+        ..ServerOptions::default()
+    };
+    let sd = opts.descriptor()?;
+    let server = create_instance(&path, &opts, &sd, true)?;
+    let co = super::client::ClientOptions {
+        overlapped: true,
+        ..Default::default()
+    };
+    let client = match super::client::try_open(&path, &co)? {
+        super::client::Open::Pipe(p) => p,
+        _ => {
+            return Err(io::Error::other(format!(
+                "{path}: the pipe of a pair could not be opened"
+            )));
+        }
+    };
+    connect_blocking(&server, true, &path)?;
+    Ok((PipeHandle::new(server, true, path), client))
+}
+
 /// A named pipe server that always has one instance waiting for a client.
 #[derive(Debug)]
 pub(crate) struct Server {
@@ -247,10 +264,6 @@ impl Server {
     /// The pipe path, `\\.\pipe\NAME`.
     pub(crate) fn path(&self) -> &str {
         &self.path
-    }
-
-    pub(crate) fn options(&self) -> &ServerOptions {
-        &self.opts
     }
 
     /// The instance waiting for the next client (for an overlapped connect).

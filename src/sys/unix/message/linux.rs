@@ -11,8 +11,8 @@ use rustix::net::{
 };
 use rustix::pipe::PipeFlags;
 
-use super::{Name, check_message, check_packet};
-use crate::message::PIPE_BUF;
+use super::{Name, PIPE_BUF, check_message, check_packet};
+use crate::error::{DecodeError, EncodeError};
 
 /// What Linux subtracts from `SO_SNDBUF` before comparing a message's length with it
 /// (`unix_dgram_sendmsg`: `len > sk_sndbuf - 32` is `EMSGSIZE`).
@@ -356,13 +356,7 @@ impl RecvBuf {
 }
 
 fn oversize(len: usize, max: usize) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!(
-            "message of {len} bytes exceeds the maximum of {max} bytes; it was discarded \
-             (raise the limit with with_max_frame_len)"
-        ),
-    )
+    DecodeError::MessageTooLong { len, max }.into()
 }
 
 /// Sizes the next message (`MSG_PEEK | MSG_TRUNC`), then receives it into a buffer of exactly
@@ -395,13 +389,11 @@ fn recv_sized(fd: BorrowedFd<'_>, max: usize) -> io::Result<Option<Bytes>> {
     })?;
     if full > got {
         // Only possible if another reader took the sized message in between.
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "message of {full} bytes was cut to {got} bytes: it changed between sizing and \
-                 receiving (is another reader using this socket?)"
-            ),
-        ));
+        return Err(DecodeError::MessageCut {
+            len: full,
+            received: got,
+        }
+        .into());
     }
     if full == 0 {
         return Ok(None);
@@ -422,18 +414,12 @@ pub(crate) fn send_message(fd: BorrowedFd<'_>, payload: &[u8], max: usize) -> io
             ),
         )),
         Err(Errno::INTR) => send_message(fd, payload, max),
-        Err(Errno::MSGSIZE) => {
-            let sndbuf = send_buffer_size(fd)?;
-            Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "message of {} bytes exceeds what SO_SNDBUF ({sndbuf} bytes) lets the socket \
-                     send ({} bytes); nothing was sent (raise it with with_max_frame_len)",
-                    payload.len(),
-                    sndbuf.saturating_sub(SNDBUF_OVERHEAD)
-                ),
-            ))
+        // SO_SNDBUF was lowered behind our back: the limit is what it lets the socket send.
+        Err(Errno::MSGSIZE) => Err(EncodeError::FrameTooLong {
+            len: payload.len(),
+            max: send_buffer_size(fd)?.saturating_sub(SNDBUF_OVERHEAD) as u64,
         }
+        .into()),
         Err(e) => Err(e.into()),
     }
 }

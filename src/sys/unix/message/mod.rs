@@ -12,7 +12,7 @@
 use std::io;
 use std::path::Path;
 
-use crate::message::PIPE_BUF;
+use crate::error::EncodeError;
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -22,6 +22,10 @@ pub(crate) use linux::*;
 mod other;
 #[cfg(not(target_os = "linux"))]
 pub(crate) use other::*;
+
+/// The most a packet pipe carries in one packet: Linux's `PIPE_BUF`, 4096 bytes. Writes of at
+/// most this many bytes are atomic.
+pub const PIPE_BUF: usize = 4096;
 
 /// Where a seqpacket socket is bound or connected, for error messages.
 #[derive(Debug, Clone, Copy)]
@@ -43,34 +47,23 @@ impl std::fmt::Display for Name<'_> {
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // the async flavours call it there
 pub(crate) fn check_message(len: usize, max: usize) -> io::Result<()> {
     if len == 0 {
-        return Err(crate::codec::EncodeError::EmptyFrame.into());
+        return Err(EncodeError::EmptyFrame.into());
     }
-    if len > max {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "message of {len} bytes exceeds the maximum of {max} bytes; nothing was sent \
-                 (raise the limit with with_max_frame_len)"
-            ),
-        ));
-    }
-    Ok(())
+    Ok(EncodeError::check_len(len, max)?)
 }
 
 /// Checks a packet before anything is written: not empty, at most [`PIPE_BUF`] bytes.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // the async flavours call it there
 pub(crate) fn check_packet(len: usize) -> io::Result<()> {
     if len == 0 {
-        return Err(crate::codec::EncodeError::EmptyFrame.into());
+        return Err(EncodeError::EmptyFrame.into());
     }
     if len > PIPE_BUF {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "packet of {len} bytes exceeds PIPE_BUF ({PIPE_BUF} bytes), the most a packet \
-                 pipe carries in one message; nothing was written"
-            ),
-        ));
+        return Err(EncodeError::TransportLimit {
+            len,
+            max: PIPE_BUF as u64,
+        }
+        .into());
     }
     Ok(())
 }
