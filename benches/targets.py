@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The transport targets, worked out from `pipeframe bench --json` runs.
 
-Usage: python3 benches/targets.py [--all] RUN.json [RUN.json ...]
+Usage: python3 benches/targets.py [--all] [--sizes] RUN.json [RUN.json ...]
 
 Every figure in a run has one sample per round, and rounds are interleaved (every measurement
 once per round, raw and framed side by side), so every ratio here is worked out round by
@@ -19,6 +19,9 @@ is then also set against its floor: framed over the floor's raw figure, in the s
 
 `--all` also prints, across the runs given, the spread of every ratio the bench table shows
 (f/raw, f/tcp, f/blk, rtt f/r): how many are within 5%, and the widest.
+
+`--sizes` also prints framed/raw throughput by frame size, one row per transport and flavour
+(peers included), the median over the runs of each run's paired ratio.
 
 A target whose rows a run lacks (a transport or flavour left out) is shown as "-" for that run.
 Exit status 0 either way: this reports, it does not judge a build.
@@ -186,9 +189,18 @@ def table_ratios(rows):
     return {k: v for k, v in out.items() if v is not None}
 
 
+def size_name(z):
+    if z % (1 << 20) == 0:
+        return f"{z >> 20} MiB"
+    if z % 1024 == 0:
+        return f"{z >> 10} KiB"
+    return f"{z} B"
+
+
 def main(args):
     all_ratios = "--all" in args
-    paths = [a for a in args if a != "--all"]
+    by_size = "--sizes" in args
+    paths = [a for a in args if a not in ("--all", "--sizes")]
     if not paths:
         print(__doc__.strip(), file=sys.stderr)
         return 2
@@ -243,6 +255,24 @@ def main(args):
                 for s in sweeps
             )
             print(f"| {k[0]}, {k[1]} | {lows} | {falls} |")
+
+    if by_size:
+        per_run = [table_ratios(rows) for rows in runs]
+        sizes = sorted({k[2] for r in per_run for k in r if k[3] == "f/raw"})
+        pairs = []
+        for r in runs[0]:
+            key = (r["transport"], r["flavour"])
+            if r["framing"] != "raw" and key not in pairs:
+                pairs.append(key)
+        print()
+        print("| transport, flavour | " + " | ".join(size_name(z) for z in sizes) + " |")
+        print("| --- |" + " ---: |" * len(sizes))
+        for t, f in pairs:
+            cells = []
+            for z in sizes:
+                vals = [r[(t, f, z, "f/raw")] for r in per_run if (t, f, z, "f/raw") in r]
+                cells.append(f"{statistics.median(vals):.2f}" if vals else "-")
+            print(f"| {t}, {f} | " + " | ".join(cells) + " |")
 
     if all_ratios and len(runs) > 1:
         per_run = [table_ratios(rows) for rows in runs]
