@@ -1,4 +1,4 @@
-//! Shared by tests/interop_{grpc,http,jsonrpc}.rs (issue 15): unique pipe names and running a
+//! Shared by tests/interop_{grpc,http,jsonrpc}.rs: unique pipe names and running a
 //! peer process from async code. Include after `support.rs` as `mod net_support;`.
 #![allow(dead_code, unreachable_pub)]
 
