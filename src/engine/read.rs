@@ -44,9 +44,9 @@ const QUIET: u8 = 4;
 ///
 /// After a frame of at least [`BURST`] times the capacity, a read goes only as far as the next
 /// frame would end if it were as long: a stream of large frames then fills the buffer one
-/// frame at a time, each read ending on a frame boundary, so the buffer drains and rewinds instead of moving the
-/// start of the next frame to the front (for 1 MiB frames that move was up to a frame per
-/// frame).
+/// frame at a time, each read ending on a frame boundary, so the buffer drains and rewinds
+/// instead of moving the start of the next frame to the front (with 1 MiB frames that move
+/// would copy up to a frame per frame).
 #[derive(Debug)]
 pub(crate) struct ReadBuf<D> {
     decoder: D,
