@@ -1,6 +1,7 @@
 //! The errors a caller may match on, in every mode, flavour and OS: the codec core's, the frame
 //! readers' and writers', and native message mode's; and how each becomes an [`io::Error`] at
-//! the `std::io` edge. Public as `crate::codec::*`.
+//! the `std::io` edge. Public as `crate::codec::*`, but for [`WrongEnd`] and [`PipeEnd`]
+//! (an inherited pipe handle of the other direction), public as `crate::pipe::*`.
 //!
 //! This module imports nothing from the crate, so every layer may use it, `sys` included: an
 //! error that the OS layer detects (an oversized message, a message cut short) is built there
@@ -655,6 +656,91 @@ impl std::error::Error for WriteError {}
 impl From<WriteError> for io::Error {
     fn from(e: WriteError) -> Self {
         io::Error::other(e)
+    }
+}
+
+/// One end of an anonymous pipe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PipeEnd {
+    /// The end that reads.
+    Read,
+    /// The end that writes.
+    Write,
+}
+
+impl PipeEnd {
+    /// The other end.
+    pub fn other(self) -> PipeEnd {
+        match self {
+            PipeEnd::Read => PipeEnd::Write,
+            PipeEnd::Write => PipeEnd::Read,
+        }
+    }
+}
+
+impl fmt::Display for PipeEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PipeEnd::Read => "read end",
+            PipeEnd::Write => "write end",
+        })
+    }
+}
+
+/// An inherited pipe handle that is the other end than the one asked for: a write end given to
+/// [`ClientHandle::open_reader`](crate::pipe::ClientHandle::open_reader), or a read end to
+/// [`open_writer`](crate::pipe::ClientHandle::open_writer).
+///
+/// It comes as an [`io::ErrorKind::InvalidInput`] error; [`WrongEnd::from_io`] gets it back.
+/// Nothing was adopted, so the handle can still be opened as the end it is: a program that
+/// takes either end (the `pipeframe` command's `fd:N`, say) tries one and, on this error, the
+/// other.
+///
+/// ```no_run
+/// use pipeframe::pipe::{ClientHandle, PipeEnd, WrongEnd};
+///
+/// let h = ClientHandle::from_env("PIPE_HANDLE")?;
+/// match h.open_writer() {
+///     Ok(w) => { /* write frames */ }
+///     Err(e) if WrongEnd::from_io(&e).is_some_and(|w| w.is == PipeEnd::Read) => {
+///         let r = h.open_reader()?; // read frames
+///     }
+///     Err(e) => return Err(e),
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrongEnd {
+    /// The handle's value (a descriptor number on Unix, a handle value on Windows).
+    pub handle: i64,
+    /// The end the handle is; the caller asked for the other.
+    pub is: PipeEnd,
+}
+
+impl WrongEnd {
+    /// The `WrongEnd` inside `e`, if that is what `e` is.
+    pub fn from_io(e: &io::Error) -> Option<&WrongEnd> {
+        e.get_ref()?.downcast_ref()
+    }
+}
+
+impl fmt::Display for WrongEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pipe handle {} is the {} of a pipe; expected a {}",
+            self.handle,
+            self.is,
+            self.is.other()
+        )
+    }
+}
+
+impl std::error::Error for WrongEnd {}
+
+impl From<WrongEnd> for io::Error {
+    fn from(e: WrongEnd) -> Self {
+        io::Error::new(io::ErrorKind::InvalidInput, e)
     }
 }
 

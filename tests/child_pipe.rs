@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use child::{expect_err, stderr_of, within};
 use pipeframe::codec::LengthPrefixed;
-use pipeframe::pipe::{self, ClientHandle};
+use pipeframe::pipe::{self, ClientHandle, PipeEnd, WrongEnd};
 use pipeframe::sync::{FrameReader, FrameWriter};
 
 /// Frames each way in the echo test (fewer under Wine, where every write is slower).
@@ -361,6 +361,9 @@ fn bad_handles_are_clear_errors() {
         )),
         "{e}"
     );
+    let typed = WrongEnd::from_io(&e).expect("a typed WrongEnd");
+    assert_eq!(typed.is, PipeEnd::Write);
+    assert_eq!(typed.handle.to_string(), wh.to_string());
     let rh = ClientHandle::parse(&raw_handle(&r)).unwrap();
     let e = rh.open_writer().unwrap_err();
     assert!(
@@ -368,6 +371,7 @@ fn bad_handles_are_clear_errors() {
             .contains("is the read end of a pipe; expected a write end"),
         "{e}"
     );
+    assert_eq!(WrongEnd::from_io(&e).map(|w| w.is), Some(PipeEnd::Read));
     drop((r, w));
 
     let e = ClientHandle::from_env("PIPEFRAME_SURELY_UNSET_VARIABLE").unwrap_err();

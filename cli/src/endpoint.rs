@@ -30,7 +30,7 @@ use pipeframe::message::MessagePipe;
 #[cfg(unix)]
 use pipeframe::message::{SeqpacketListener, SeqpacketStream};
 use pipeframe::named::{self, ConnectOptions, PipeName, PipeStream};
-use pipeframe::pipe::ClientHandle;
+use pipeframe::pipe::{ClientHandle, PipeEnd, WrongEnd};
 
 use crate::Failure;
 use crate::addr::Address;
@@ -206,7 +206,7 @@ fn fd_conn(n: &str, mode: &Mode) -> io::Result<Conn> {
     }
     match handle.open_writer() {
         Ok(w) => writing(peer, w, mode),
-        Err(e) if e.kind() == io::ErrorKind::InvalidInput && e.to_string().contains("read end") => {
+        Err(e) if WrongEnd::from_io(&e).is_some_and(|w| w.is == PipeEnd::Read) => {
             reading(peer, handle.open_reader()?, mode)
         }
         Err(e) => Err(e),
@@ -507,7 +507,7 @@ fn handle_conn(n: &str, mode: &Mode) -> io::Result<Conn> {
     let peer = format!("handle:{n}");
     match handle.open_writer() {
         Ok(w) => writing(peer, w, mode),
-        Err(e) if e.kind() == io::ErrorKind::InvalidInput && e.to_string().contains("read end") => {
+        Err(e) if WrongEnd::from_io(&e).is_some_and(|w| w.is == PipeEnd::Read) => {
             reading(peer, handle.open_reader()?, mode)
         }
         Err(e) => Err(e),

@@ -28,7 +28,8 @@
 //! (or [`open_reader`](ClientHandle::open_reader) / [`open_writer`](ClientHandle::open_writer)
 //! for the raw pipe). A handle that is not a number, not open, not a pipe, or the wrong end is
 //! a clear error naming the handle (`pipe handle 5 is the write end of a pipe; expected a read
-//! end`).
+//! end`); the wrong end is a typed [`WrongEnd`], so a child that takes either end can try the
+//! other.
 //!
 //! On Unix the child *adopts* the inherited descriptor: it takes ownership of descriptor `N` itself,
 //! after checking that `N` is open, is a pipe of the wanted direction (or a socket, for
@@ -131,6 +132,7 @@ use crate::sys::unix::handoff::{self as os, End, Expect};
 use crate::sys::windows::handoff as os;
 
 mod capacity;
+pub use crate::error::{PipeEnd, WrongEnd};
 #[cfg(unix)]
 pub use capacity::{capacity, set_capacity};
 pub use capacity::{from_child_with_capacity, max_capacity, to_child_with_capacity};
@@ -266,8 +268,8 @@ impl ClientHandle {
 
     /// Takes over the read end this handle names (see [Child](self#child)). Fails if the
     /// handle is not open ([`io::ErrorKind::NotFound`]), not a pipe or a write end
-    /// ([`io::ErrorKind::InvalidInput`]), not inherited, or opened before
-    /// ([`io::ErrorKind::AlreadyExists`]).
+    /// ([`io::ErrorKind::InvalidInput`]; a write end is a [`WrongEnd`]), not inherited, or
+    /// opened before ([`io::ErrorKind::AlreadyExists`]).
     pub fn open_reader(&self) -> io::Result<PipeReader> {
         #[cfg(unix)]
         let end = os::adopt_inherited(self.value, Expect::Pipe(End::Read));

@@ -22,6 +22,7 @@ use rustix::fs::{FileType, OFlags};
 use rustix::io::{Errno, FdFlags};
 
 use super::{err, os_err, type_name};
+use crate::error::{PipeEnd, WrongEnd};
 
 static SPAWN_LOCK: Mutex<()> = Mutex::new(());
 
@@ -205,14 +206,14 @@ fn check_inherited(fd: BorrowedFd<'_>, n: RawFd, want: Expect) -> io::Result<FdF
     if let Some(have) = have
         && have != end
     {
-        return Err(err(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "pipe handle {n} is the {} of a pipe; expected a {}",
-                have.name(),
-                end.name()
-            ),
-        ));
+        return Err(WrongEnd {
+            handle: n.into(),
+            is: match have {
+                End::Read => PipeEnd::Read,
+                End::Write => PipeEnd::Write,
+            },
+        }
+        .into());
     }
     if end == End::Write && no_readers(fd) {
         return Err(err(

@@ -36,6 +36,7 @@ use windows_sys::Win32::System::Pipes::CreatePipe;
 use windows_sys::Win32::System::WindowsProgramming::PUBLIC_OBJECT_BASIC_INFORMATION;
 
 use super::{last_error, owned, raw};
+use crate::error::{PipeEnd, WrongEnd};
 
 static SPAWN_LOCK: Mutex<()> = Mutex::new(());
 
@@ -202,15 +203,17 @@ pub(crate) fn adopt_handle(v: isize, expect_read: bool) -> io::Result<OwnedHandl
         return Err(invalid(format!("is not a pipe (file type {ty})")));
     }
     if let Some((readable, writable)) = end_of(h) {
-        let (ok, have, want) = if expect_read {
-            (readable, "write end", "read end")
+        let (ok, is) = if expect_read {
+            (readable, PipeEnd::Write)
         } else {
-            (writable, "read end", "write end")
+            (writable, PipeEnd::Read)
         };
         if !ok {
-            return Err(invalid(format!(
-                "is the {have} of a pipe; expected a {want}"
-            )));
+            return Err(WrongEnd {
+                handle: v as i64,
+                is,
+            }
+            .into());
         }
     }
     // After the kind checks, so that a value reused for another object after the adopted
