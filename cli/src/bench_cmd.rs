@@ -2,7 +2,7 @@
 //! transport, using the same measuring code as the criterion benches (`pipeframe_cli::bench`).
 
 use std::io::{self, IsTerminal, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use pipeframe::codec::FrameEncoder;
@@ -135,6 +135,7 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         ("", "\n")
     };
     let load_before = load_average();
+    let began = Instant::now();
     let (rows, failed) = bench::run(&cells, &args.framing, &plan, |p| {
         let c = p.cell;
         let what = match (c.framed, c.kind) {
@@ -161,9 +162,10 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
     };
     let _ = writeln!(
         err,
-        "{start}{} cells, {} rounds done{load}",
+        "{start}{} cells, {} rounds done in {:.0} s{load}",
         cells.len(),
-        plan.rounds
+        plan.rounds,
+        began.elapsed().as_secs_f64()
     );
     let mut skipped: Vec<String> = Vec::new();
     for (c, e) in &failed {

@@ -475,7 +475,11 @@ fn bench_json_rows() {
     );
     assert_ok("bench --json", &out);
     let err = text(&out.stderr);
-    for stage in ["[calibrating, 1/8] pipe blocking 64 B", "[round 3/3, 8/8]"] {
+    for stage in [
+        "[calibrating, 1/8] pipe blocking 64 B",
+        "[round 3/3, 8/8]",
+        "8 cells, 3 rounds done in ",
+    ] {
         assert!(err.contains(stage), "no {stage:?} in {err}");
     }
     assert!(
