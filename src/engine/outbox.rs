@@ -218,9 +218,23 @@ impl<E> Outbox<E> {
     /// Keeps the borrowed payloads of queued frames whose caller is going away (a write
     /// future being dropped): each is copied, only now, so the frames can still be finished.
     /// `lent` holds the caller's borrowed payloads, as passed to
-    /// [`poll_write_out`](Self::poll_write_out).
+    /// [`poll_write_out`](Self::poll_write_out). A poisoned outbox will never write them: they
+    /// leave the queue instead of being copied.
     pub(crate) fn own(&mut self, lent: &[&[u8]]) {
-        let mut lent = lent.iter();
+        if self.poisoned.is_some() {
+            let mut dropped = 0;
+            self.queue.retain(|q| {
+                let keep = q.payload.is_some();
+                if !keep {
+                    dropped += q.left();
+                }
+                keep
+            });
+            self.queued -= dropped;
+            self.lent = 0;
+            return;
+        }
+        let mut lent = self.unwritten(lent).iter();
         for q in self.queue.iter_mut().filter(|q| q.payload.is_none()) {
             let Some(p) = lent.next() else { break };
             debug_assert_eq!(p.len(), q.len);
@@ -234,6 +248,13 @@ impl<E> Outbox<E> {
     /// [`own`](Self::own). The others are written; the caller may forget them.
     pub(crate) fn lent(&self) -> usize {
         self.lent
+    }
+
+    /// The payloads of the queued borrowed frames: the last [`lent()`](Self::lent) of the
+    /// caller's `lent`, which may still begin with payloads already written (a write loop
+    /// writes frames, and the caller forgets them only after it returns).
+    fn unwritten<'s, 'a>(&self, lent: &'s [&'a [u8]]) -> &'s [&'a [u8]] {
+        &lent[lent.len().saturating_sub(self.lent)..]
     }
 
     fn now_in_flight(&self) -> bool {
@@ -330,7 +351,7 @@ impl<E> Outbox<E> {
         while !self.done(until) {
             let (res, cut) = {
                 let mut segs: [&[u8]; MAX_SLICES] = [&[]; MAX_SLICES];
-                let Some(plan) = self.gather(lent, &mut segs) else {
+                let Some(plan) = self.gather(self.unwritten(lent), &mut segs) else {
                     self.poisoned = Some(io::ErrorKind::Other);
                     return Poll::Ready(Err(WriteError::PayloadLost.into()));
                 };
@@ -357,7 +378,7 @@ impl<E> Outbox<E> {
                 }
                 Ok(n) => {
                     self.written += n as u64;
-                    self.advance(n, lent, cut);
+                    self.advance(n, self.unwritten(lent), cut);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -544,6 +565,45 @@ mod tests {
             writes.push(n);
             Poll::Ready(Ok(n))
         }
+    }
+
+    /// A write that takes only its first slice (a writer without a gathering
+    /// `write_vectored`): one write loop then writes queued frames one after another, and each
+    /// must go out with its own payload.
+    #[test]
+    fn queued_borrowed_frames_keep_their_payloads_across_one_write_loop() {
+        let frames: Vec<Vec<u8>> = (1..=3u8).map(|i| vec![i; 8192]).collect();
+        let mut o = Outbox::new(LengthPrefixed::u32_be(), 1 << 20);
+        let mut out = Vec::new();
+        stream(&mut o, &frames, |slices: &[IoSlice<'_>]| {
+            let first = slices
+                .iter()
+                .find(|s| !s.is_empty())
+                .expect("bytes to write");
+            out.extend_from_slice(first);
+            Poll::Ready(Ok(first.len()))
+        });
+        assert_eq!(out, encoded(&frames));
+    }
+
+    /// After a write error nothing will be written: handing the borrowed payloads over copies
+    /// none of them.
+    #[test]
+    fn a_poisoned_outbox_does_not_copy_borrowed_payloads() {
+        let big = vec![9u8; 1 << 20];
+        let mut o = Outbox::new(LengthPrefixed::u32_be(), 64 * 1024);
+        assert_eq!(o.push_slice(&big, Mode::Stream).unwrap(), Pushed::Large);
+        let res = o.poll_write_out(Until::Empty, &[&big], |_: &[IoSlice<'_>]| {
+            Poll::Ready(Err(io::Error::from(io::ErrorKind::BrokenPipe)))
+        });
+        assert!(matches!(res, Poll::Ready(Err(ref e)) if e.kind() == io::ErrorKind::BrokenPipe));
+        o.own(&[&big]);
+        assert_eq!(o.lent(), 0);
+        assert!(
+            o.queue.is_empty(),
+            "the frame that can never be written is dropped"
+        );
+        assert!(o.is_poisoned());
     }
 
     fn encoded(frames: &[Vec<u8>]) -> Vec<u8> {
