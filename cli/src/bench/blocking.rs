@@ -14,7 +14,7 @@ use pipeframe::message::{PacketReader, PacketWriter, SeqpacketStream};
 use pipeframe::sync::{FrameReader, FrameWriter};
 
 use super::Transport;
-use super::drive::{FrameRx, FrameTx, RawIo, Runtime};
+use super::drive::{Ends, FrameRx, FrameTx, RawIo, Runtime};
 use super::pair::Ender;
 use super::skel::{check_len, poll_once};
 
@@ -131,6 +131,7 @@ fn write_transport(t: Transport, fd: File) -> io::Result<WriteTransport> {
 
 impl Runtime for Blocking {
     type Exec = ();
+    type End = File;
     type Raw = File;
     type CodecRx = FrameReader<File, Framing>;
     type CodecTx = CodecTx;
@@ -154,7 +155,7 @@ impl Runtime for Blocking {
     }
 
     fn codec_tx(t: Transport, fd: File, framing: Framing) -> io::Result<Self::CodecTx> {
-        let ender = Ender::of(t, &fd)?;
+        let ender = fd.ender(t)?;
         Ok(CodecTx(FrameWriter::new(fd, framing), ender))
     }
 

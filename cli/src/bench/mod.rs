@@ -49,7 +49,7 @@ mod blocking;
 #[cfg(unix)]
 mod drive;
 #[cfg(unix)]
-mod pair;
+mod pair_unix;
 #[cfg(unix)]
 mod peers;
 mod rounds;
@@ -63,6 +63,9 @@ mod tokio;
 mod windows;
 #[cfg(windows)]
 mod windows_tokio;
+
+#[cfg(unix)]
+use pair_unix as pair;
 
 #[cfg(unix)]
 pub use pair::{DuplexPair, OneWayPair};

@@ -21,9 +21,10 @@ use futures_util::{SinkExt, StreamExt};
 use pipeframe::codec::Framing;
 
 use super::Transport;
-use super::drive::{FrameRx, FrameTx, Runtime};
+use super::drive::{Ends, FrameRx, FrameTx, Runtime};
 use super::pair::Ender;
-use super::tokio::Io;
+use super::smol::Smol;
+use super::tokio::{Io, Tokio};
 
 /// Turns a payload into `Bytes` once per buffer (the drive loops reuse one buffer whose
 /// contents never change), then hands out clones.
@@ -91,6 +92,7 @@ fn length_delimited() -> tokio_util::codec::LengthDelimitedCodec {
 
 impl Runtime for TokioUtil {
     type Exec = tokio::runtime::Runtime;
+    type End = File;
     type Raw = Io;
     type CodecRx = TuRead;
     type CodecTx = TuTx;
@@ -98,7 +100,7 @@ impl Runtime for TokioUtil {
     type MsgTx = TuTx;
 
     fn exec() -> io::Result<Self::Exec> {
-        super::tokio::Tokio::exec()
+        Tokio::exec()
     }
 
     fn block_on<F: Future>(exec: &Self::Exec, f: F) -> F::Output {
@@ -106,19 +108,19 @@ impl Runtime for TokioUtil {
     }
 
     fn raw(t: Transport, fd: File, read: bool) -> io::Result<Io> {
-        super::tokio::Tokio::raw(t, fd, read)
+        Tokio::raw(t, fd, read)
     }
 
     fn codec_rx(t: Transport, fd: File, _: Framing) -> io::Result<TuRead> {
         Ok(tokio_util::codec::FramedRead::new(
-            Io::new(t, fd, true)?,
+            Tokio::raw(t, fd, true)?,
             length_delimited(),
         ))
     }
 
     fn codec_tx(t: Transport, fd: File, _: Framing) -> io::Result<TuTx> {
         Ok(TuTx(
-            tokio_util::codec::FramedWrite::new(Io::new(t, fd, false)?, length_delimited()),
+            tokio_util::codec::FramedWrite::new(Tokio::raw(t, fd, false)?, length_delimited()),
             Payload::default(),
         ))
     }
@@ -173,6 +175,7 @@ impl FrameTx for AcTx {
 
 impl Runtime for AsynchronousCodec {
     type Exec = ();
+    type End = File;
     type Raw = Async<File>;
     type CodecRx = AcFramed;
     type CodecTx = AcTx;
@@ -180,28 +183,31 @@ impl Runtime for AsynchronousCodec {
     type MsgTx = AcTx;
 
     fn exec() -> io::Result<()> {
-        super::smol::Smol::exec()
+        Smol::exec()
     }
 
     fn block_on<F: Future>(exec: &(), f: F) -> F::Output {
-        super::smol::Smol::block_on(exec, f)
+        Smol::block_on(exec, f)
     }
 
     fn raw(t: Transport, fd: File, read: bool) -> io::Result<Async<File>> {
-        super::smol::Smol::raw(t, fd, read)
+        Smol::raw(t, fd, read)
     }
 
-    fn codec_rx(_: Transport, fd: File, _: Framing) -> io::Result<AcFramed> {
+    fn codec_rx(t: Transport, fd: File, _: Framing) -> io::Result<AcFramed> {
         Ok(asynchronous_codec::Framed::new(
-            Async::new(fd)?,
+            Smol::raw(t, fd, true)?,
             asynchronous_codec::LengthCodec,
         ))
     }
 
     fn codec_tx(t: Transport, fd: File, _: Framing) -> io::Result<AcTx> {
-        let ender = Ender::of(t, &fd)?;
+        let ender = fd.ender(t)?;
         Ok(AcTx(
-            asynchronous_codec::Framed::new(Async::new(fd)?, asynchronous_codec::LengthCodec),
+            asynchronous_codec::Framed::new(
+                Smol::raw(t, fd, false)?,
+                asynchronous_codec::LengthCodec,
+            ),
             Payload::default(),
             ender,
         ))

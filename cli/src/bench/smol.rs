@@ -12,8 +12,8 @@ use pipeframe::codec::Framing;
 use pipeframe::futures_io::{AsyncFrameReader, AsyncFrameWriter};
 
 use super::Transport;
-use super::drive::{FrameRx, FrameTx, MsgRx, MsgTx, RawIo, Runtime};
-use super::pair::Ender;
+use super::drive::{Ends, FrameRx, FrameTx, RawIo, Runtime};
+use super::pair::{Ender, MsgRx, MsgTx};
 
 /// The smol flavour.
 pub(crate) struct Smol;
@@ -70,6 +70,7 @@ impl FrameTx for CodecTx {
 
 impl Runtime for Smol {
     type Exec = ();
+    type End = File;
     type Raw = Async<File>;
     type CodecRx = AsyncFrameReader<Async<File>, Framing>;
     type CodecTx = CodecTx;
@@ -93,7 +94,7 @@ impl Runtime for Smol {
     }
 
     fn codec_tx(t: Transport, fd: File, framing: Framing) -> io::Result<CodecTx> {
-        let ender = Ender::of(t, &fd)?;
+        let ender = fd.ender(t)?;
         Ok(CodecTx(
             AsyncFrameWriter::new(Async::new(fd)?, framing),
             ender,

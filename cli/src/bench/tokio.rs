@@ -18,7 +18,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, UnixStream, unix::pipe};
 
 use super::Transport;
-use super::drive::{FrameRx, FrameTx, MsgRx, MsgTx, RawIo, Runtime};
+use super::drive::{FrameRx, FrameTx, RawIo, Runtime};
+use super::pair::{MsgRx, MsgTx};
 
 /// The tokio flavour.
 pub(crate) struct Tokio;
@@ -175,6 +176,7 @@ impl FrameTx for AsyncFrameWriter<Io, Framing> {
 
 impl Runtime for Tokio {
     type Exec = tokio::runtime::Runtime;
+    type End = File;
     type Raw = Io;
     type CodecRx = AsyncFrameReader<Io, Framing>;
     type CodecTx = AsyncFrameWriter<Io, Framing>;
