@@ -29,8 +29,8 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_transport)]
     transports: Option<Vec<Transport>>,
     /// Flavours, comma separated: blocking, tokio, smol, and the peers tokio-util and
-    /// asynchronous-codec (default all). On Windows: blocking, and tokio on every transport
-    /// but anon-pipe.
+    /// asynchronous-codec (default all). On Windows anon-pipe is measured in the blocking
+    /// flavour only (tokio has no anonymous pipe type there, async-io registers only sockets).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_flavour)]
     flavours: Option<Vec<Flavour>>,
     /// Also draw throughput against frame size into this SVG file, one panel per transport

@@ -1,9 +1,9 @@
-//! The Unix flavours' ends, written once for all of them: a [`Runtime`] says how a flavour
-//! runs a side and opens each kind of end on one of the OS's [`Ends`]; [`Rx`] and [`Tx`] put
-//! the raw baseline and the framed ends behind one interface, so raw means the same
-//! everywhere. Every `Runtime` is a [`Sides`], measured by the loops of `skel`. How ends are
-//! made and paired, how a writer ends its stream and the async message-mode ends live in
-//! `pair`.
+//! The flavours' ends, written once for all of them and for both OSes: a [`Runtime`] says how
+//! a flavour runs a side and opens each kind of end on one of the OS's [`Ends`]; [`Rx`] and
+//! [`Tx`] put the raw baseline and the framed ends behind one interface, so raw means the same
+//! everywhere. Every `Runtime` is a [`Sides`], measured by the loops of `skel`. What differs
+//! per OS (how ends are made and paired, how a writer ends its stream, the async message-mode
+//! ends) lives in `pair`.
 
 use std::future::Future;
 use std::io;
@@ -15,7 +15,8 @@ use super::pair::Ender;
 use super::skel::{Both, Reader, Sides, Writer, check_len, open_both};
 
 /// A transport's end before a flavour opens it, and how connected ends are made: a
-/// descriptor (see `pair`).
+/// descriptor on Unix; on Windows a named pipe of the flavour's own type, an anonymous pipe
+/// end or a socket (see `pair`).
 pub(crate) trait Ends: Sized + Send + 'static {
     /// One direction over `t`: (reading end, writing end).
     fn one_way(t: Transport) -> io::Result<(Self, Self)>;

@@ -3,7 +3,8 @@
 //! * `tokio-util`: `FramedRead` / `FramedWrite` with `LengthDelimitedCodec` (4-byte header)
 //!   over the tokio flavour's own pipe and socket types;
 //! * `asynchronous-codec`: `Framed` with `LengthCodec` (8-byte header) over the smol
-//!   flavour's `Async<File>` (futures-io).
+//!   flavour's (futures-io: `Async<File>` on Unix; the futures-io named pipe and
+//!   `Async<TcpStream>` on Windows).
 //!
 //! Both are driven the way their users drive them: `SinkExt::feed` per frame and
 //! `SinkExt::flush` when the drive loop flushes, `StreamExt::next` per frame. Their sinks take
@@ -11,11 +12,9 @@
 //! reference count), as a user holding owned frames would. Stream transports only: on message
 //! transports there is nothing for a byte codec to do.
 
-use std::fs::File;
 use std::future::Future;
 use std::io;
 
-use async_io::Async;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use pipeframe::codec::Framing;
@@ -92,7 +91,7 @@ fn length_delimited() -> tokio_util::codec::LengthDelimitedCodec {
 
 impl Runtime for TokioUtil {
     type Exec = tokio::runtime::Runtime;
-    type End = File;
+    type End = super::tokio::Fd;
     type Raw = Io;
     type CodecRx = TuRead;
     type CodecTx = TuTx;
@@ -107,29 +106,29 @@ impl Runtime for TokioUtil {
         exec.block_on(f)
     }
 
-    fn raw(t: Transport, fd: File, read: bool) -> io::Result<Io> {
+    fn raw(t: Transport, fd: Self::End, read: bool) -> io::Result<Io> {
         Tokio::raw(t, fd, read)
     }
 
-    fn codec_rx(t: Transport, fd: File, _: Framing) -> io::Result<TuRead> {
+    fn codec_rx(t: Transport, fd: Self::End, _: Framing) -> io::Result<TuRead> {
         Ok(tokio_util::codec::FramedRead::new(
             Tokio::raw(t, fd, true)?,
             length_delimited(),
         ))
     }
 
-    fn codec_tx(t: Transport, fd: File, _: Framing) -> io::Result<TuTx> {
+    fn codec_tx(t: Transport, fd: Self::End, _: Framing) -> io::Result<TuTx> {
         Ok(TuTx(
             tokio_util::codec::FramedWrite::new(Tokio::raw(t, fd, false)?, length_delimited()),
             Payload::default(),
         ))
     }
 
-    fn msg_rx(t: Transport, _: File) -> io::Result<TuRead> {
+    fn msg_rx(t: Transport, _: Self::End) -> io::Result<TuRead> {
         Err(no_message(t))
     }
 
-    fn msg_tx(t: Transport, _: File) -> io::Result<TuTx> {
+    fn msg_tx(t: Transport, _: Self::End) -> io::Result<TuTx> {
         Err(no_message(t))
     }
 }
@@ -137,7 +136,7 @@ impl Runtime for TokioUtil {
 /// asynchronous-codec over the smol flavour's transports.
 pub(crate) struct AsynchronousCodec;
 
-type AcFramed = asynchronous_codec::Framed<Async<File>, asynchronous_codec::LengthCodec>;
+type AcFramed = asynchronous_codec::Framed<super::smol::Io, asynchronous_codec::LengthCodec>;
 
 /// An asynchronous-codec frame writer and how its transport ends.
 pub(crate) struct AcTx(AcFramed, Payload, Ender);
@@ -175,8 +174,8 @@ impl FrameTx for AcTx {
 
 impl Runtime for AsynchronousCodec {
     type Exec = ();
-    type End = File;
-    type Raw = Async<File>;
+    type End = super::smol::Fd;
+    type Raw = super::smol::Io;
     type CodecRx = AcFramed;
     type CodecTx = AcTx;
     type MsgRx = AcFramed;
@@ -190,18 +189,18 @@ impl Runtime for AsynchronousCodec {
         Smol::block_on(exec, f)
     }
 
-    fn raw(t: Transport, fd: File, read: bool) -> io::Result<Async<File>> {
+    fn raw(t: Transport, fd: Self::End, read: bool) -> io::Result<Self::Raw> {
         Smol::raw(t, fd, read)
     }
 
-    fn codec_rx(t: Transport, fd: File, _: Framing) -> io::Result<AcFramed> {
+    fn codec_rx(t: Transport, fd: Self::End, _: Framing) -> io::Result<AcFramed> {
         Ok(asynchronous_codec::Framed::new(
             Smol::raw(t, fd, true)?,
             asynchronous_codec::LengthCodec,
         ))
     }
 
-    fn codec_tx(t: Transport, fd: File, _: Framing) -> io::Result<AcTx> {
+    fn codec_tx(t: Transport, fd: Self::End, _: Framing) -> io::Result<AcTx> {
         let ender = fd.ender(t)?;
         Ok(AcTx(
             asynchronous_codec::Framed::new(
@@ -213,11 +212,11 @@ impl Runtime for AsynchronousCodec {
         ))
     }
 
-    fn msg_rx(t: Transport, _: File) -> io::Result<AcFramed> {
+    fn msg_rx(t: Transport, _: Self::End) -> io::Result<AcFramed> {
         Err(no_message(t))
     }
 
-    fn msg_tx(t: Transport, _: File) -> io::Result<AcTx> {
+    fn msg_tx(t: Transport, _: Self::End) -> io::Result<AcTx> {
         Err(no_message(t))
     }
 }
