@@ -166,6 +166,16 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         plan.rounds
     );
     let mut skipped: Vec<String> = Vec::new();
+    // The pairs a default run leaves out, once each (asked for by name, each cell says it).
+    if args.flavours.is_none() {
+        for &t in &transports {
+            for &f in &flavours {
+                if let Some(why) = f.skips(t) {
+                    skipped.push(format!("{t} {f}: {why}"));
+                }
+            }
+        }
+    }
     for (c, e) in &failed {
         let s = format!("{} {} {} B: {e}", c.transport, c.flavour, c.size);
         if !skipped.contains(&s) {
