@@ -10,7 +10,8 @@
 //! is message mode. One group per frame size, `Throughput::Bytes` of payload per frame.
 //!
 //! On Windows: the Windows transports (named pipe in byte and message mode, anonymous pipe,
-//! TCP) in the blocking and tokio flavours (`Flavour::HERE`, `Flavour::measures`).
+//! TCP) in the same flavours and peers, but for the anonymous pipe, which only the blocking
+//! flavour measures there (`Flavour::measures`).
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! End-to-end tests of the `pipeframe` binary on Windows (run under Wine on Linux:
 //! `cargo test --target x86_64-pc-windows-gnu -p pipeframe-cli --all-features`): listen and
 //! connect processes over named pipes in byte and message mode and over TCP, stdin, the
-//! Unix-only addresses refused, and a bench smoke run.
+//! Unix-only addresses refused, and `bench` on every Windows transport and flavour.
 #![cfg(windows)]
 
 use std::io::Write;
@@ -391,46 +391,209 @@ fn connect_to_a_missing_pipe_times_out_naming_it() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
-/// `bench --quick --json` measures every Windows transport, raw and framed.
-#[test]
-fn bench_smoke_on_the_windows_transports() {
-    let out = run(&["bench", "--quick", "--json", "--sizes", "64"], b"");
-    assert_ok("bench", &out);
-    let json = text(&out.stdout);
-    for (flavour, transports) in [
-        (
-            "blocking",
-            &["pipe", "pipe-message", "anon-pipe", "tcp"][..],
-        ),
-        ("tokio", &["pipe", "pipe-message", "tcp"]),
-    ] {
-        for t in transports {
-            let framed = if *t == "pipe-message" {
-                "message"
+/// One row of `bench --json`, as it prints them: one object a line, keys in a fixed order.
+/// Read by hand: no JSON crate is a dev-dependency, and no Python runs inside Wine.
+#[derive(Debug)]
+struct BenchRow {
+    transport: String,
+    flavour: String,
+    framing: String,
+    size: u64,
+    metric: String,
+    value: f64,
+    min: f64,
+    max: f64,
+    samples: Vec<f64>,
+}
+
+impl BenchRow {
+    /// Parses one line of the JSON array (`  {...},`); panics on anything else.
+    fn parse(line: &str) -> BenchRow {
+        let obj = line.trim().trim_end_matches(',');
+        let body = obj
+            .strip_prefix('{')
+            .and_then(|o| o.strip_suffix('}'))
+            .unwrap_or_else(|| panic!("not one JSON object: {line}"));
+        let mut rest = body;
+        let mut field = |key: &str| -> String {
+            let prefix = format!("\"{key}\":");
+            rest = rest
+                .strip_prefix(&prefix)
+                .unwrap_or_else(|| panic!("no {key} where expected in {line}"));
+            let end = if rest.starts_with('[') {
+                rest.find(']').unwrap() + 1
             } else {
-                "lp32le"
+                rest.find(",\"").unwrap_or(rest.len())
             };
-            for framing in ["raw", framed] {
-                for metric in ["bytes_per_s", "rtt_ns"] {
-                    let row = format!(
-                        "{{\"transport\":\"{t}\",\"flavour\":\"{flavour}\",\"framing\":\"{framing}\",\"size\":64,\"metric\":\"{metric}\""
-                    );
-                    assert!(json.contains(&row), "no {row} in {json}");
-                }
-            }
+            let value = rest[..end].to_string();
+            rest = rest[end..].strip_prefix(',').unwrap_or(&rest[end..]);
+            value
+        };
+        let string = |v: String| v.trim_matches('"').to_string();
+        let number = |v: String| -> f64 { v.parse().unwrap_or_else(|_| panic!("{v} in {line}")) };
+        let row = BenchRow {
+            transport: string(field("transport")),
+            flavour: string(field("flavour")),
+            framing: string(field("framing")),
+            size: number(field("size")) as u64,
+            metric: string(field("metric")),
+            value: number(field("value")),
+            min: number(field("min")),
+            max: number(field("max")),
+            samples: {
+                let list = field("samples");
+                let inner = list.trim_start_matches('[').trim_end_matches(']');
+                inner.split(',').map(|v| number(v.to_string())).collect()
+            },
+        };
+        assert!(rest.is_empty(), "keys after samples in {line}");
+        row
+    }
+}
+
+/// The rows of one `bench --json` output.
+fn bench_rows(stdout: &[u8]) -> Vec<BenchRow> {
+    let json = text(stdout);
+    let lines: Vec<&str> = json.lines().collect();
+    assert_eq!(lines.first(), Some(&"["), "{json}");
+    assert_eq!(lines.last(), Some(&"]"), "{json}");
+    lines[1..lines.len() - 1]
+        .iter()
+        .map(|l| BenchRow::parse(l))
+        .collect()
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// `bench --quick --json` with the default transports and flavours measures every one of them
+/// on Windows: blocking, tokio and smol, raw and framed, on `pipe`, `pipe-message` (framed is
+/// message mode) and `tcp`; the peers tokio-util and asynchronous-codec, framed only, on the
+/// stream transports; `anon-pipe` in the blocking flavour only, and the run says why the others
+/// skip it. Every row has one figure per round and their median, like `bench_json_rows` on Unix.
+#[test]
+fn bench_json_rows_on_every_windows_transport_and_flavour() {
+    let out = run(
+        &[
+            "bench", "--quick", "--json", "--sizes", "64", "--rounds", "3", "--rep-ms", "5",
+        ],
+        b"",
+    );
+    assert_ok("bench", &out);
+    let rows = bench_rows(&out.stdout);
+    for r in &rows {
+        assert!(r.size == 64 && r.value > 0.0, "{r:?}");
+        assert_eq!(r.samples.len(), 3, "one figure per round: {r:?}");
+        assert_eq!(r.value, median(&r.samples), "{r:?}");
+        let (lo, hi) = (
+            r.samples.iter().copied().fold(f64::INFINITY, f64::min),
+            r.samples.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        );
+        assert!(r.min == lo && r.max == hi, "{r:?}");
+    }
+    let metrics = ["bytes_per_s", "msgs_per_s", "rtt_ns"];
+    let mut expected: Vec<(&str, &str, &str)> = Vec::new();
+    for t in ["pipe", "pipe-message", "anon-pipe", "tcp"] {
+        let flavours: &[&str] = match t {
+            "anon-pipe" => &["blocking"],
+            _ => &["blocking", "tokio", "smol"],
+        };
+        let framed = if t == "pipe-message" {
+            "message"
+        } else {
+            "lp32le"
+        };
+        for f in flavours {
+            expected.extend([(t, *f, "raw"), (t, *f, framed)]);
+        }
+        if t == "pipe" || t == "tcp" {
+            expected.extend([
+                (t, "tokio-util", "length-delimited"),
+                (t, "asynchronous-codec", "length-u64"),
+            ]);
         }
     }
-    assert!(
-        !json.contains("\"transport\":\"anon-pipe\",\"flavour\":\"tokio\""),
-        "{json}"
-    );
+    for &(t, f, framing) in &expected {
+        for m in metrics {
+            let n = rows
+                .iter()
+                .filter(|r| {
+                    r.transport == t && r.flavour == f && r.framing == framing && r.metric == m
+                })
+                .count();
+            assert_eq!(n, 1, "{t} {f} {framing} {m}: {n} rows in {rows:#?}");
+        }
+    }
+    assert_eq!(rows.len(), expected.len() * metrics.len(), "{rows:#?}");
     let err = text(&out.stderr);
-    assert!(!err.contains("skipped"), "{err}");
-    assert!(!json.contains("\"value\":0}"), "a zero figure: {json}");
+    let skipped: Vec<&str> = err.lines().filter(|l| l.starts_with("skipped")).collect();
+    assert_eq!(
+        skipped,
+        [
+            "skipped: anon-pipe tokio: tokio has no anonymous pipe type on Windows",
+            "skipped: anon-pipe smol: async-io registers only sockets on Windows, not an \
+             anonymous pipe",
+            "skipped: anon-pipe tokio-util: it runs on tokio's types, and tokio has no \
+             anonymous pipe type on Windows",
+            "skipped: anon-pipe asynchronous-codec: it runs on smol's types, and async-io \
+             registers only sockets on Windows",
+        ],
+        "{err}"
+    );
     let help = text(&run(&["bench", "--help"], b"").stdout);
     for t in ["pipe-message", "anon-pipe"] {
         assert!(help.contains(t), "bench --help names {t}: {help}");
     }
+}
+
+/// Asked for by name, an async flavour on `anon-pipe` is a skipped cell with its reason, and
+/// the rest of the run goes on.
+#[test]
+fn bench_names_why_an_async_flavour_skips_the_anonymous_pipe() {
+    let out = run(
+        &[
+            "bench",
+            "--quick",
+            "--json",
+            "--sizes",
+            "64",
+            "--rounds",
+            "1",
+            "--rep-ms",
+            "2",
+            "--transports",
+            "anon-pipe",
+            "--flavours",
+            "blocking,smol",
+        ],
+        b"",
+    );
+    assert_ok("bench", &out);
+    let rows = bench_rows(&out.stdout);
+    assert_eq!(
+        rows.len(),
+        6,
+        "blocking raw and lp32le, 3 metrics: {rows:#?}"
+    );
+    assert!(rows.iter().all(|r| r.flavour == "blocking"), "{rows:#?}");
+    let err = text(&out.stderr);
+    let skipped: Vec<&str> = err.lines().filter(|l| l.starts_with("skipped")).collect();
+    assert_eq!(
+        skipped,
+        [
+            "skipped: anon-pipe smol 64 B: async-io registers only sockets on Windows, not an \
+          anonymous pipe"
+        ],
+        "{err}"
+    );
 }
 
 /// The raw Win32 server (`tests/peers/windows/raw_pipe_server.c`, built by `.ci/windows.sh`).

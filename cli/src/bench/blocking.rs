@@ -1,27 +1,32 @@
-//! The blocking flavour: `std::fs::File` for raw, the library's blocking frame reader and
+//! The blocking flavour: the OS's plain handles for raw (`std::fs::File` on Unix; on Windows
+//! the named pipe, anonymous pipe or socket itself), the library's blocking frame reader and
 //! writer for codec ends and [`pipeframe::frame_io`] for message mode; one thread per side.
 
-use std::fs::File;
 use std::future::Future;
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
-use std::os::fd::OwnedFd;
-use std::os::unix::net::UnixStream;
 
 use pipeframe::codec::Framing;
 use pipeframe::frame_io::{Mode, ReadFrame, ReadTransport, WriteFrame, WriteTransport};
-use pipeframe::message::{PacketReader, PacketWriter, SeqpacketStream};
 use pipeframe::sync::{FrameReader, FrameWriter};
 
 use super::Transport;
-use super::drive::{FrameRx, FrameTx, RawIo, Runtime};
+use super::drive::{Ends, FrameRx, FrameTx, RawIo, Runtime};
 use super::pair::Ender;
 use super::skel::{check_len, poll_once};
+
+/// An end of this flavour: a descriptor on Unix; on Windows, blocking named pipes among the
+/// other ends.
+#[cfg(unix)]
+type Fd = std::fs::File;
+/// An end of this flavour: a descriptor on Unix; on Windows, blocking named pipes among the
+/// other ends.
+#[cfg(windows)]
+type Fd = super::pair::End<pipeframe::named::PipeStream>;
 
 /// The blocking flavour.
 pub(crate) struct Blocking;
 
-impl RawIo for File {
+impl RawIo for Fd {
     async fn read(&mut self, buf: &mut [u8], _message: bool) -> io::Result<usize> {
         loop {
             match Read::read(self, buf) {
@@ -37,7 +42,7 @@ impl RawIo for File {
 }
 
 /// Codec frames are read in place, as an application that handles each frame would.
-impl FrameRx for FrameReader<File, Framing> {
+impl FrameRx for FrameReader<Fd, Framing> {
     async fn next_len(&mut self) -> io::Result<Option<usize>> {
         Ok(self.read_frame_ref()?.map(<[u8]>::len))
     }
@@ -69,7 +74,7 @@ impl FrameRx for Box<dyn ReadFrame + Send> {
 }
 
 /// A codec writer and how its transport ends.
-pub(crate) struct CodecTx(FrameWriter<File, Framing>, Ender);
+pub(crate) struct CodecTx(FrameWriter<Fd, Framing>, Ender);
 
 impl FrameTx for CodecTx {
     async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
@@ -116,23 +121,53 @@ impl FrameTx for Box<dyn WriteFrame + Send> {
     }
 }
 
+/// The transport a frame reader of [`Mode::reader`] takes for `fd`, an end of a message
+/// transport.
+#[cfg(unix)]
+fn read_transport(t: Transport, fd: Fd) -> io::Result<ReadTransport> {
+    use pipeframe::message::{PacketReader, SeqpacketStream};
+    let fd = std::os::fd::OwnedFd::from(fd);
+    Ok(match t {
+        Transport::Seqpacket => SeqpacketStream::try_from(fd)?.into(),
+        _ => PacketReader::try_from(fd)?.into(),
+    })
+}
+
 /// The transport a frame writer of [`Mode::writer`] takes for `fd`, so that its `close`
 /// ends the stream the right way (shut a socket down, close a pipe end).
-fn write_transport(t: Transport, fd: File) -> io::Result<WriteTransport> {
+#[cfg(unix)]
+fn write_transport(t: Transport, fd: Fd) -> io::Result<WriteTransport> {
+    use pipeframe::message::{PacketWriter, SeqpacketStream};
+    use std::os::fd::OwnedFd;
     let fd = OwnedFd::from(fd);
     Ok(match t {
-        Transport::Pipe | Transport::Pipe64k => WriteTransport::bytes(File::from(fd)),
-        Transport::Unix => WriteTransport::socket(UnixStream::from(fd)),
-        Transport::Tcp => WriteTransport::socket(TcpStream::from(fd)),
+        Transport::Pipe | Transport::Pipe64k => WriteTransport::bytes(std::fs::File::from(fd)),
+        Transport::Unix => WriteTransport::socket(std::os::unix::net::UnixStream::from(fd)),
+        Transport::Tcp => WriteTransport::socket(std::net::TcpStream::from(fd)),
         Transport::Seqpacket => SeqpacketStream::try_from(fd)?.into(),
         Transport::PacketPipe => PacketWriter::try_from(fd)?.into(),
     })
 }
 
+/// The transport a frame reader of [`Mode::reader`] takes for `fd`: a message-mode named
+/// pipe.
+#[cfg(windows)]
+fn read_transport(t: Transport, fd: Fd) -> io::Result<ReadTransport> {
+    Ok(fd.message_pipe(t)?.into())
+}
+
+/// The transport a frame writer of [`Mode::writer`] takes for `fd`: a message-mode named
+/// pipe, which ends for the peer when it is closed.
+#[cfg(windows)]
+fn write_transport(t: Transport, fd: Fd) -> io::Result<WriteTransport> {
+    Ok(fd.message_pipe(t)?.into())
+}
+
 impl Runtime for Blocking {
     type Exec = ();
-    type Raw = File;
-    type CodecRx = FrameReader<File, Framing>;
+    type End = Fd;
+    type Raw = Fd;
+    type CodecRx = FrameReader<Fd, Framing>;
     type CodecTx = CodecTx;
     type MsgRx = Box<dyn ReadFrame + Send>;
     type MsgTx = Box<dyn WriteFrame + Send>;
@@ -145,29 +180,24 @@ impl Runtime for Blocking {
         poll_once(f)
     }
 
-    fn raw(_: Transport, fd: File, _read: bool) -> io::Result<File> {
+    fn raw(_: Transport, fd: Fd, _read: bool) -> io::Result<Fd> {
         Ok(fd)
     }
 
-    fn codec_rx(_: Transport, fd: File, framing: Framing) -> io::Result<Self::CodecRx> {
+    fn codec_rx(_: Transport, fd: Fd, framing: Framing) -> io::Result<Self::CodecRx> {
         Ok(FrameReader::new(fd, framing))
     }
 
-    fn codec_tx(t: Transport, fd: File, framing: Framing) -> io::Result<Self::CodecTx> {
-        let ender = Ender::of(t, &fd)?;
+    fn codec_tx(t: Transport, fd: Fd, framing: Framing) -> io::Result<Self::CodecTx> {
+        let ender = fd.ender(t)?;
         Ok(CodecTx(FrameWriter::new(fd, framing), ender))
     }
 
-    fn msg_rx(t: Transport, fd: File) -> io::Result<Self::MsgRx> {
-        let fd = OwnedFd::from(fd);
-        let transport = match t {
-            Transport::Seqpacket => ReadTransport::from(SeqpacketStream::try_from(fd)?),
-            _ => ReadTransport::from(PacketReader::try_from(fd)?),
-        };
-        Mode::Message.reader(transport)
+    fn msg_rx(t: Transport, fd: Fd) -> io::Result<Self::MsgRx> {
+        Mode::Message.reader(read_transport(t, fd)?)
     }
 
-    fn msg_tx(t: Transport, fd: File) -> io::Result<Self::MsgTx> {
+    fn msg_tx(t: Transport, fd: Fd) -> io::Result<Self::MsgTx> {
         Mode::Message.writer(write_transport(t, fd)?)
     }
 }

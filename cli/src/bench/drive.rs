@@ -1,21 +1,32 @@
-//! The Unix flavours' ends, written once for all of them: a [`Runtime`] says how a flavour
-//! runs a side and opens each kind of end on a descriptor; [`Rx`] and [`Tx`] put the raw
-//! baseline and the framed ends behind one interface, so raw means the same everywhere. Every
-//! `Runtime` is a [`Sides`], measured by the loops of `skel`.
+//! The flavours' ends, written once for all of them and for both OSes: a [`Runtime`] says how
+//! a flavour runs a side and opens each kind of end on one of the OS's [`Ends`]; [`Rx`] and
+//! [`Tx`] put the raw baseline and the framed ends behind one interface, so raw means the same
+//! everywhere. Every `Runtime` is a [`Sides`], measured by the loops of `skel`. What differs
+//! per OS (how ends are made and paired, how a writer ends its stream, the async message-mode
+//! ends) lives in `pair`.
 
-use pipeframe::message::{AsyncPacketReader, AsyncPacketWriter, AsyncSeqpacketStream};
-use pipeframe::rt::Reactor;
-use std::fs::File;
 use std::future::Future;
 use std::io;
 
 use pipeframe::codec::Framing;
 
+use super::Transport;
 use super::pair::Ender;
 use super::skel::{Both, Reader, Sides, Writer, check_len, open_both};
-use super::{DuplexPair, OneWayPair, Transport};
 
-/// Plain reads and writes on a descriptor registered with a flavour's runtime.
+/// A transport's end before a flavour opens it, and how connected ends are made: a
+/// descriptor on Unix; on Windows a named pipe of the flavour's own type, an anonymous pipe
+/// end or a socket (see `pair`).
+pub(crate) trait Ends: Sized + Send + 'static {
+    /// One direction over `t`: (reading end, writing end).
+    fn one_way(t: Transport) -> io::Result<(Self, Self)>;
+    /// Both directions over `t`: two sides, each (reading end, writing end).
+    fn duplex(t: Transport) -> io::Result<((Self, Self), (Self, Self))>;
+    /// How this writing end of `t` ends its stream for the peer.
+    fn ender(&self, t: Transport) -> io::Result<Ender>;
+}
+
+/// Plain reads and writes on an end registered with a flavour's runtime.
 pub(crate) trait RawIo {
     /// One `read`. On a message transport (`message`) the runtime must not take a short read
     /// for "drained": each read is one whole message.
@@ -61,6 +72,8 @@ pub(crate) trait FrameTx {
 pub(crate) trait Runtime: 'static {
     /// What runs one side's future (one per thread).
     type Exec;
+    /// The ends it opens, as this OS's pairs hand them out.
+    type End: Ends;
     /// A raw end (reading or writing).
     type Raw: RawIo;
     /// A codec reader on a stream transport.
@@ -77,15 +90,15 @@ pub(crate) trait Runtime: 'static {
     /// Runs `f` to completion.
     fn block_on<F: Future>(exec: &Self::Exec, f: F) -> F::Output;
     /// A raw end of `t` (`read`: which end of a pipe it is).
-    fn raw(t: Transport, fd: File, read: bool) -> io::Result<Self::Raw>;
+    fn raw(t: Transport, end: Self::End, read: bool) -> io::Result<Self::Raw>;
     /// A codec reader.
-    fn codec_rx(t: Transport, fd: File, framing: Framing) -> io::Result<Self::CodecRx>;
+    fn codec_rx(t: Transport, end: Self::End, framing: Framing) -> io::Result<Self::CodecRx>;
     /// A codec writer.
-    fn codec_tx(t: Transport, fd: File, framing: Framing) -> io::Result<Self::CodecTx>;
+    fn codec_tx(t: Transport, end: Self::End, framing: Framing) -> io::Result<Self::CodecTx>;
     /// A message-mode reader.
-    fn msg_rx(t: Transport, fd: File) -> io::Result<Self::MsgRx>;
+    fn msg_rx(t: Transport, end: Self::End) -> io::Result<Self::MsgRx>;
     /// A message-mode writer.
-    fn msg_tx(t: Transport, fd: File) -> io::Result<Self::MsgTx>;
+    fn msg_tx(t: Transport, end: Self::End) -> io::Result<Self::MsgTx>;
 }
 
 /// A reading end: raw, codec or message mode.
@@ -107,7 +120,7 @@ pub(crate) enum Rx<R: Runtime> {
 impl<R: Runtime> Rx<R> {
     /// Opens `fd`: raw without `framing`, else message mode on message transports and the
     /// codec on stream transports. Call inside the runtime.
-    fn open(t: Transport, framing: Option<&Framing>, fd: File, size: usize) -> io::Result<Self> {
+    fn open(t: Transport, framing: Option<&Framing>, fd: R::End, size: usize) -> io::Result<Self> {
         Ok(match framing {
             None => Rx::Raw {
                 io: R::raw(t, fd, true)?,
@@ -204,10 +217,10 @@ pub(crate) enum Tx<R: Runtime> {
 
 impl<R: Runtime> Tx<R> {
     /// Opens `fd` like [`Rx::open`].
-    fn open(t: Transport, framing: Option<&Framing>, fd: File) -> io::Result<Self> {
+    fn open(t: Transport, framing: Option<&Framing>, fd: R::End) -> io::Result<Self> {
         Ok(match framing {
             None => {
-                let ender = Ender::of(t, &fd)?;
+                let ender = fd.ender(t)?;
                 Tx::Raw(R::raw(t, fd, false)?, ender)
             }
             Some(_) if t.is_message() => Tx::Msg(R::msg_tx(t, fd)?),
@@ -258,12 +271,12 @@ impl<R: Runtime> Writer for Tx<R> {
     }
 }
 
-/// Every [`Runtime`] measures through the shared skeletons, on the pairs of [`super::pair`].
+/// Every [`Runtime`] measures through the shared skeletons, on the pairs of its [`Ends`].
 impl<R: Runtime> Sides for R {
     type Exec = R::Exec;
-    type RxEnd = File;
-    type TxEnd = File;
-    type Duplex = (File, File);
+    type RxEnd = R::End;
+    type TxEnd = R::End;
+    type Duplex = (R::End, R::End);
     type Rx = Rx<R>;
     type Tx = Tx<R>;
     type Conn = Both<Rx<R>, Tx<R>>;
@@ -276,99 +289,28 @@ impl<R: Runtime> Sides for R {
         R::block_on(exec, f)
     }
 
-    fn one_way(t: Transport) -> io::Result<(File, File)> {
-        let OneWayPair { rx, tx } = OneWayPair::new(t)?;
-        Ok((rx, tx))
+    fn one_way(t: Transport) -> io::Result<(R::End, R::End)> {
+        R::End::one_way(t)
     }
 
-    fn duplex(t: Transport) -> io::Result<((File, File), (File, File))> {
-        let DuplexPair { a, b } = DuplexPair::new(t)?;
-        Ok((a, b))
+    fn duplex(t: Transport) -> io::Result<(Self::Duplex, Self::Duplex)> {
+        R::End::duplex(t)
     }
 
-    fn open_rx(t: Transport, f: Option<&Framing>, fd: File, size: usize) -> io::Result<Rx<R>> {
+    fn open_rx(t: Transport, f: Option<&Framing>, fd: R::End, size: usize) -> io::Result<Rx<R>> {
         Rx::open(t, f, fd, size)
     }
 
-    fn open_tx(t: Transport, f: Option<&Framing>, fd: File, _: usize) -> io::Result<Tx<R>> {
+    fn open_tx(t: Transport, f: Option<&Framing>, fd: R::End, _: usize) -> io::Result<Tx<R>> {
         Tx::open(t, f, fd)
     }
 
     fn open_conn(
         t: Transport,
         f: Option<&Framing>,
-        fds: (File, File),
+        fds: Self::Duplex,
         n: usize,
     ) -> io::Result<Self::Conn> {
         open_both::<R>(t, f, fds, n)
-    }
-}
-
-/// A message-mode reader of async runtime `Rt`: a seqpacket socket or a packet pipe's read
-/// end. Every call of the async message types' read and write methods in this crate is in
-/// these two types.
-pub(crate) enum MsgRx<Rt: Reactor> {
-    Seq(AsyncSeqpacketStream<Rt>),
-    Packet(AsyncPacketReader<Rt>),
-}
-
-/// A message-mode writer of async runtime `Rt`: a seqpacket socket or a packet pipe's write
-/// end.
-pub(crate) enum MsgTx<Rt: Reactor> {
-    Seq(AsyncSeqpacketStream<Rt>),
-    Packet(AsyncPacketWriter<Rt>),
-}
-
-impl<Rt: Reactor> MsgRx<Rt> {
-    pub(crate) fn new(t: Transport, fd: File) -> io::Result<Self> {
-        let fd = std::os::fd::OwnedFd::from(fd);
-        Ok(match t {
-            Transport::Seqpacket => MsgRx::Seq(AsyncSeqpacketStream::from_std(fd.try_into()?)?),
-            _ => MsgRx::Packet(AsyncPacketReader::from_std(fd.try_into()?)?),
-        })
-    }
-}
-
-impl<Rt: Reactor> MsgTx<Rt> {
-    pub(crate) fn new(t: Transport, fd: File) -> io::Result<Self> {
-        let fd = std::os::fd::OwnedFd::from(fd);
-        Ok(match t {
-            Transport::Seqpacket => MsgTx::Seq(AsyncSeqpacketStream::from_std(fd.try_into()?)?),
-            _ => MsgTx::Packet(AsyncPacketWriter::from_std(fd.try_into()?)?),
-        })
-    }
-}
-
-impl<Rt: Reactor> FrameRx for MsgRx<Rt> {
-    async fn next_len(&mut self) -> io::Result<Option<usize>> {
-        let frame = match self {
-            MsgRx::Seq(s) => s.read_frame().await?,
-            MsgRx::Packet(p) => p.read_frame().await?,
-        };
-        Ok(frame.map(|f| f.len()))
-    }
-}
-
-impl<Rt: Reactor> FrameTx for MsgTx<Rt> {
-    async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
-        match self {
-            MsgTx::Seq(s) => s.write_frame(payload).await,
-            MsgTx::Packet(p) => p.write_frame(payload).await,
-        }
-    }
-
-    async fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-
-    /// Shuts a seqpacket socket down for writing; closes a packet pipe's end.
-    async fn close(self) -> io::Result<()> {
-        match self {
-            MsgTx::Seq(s) => s.shutdown_write(),
-            MsgTx::Packet(p) => {
-                drop(p);
-                Ok(())
-            }
-        }
     }
 }

@@ -7,22 +7,25 @@
 //! of [`Cell`]s in interleaved rounds, every cell once a round, and returns rows with one
 //! sample per round; [`paired`] works a ratio out round by round (see `rounds`).
 //!
-//! "Raw" means the same in every flavour: plain `read`/`write` system calls on the same
-//! transport, through no pipeframe type. The writer makes one `write` of `size` bytes per
-//! frame; the reader reads into a 64 KiB buffer (at least `size`), filling it before reusing
-//! it, and counts bytes on stream transports (Unix; the Windows reader reads into the start of
-//! its buffer), or makes one `read` per message on message transports; a round trip reads
-//! exactly `size` bytes (stream) or one message. Each flavour reaches the descriptor its own
-//! way: `std::fs::File` (blocking), tokio's pipe and socket types (readiness, then a plain
-//! `read`), `async_io::Async<File>` (smol).
+//! "Raw" means the same in every flavour and on both OSes: plain `read`/`write` calls on the
+//! same transport, through no pipeframe codec. The writer makes one `write` of `size` bytes
+//! per frame; the reader reads into a 64 KiB buffer (at least `size`), filling it before
+//! reusing it, and counts bytes on stream transports, or makes one `read` per message on
+//! message transports; a round trip reads exactly `size` bytes (stream) or one message. Each
+//! flavour reaches the transport its own way: `std::fs::File` (blocking, Unix), tokio's pipe
+//! and socket types (readiness, then a plain `read`), `async_io::Async<File>` (smol, Unix); on
+//! Windows the named pipe is pipeframe's own type in every flavour (`named::PipeStream`,
+//! `named::tokio::PipeStream`, `named::futures_io::PipeStream`: overlapped `ReadFile` and
+//! `WriteFile`), beside std's anonymous pipe ends and tokio's and async-io's sockets.
 //!
 //! "Framed" goes through the library: on stream transports the flavour's codec reader and
 //! writer; on message transports message mode (blocking: [`pipeframe::frame_io`]; async: the
-//! `pipeframe::message` types of the runtime). The measuring loops exist once, in `skel`
-//! (compiled on every OS), generic over the flavour; `drive` puts the Unix flavours' ends
-//! behind it, `windows` and `windows_tokio` the Windows ones.
+//! `pipeframe::message` types of the runtime). The measuring loops exist once, in `skel`, and
+//! the flavours' ends once, in `drive`, both compiled on every OS; `pair` (`pair_unix`,
+//! `pair_windows`) is what differs per OS: how ends are made and paired, how a writer ends
+//! its stream, and the async message-mode ends.
 //!
-//! Two pipe transports: `pipe` is a pipe as pipeframe creates them (raised with
+//! Two Unix pipe transports: `pipe` is a pipe as pipeframe creates them (raised with
 //! `F_SETPIPE_SZ` to `pipeframe::pipe::max_capacity`), `pipe-64k` one with the kernel's
 //! default capacity; raw and framed rows of one transport use the same kind of pipe. The peer
 //! flavours (`tokio-util`, `asynchronous-codec`, see `peers`) measure another crate's codec over
@@ -32,10 +35,10 @@
 //! more CPUs, so runs compare like with like.
 //!
 //! On Windows the transports are a named pipe in byte mode (`pipe`) and in message mode
-//! (`pipe-message`), an anonymous pipe (`anon-pipe`) and TCP loopback (`tcp`), measured in the
-//! blocking flavour (see `windows`) and the tokio flavour (`windows_tokio`; not `anon-pipe`,
-//! which tokio has no type for on Windows); the other flavours are refused there with
-//! [`io::ErrorKind::Unsupported`].
+//! (`pipe-message`), an anonymous pipe (`anon-pipe`) and TCP loopback (`tcp`), measured in
+//! every flavour but for `anon-pipe`, which only the blocking flavour measures: tokio has no
+//! anonymous pipe type there, and async-io registers sockets only (see
+//! [`Flavour::skips`]). A round trip there runs over two connections, one each way.
 
 use std::fmt;
 use std::io;
@@ -44,25 +47,23 @@ use std::time::Duration;
 
 use pipeframe::codec::Framing;
 
-#[cfg(unix)]
 mod blocking;
-#[cfg(unix)]
 mod drive;
 #[cfg(unix)]
-mod pair;
-#[cfg(unix)]
+mod pair_unix;
+#[cfg(windows)]
+mod pair_windows;
 mod peers;
 mod rounds;
 mod skel;
-#[cfg(unix)]
 mod smol;
 pub mod svg;
-#[cfg(unix)]
 mod tokio;
+
+#[cfg(unix)]
+use pair_unix as pair;
 #[cfg(windows)]
-mod windows;
-#[cfg(windows)]
-mod windows_tokio;
+use pair_windows as pair;
 
 #[cfg(unix)]
 pub use pair::{DuplexPair, OneWayPair};
@@ -390,30 +391,44 @@ impl Flavour {
         Flavour::AsynchronousCodec,
     ];
 
-    /// The flavours measured on this OS: every one on Unix, blocking and tokio on Windows.
-    #[cfg(unix)]
+    /// The flavours measured on this OS: every one, on Unix and on Windows.
     pub const HERE: &[Flavour] = &Flavour::ALL;
 
-    /// The flavours measured on this OS: every one on Unix, blocking and tokio on Windows.
-    #[cfg(windows)]
-    pub const HERE: &[Flavour] = &[Flavour::Blocking, Flavour::Tokio];
-
-    /// Whether this flavour measures `t` on this OS: on Windows the blocking flavour
-    /// measures every transport and tokio all but `anon-pipe` (tokio has no anonymous pipe
-    /// type there); on Unix every flavour measures every transport (a peer measures nothing
-    /// on a message transport, see [`measure`]).
+    /// Whether this flavour measures `t` on this OS (see [`skips`](Self::skips); a peer
+    /// measures nothing on a message transport either, see [`cells`]).
     pub fn measures(self, t: Transport) -> bool {
+        self.skips(t).is_none()
+    }
+
+    /// Why this flavour does not measure `t` on this OS, or `None` where it does. On Unix
+    /// every flavour measures every transport. On Windows every flavour but blocking skips
+    /// `anon-pipe`: tokio has no anonymous pipe type there, and async-io (smol) waits on
+    /// sockets only; the peers run on those two flavours' types.
+    pub fn skips(self, t: Transport) -> Option<&'static str> {
         #[cfg(windows)]
-        return match self {
-            Flavour::Blocking => true,
-            Flavour::Tokio => t != Transport::AnonPipe,
-            _ => false,
-        };
-        #[cfg(unix)]
-        {
-            let _ = t;
-            true
+        if t == Transport::AnonPipe {
+            return match self {
+                Flavour::Blocking => None,
+                Flavour::Tokio => Some("tokio has no anonymous pipe type on Windows"),
+                Flavour::TokioUtil => Some(
+                    "it runs on tokio's types, and tokio has no anonymous pipe type on Windows",
+                ),
+                Flavour::Smol => {
+                    Some("async-io registers only sockets on Windows, not an anonymous pipe")
+                }
+                Flavour::AsynchronousCodec => {
+                    Some("it runs on smol's types, and async-io registers only sockets on Windows")
+                }
+            };
         }
+        let _ = t;
+        None
+    }
+
+    /// The error of a measurement [`skips`](Self::skips) names.
+    pub(crate) fn refused(self, t: Transport) -> io::Error {
+        let why = self.skips(t).unwrap_or("not measured on this OS");
+        io::Error::new(io::ErrorKind::Unsupported, why)
     }
 
     /// Whether this is a peer (another crate's codec), not pipeframe.
@@ -452,19 +467,15 @@ impl Flavour {
         size: usize,
         frames: u64,
     ) -> io::Result<Duration> {
-        #[cfg(unix)]
+        if !self.measures(transport) {
+            return Err(self.refused(transport));
+        }
         let run = match self {
             Flavour::Blocking => skel::throughput::<blocking::Blocking>,
             Flavour::Tokio => skel::throughput::<tokio::Tokio>,
             Flavour::Smol => skel::throughput::<smol::Smol>,
             Flavour::TokioUtil => skel::throughput::<peers::TokioUtil>,
             Flavour::AsynchronousCodec => skel::throughput::<peers::AsynchronousCodec>,
-        };
-        #[cfg(windows)]
-        let run = match self {
-            Flavour::Blocking => skel::throughput::<windows::Blocking>,
-            Flavour::Tokio => skel::throughput::<windows_tokio::Tokio>,
-            _ => return Err(self.not_here()),
         };
         run(transport, framing, size, frames)
     }
@@ -479,7 +490,9 @@ impl Flavour {
         size: usize,
         iters: u64,
     ) -> io::Result<Duration> {
-        #[cfg(unix)]
+        if !self.measures(transport) {
+            return Err(self.refused(transport));
+        }
         let run = match self {
             Flavour::Blocking => skel::round_trip::<blocking::Blocking>,
             Flavour::Tokio => skel::round_trip::<tokio::Tokio>,
@@ -487,22 +500,7 @@ impl Flavour {
             Flavour::TokioUtil => skel::round_trip::<peers::TokioUtil>,
             Flavour::AsynchronousCodec => skel::round_trip::<peers::AsynchronousCodec>,
         };
-        #[cfg(windows)]
-        let run = match self {
-            Flavour::Blocking => skel::round_trip::<windows::Blocking>,
-            Flavour::Tokio => skel::round_trip::<windows_tokio::Tokio>,
-            _ => return Err(self.not_here()),
-        };
         run(transport, framing, size, iters)
-    }
-
-    /// The error for a flavour not measured on Windows.
-    #[cfg(windows)]
-    fn not_here(self) -> io::Error {
-        io::Error::new(
-            io::ErrorKind::Unsupported,
-            format!("the {self} flavour is not measured on Windows (blocking and tokio are)"),
-        )
     }
 }
 

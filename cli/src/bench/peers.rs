@@ -3,7 +3,8 @@
 //! * `tokio-util`: `FramedRead` / `FramedWrite` with `LengthDelimitedCodec` (4-byte header)
 //!   over the tokio flavour's own pipe and socket types;
 //! * `asynchronous-codec`: `Framed` with `LengthCodec` (8-byte header) over the smol
-//!   flavour's `Async<File>` (futures-io).
+//!   flavour's (futures-io: `Async<File>` on Unix; the futures-io named pipe and
+//!   `Async<TcpStream>` on Windows).
 //!
 //! Both are driven the way their users drive them: `SinkExt::feed` per frame and
 //! `SinkExt::flush` when the drive loop flushes, `StreamExt::next` per frame. Their sinks take
@@ -11,19 +12,18 @@
 //! reference count), as a user holding owned frames would. Stream transports only: on message
 //! transports there is nothing for a byte codec to do.
 
-use std::fs::File;
 use std::future::Future;
 use std::io;
 
-use async_io::Async;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use pipeframe::codec::Framing;
 
 use super::Transport;
-use super::drive::{FrameRx, FrameTx, Runtime};
+use super::drive::{Ends, FrameRx, FrameTx, Runtime};
 use super::pair::Ender;
-use super::tokio::Io;
+use super::smol::Smol;
+use super::tokio::{Io, Tokio};
 
 /// Turns a payload into `Bytes` once per buffer (the drive loops reuse one buffer whose
 /// contents never change), then hands out clones.
@@ -91,6 +91,7 @@ fn length_delimited() -> tokio_util::codec::LengthDelimitedCodec {
 
 impl Runtime for TokioUtil {
     type Exec = tokio::runtime::Runtime;
+    type End = super::tokio::Fd;
     type Raw = Io;
     type CodecRx = TuRead;
     type CodecTx = TuTx;
@@ -98,36 +99,36 @@ impl Runtime for TokioUtil {
     type MsgTx = TuTx;
 
     fn exec() -> io::Result<Self::Exec> {
-        super::tokio::Tokio::exec()
+        Tokio::exec()
     }
 
     fn block_on<F: Future>(exec: &Self::Exec, f: F) -> F::Output {
         exec.block_on(f)
     }
 
-    fn raw(t: Transport, fd: File, read: bool) -> io::Result<Io> {
-        super::tokio::Tokio::raw(t, fd, read)
+    fn raw(t: Transport, fd: Self::End, read: bool) -> io::Result<Io> {
+        Tokio::raw(t, fd, read)
     }
 
-    fn codec_rx(t: Transport, fd: File, _: Framing) -> io::Result<TuRead> {
+    fn codec_rx(t: Transport, fd: Self::End, _: Framing) -> io::Result<TuRead> {
         Ok(tokio_util::codec::FramedRead::new(
-            Io::new(t, fd, true)?,
+            Tokio::raw(t, fd, true)?,
             length_delimited(),
         ))
     }
 
-    fn codec_tx(t: Transport, fd: File, _: Framing) -> io::Result<TuTx> {
+    fn codec_tx(t: Transport, fd: Self::End, _: Framing) -> io::Result<TuTx> {
         Ok(TuTx(
-            tokio_util::codec::FramedWrite::new(Io::new(t, fd, false)?, length_delimited()),
+            tokio_util::codec::FramedWrite::new(Tokio::raw(t, fd, false)?, length_delimited()),
             Payload::default(),
         ))
     }
 
-    fn msg_rx(t: Transport, _: File) -> io::Result<TuRead> {
+    fn msg_rx(t: Transport, _: Self::End) -> io::Result<TuRead> {
         Err(no_message(t))
     }
 
-    fn msg_tx(t: Transport, _: File) -> io::Result<TuTx> {
+    fn msg_tx(t: Transport, _: Self::End) -> io::Result<TuTx> {
         Err(no_message(t))
     }
 }
@@ -135,7 +136,7 @@ impl Runtime for TokioUtil {
 /// asynchronous-codec over the smol flavour's transports.
 pub(crate) struct AsynchronousCodec;
 
-type AcFramed = asynchronous_codec::Framed<Async<File>, asynchronous_codec::LengthCodec>;
+type AcFramed = asynchronous_codec::Framed<super::smol::Io, asynchronous_codec::LengthCodec>;
 
 /// An asynchronous-codec frame writer and how its transport ends.
 pub(crate) struct AcTx(AcFramed, Payload, Ender);
@@ -173,45 +174,49 @@ impl FrameTx for AcTx {
 
 impl Runtime for AsynchronousCodec {
     type Exec = ();
-    type Raw = Async<File>;
+    type End = super::smol::Fd;
+    type Raw = super::smol::Io;
     type CodecRx = AcFramed;
     type CodecTx = AcTx;
     type MsgRx = AcFramed;
     type MsgTx = AcTx;
 
     fn exec() -> io::Result<()> {
-        super::smol::Smol::exec()
+        Smol::exec()
     }
 
     fn block_on<F: Future>(exec: &(), f: F) -> F::Output {
-        super::smol::Smol::block_on(exec, f)
+        Smol::block_on(exec, f)
     }
 
-    fn raw(t: Transport, fd: File, read: bool) -> io::Result<Async<File>> {
-        super::smol::Smol::raw(t, fd, read)
+    fn raw(t: Transport, fd: Self::End, read: bool) -> io::Result<Self::Raw> {
+        Smol::raw(t, fd, read)
     }
 
-    fn codec_rx(_: Transport, fd: File, _: Framing) -> io::Result<AcFramed> {
+    fn codec_rx(t: Transport, fd: Self::End, _: Framing) -> io::Result<AcFramed> {
         Ok(asynchronous_codec::Framed::new(
-            Async::new(fd)?,
+            Smol::raw(t, fd, true)?,
             asynchronous_codec::LengthCodec,
         ))
     }
 
-    fn codec_tx(t: Transport, fd: File, _: Framing) -> io::Result<AcTx> {
-        let ender = Ender::of(t, &fd)?;
+    fn codec_tx(t: Transport, fd: Self::End, _: Framing) -> io::Result<AcTx> {
+        let ender = fd.ender(t)?;
         Ok(AcTx(
-            asynchronous_codec::Framed::new(Async::new(fd)?, asynchronous_codec::LengthCodec),
+            asynchronous_codec::Framed::new(
+                Smol::raw(t, fd, false)?,
+                asynchronous_codec::LengthCodec,
+            ),
             Payload::default(),
             ender,
         ))
     }
 
-    fn msg_rx(t: Transport, _: File) -> io::Result<AcFramed> {
+    fn msg_rx(t: Transport, _: Self::End) -> io::Result<AcFramed> {
         Err(no_message(t))
     }
 
-    fn msg_tx(t: Transport, _: File) -> io::Result<AcTx> {
+    fn msg_tx(t: Transport, _: Self::End) -> io::Result<AcTx> {
         Err(no_message(t))
     }
 }

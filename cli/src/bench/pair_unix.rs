@@ -1,5 +1,6 @@
-//! Connected endpoint pairs for each transport, as `File`s (plain `read`/`write`), made with
-//! std and the library's public constructors.
+//! The Unix ends: connected pairs for each transport, as `File`s (plain `read`/`write`), made
+//! with std and the library's public constructors; how a writing end ends its stream; and the
+//! async message-mode ends (seqpacket sockets and packet pipes).
 
 use std::fs::File;
 use std::io;
@@ -7,9 +8,13 @@ use std::net::{Shutdown, TcpStream};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 
-use pipeframe::message::{SeqpacketStream, packet_pipe};
+use pipeframe::message::{
+    AsyncPacketReader, AsyncPacketWriter, AsyncSeqpacketStream, SeqpacketStream, packet_pipe,
+};
+use pipeframe::rt::Reactor;
 
 use super::Transport;
+use super::drive::{Ends, FrameRx, FrameTx};
 use super::skel::tcp_pair;
 
 /// One direction: bytes written to `tx` arrive at `rx`.
@@ -97,6 +102,23 @@ impl DuplexPair {
     }
 }
 
+/// A descriptor is an end of every Unix transport.
+impl Ends for File {
+    fn one_way(t: Transport) -> io::Result<(File, File)> {
+        let OneWayPair { rx, tx } = OneWayPair::new(t)?;
+        Ok((rx, tx))
+    }
+
+    fn duplex(t: Transport) -> io::Result<((File, File), (File, File))> {
+        let DuplexPair { a, b } = DuplexPair::new(t)?;
+        Ok((a, b))
+    }
+
+    fn ender(&self, t: Transport) -> io::Result<Ender> {
+        Ender::of(t, self)
+    }
+}
+
 /// How a raw write end ends its stream for the peer: a socket is shut down for writing
 /// (through a duplicate of its descriptor, since the reading half may still be open); a pipe
 /// end just closes when dropped.
@@ -112,7 +134,7 @@ pub(crate) enum Ender {
 
 impl Ender {
     /// How `end`, a write end of `t`, ends.
-    pub(crate) fn of(t: Transport, end: &File) -> io::Result<Ender> {
+    fn of(t: Transport, end: &File) -> io::Result<Ender> {
         Ok(match t {
             Transport::Unix | Transport::Seqpacket => {
                 Ender::Unix(UnixStream::from(OwnedFd::from(end.try_clone()?)))
@@ -128,6 +150,75 @@ impl Ender {
             Ender::Close => Ok(()),
             Ender::Unix(s) => s.shutdown(Shutdown::Write),
             Ender::Tcp(s) => s.shutdown(Shutdown::Write),
+        }
+    }
+}
+
+/// A message-mode reader of async runtime `Rt`: a seqpacket socket or a packet pipe's read
+/// end. Every call of the Unix async message types' read and write methods in this crate is
+/// in these two types.
+pub(crate) enum MsgRx<Rt: Reactor> {
+    Seq(AsyncSeqpacketStream<Rt>),
+    Packet(AsyncPacketReader<Rt>),
+}
+
+/// A message-mode writer of async runtime `Rt`: a seqpacket socket or a packet pipe's write
+/// end.
+pub(crate) enum MsgTx<Rt: Reactor> {
+    Seq(AsyncSeqpacketStream<Rt>),
+    Packet(AsyncPacketWriter<Rt>),
+}
+
+impl<Rt: Reactor> MsgRx<Rt> {
+    pub(crate) fn new(t: Transport, fd: File) -> io::Result<Self> {
+        let fd = std::os::fd::OwnedFd::from(fd);
+        Ok(match t {
+            Transport::Seqpacket => MsgRx::Seq(AsyncSeqpacketStream::from_std(fd.try_into()?)?),
+            _ => MsgRx::Packet(AsyncPacketReader::from_std(fd.try_into()?)?),
+        })
+    }
+}
+
+impl<Rt: Reactor> MsgTx<Rt> {
+    pub(crate) fn new(t: Transport, fd: File) -> io::Result<Self> {
+        let fd = std::os::fd::OwnedFd::from(fd);
+        Ok(match t {
+            Transport::Seqpacket => MsgTx::Seq(AsyncSeqpacketStream::from_std(fd.try_into()?)?),
+            _ => MsgTx::Packet(AsyncPacketWriter::from_std(fd.try_into()?)?),
+        })
+    }
+}
+
+impl<Rt: Reactor> FrameRx for MsgRx<Rt> {
+    async fn next_len(&mut self) -> io::Result<Option<usize>> {
+        let frame = match self {
+            MsgRx::Seq(s) => s.read_frame().await?,
+            MsgRx::Packet(p) => p.read_frame().await?,
+        };
+        Ok(frame.map(|f| f.len()))
+    }
+}
+
+impl<Rt: Reactor> FrameTx for MsgTx<Rt> {
+    async fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        match self {
+            MsgTx::Seq(s) => s.write_frame(payload).await,
+            MsgTx::Packet(p) => p.write_frame(payload).await,
+        }
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Shuts a seqpacket socket down for writing; closes a packet pipe's end.
+    async fn close(self) -> io::Result<()> {
+        match self {
+            MsgTx::Seq(s) => s.shutdown_write(),
+            MsgTx::Packet(p) => {
+                drop(p);
+                Ok(())
+            }
         }
     }
 }
