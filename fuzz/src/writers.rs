@@ -71,8 +71,9 @@
 //!   later call fails with `WriteError::Poisoned` naming its kind;
 //! * bounded memory: through a [`MemProbe`], the peak allocation of the writer stays within
 //!   2 x (high-water mark + [`COPY_MAX`] + 2 pages) + 16 KiB, plus one copy of the largest
-//!   borrowed payload whose future was dropped in flight (the one copy the docs allow) and
-//!   the frames sent without `poll_ready` (which may pass the mark).
+//!   borrowed payload whose future was dropped in flight (the one copy the docs allow), the
+//!   frames sent without `poll_ready` (which may pass the mark), and the large frames of the
+//!   largest `write_frames` call a refused frame ended (copied, as its docs say).
 //!
 //! Used by the `writers` target and by `tests/fuzz_regressions.rs` (with the main crate's
 //! `tokio` and `futures-io` features).
@@ -331,13 +332,30 @@ impl Plan {
     }
 
     /// The memory the writer may hold (see the module docs): the allowance for the batch,
-    /// and the extra bytes a cancelled borrowed write and `start_send`s made without
-    /// `poll_ready` may add.
+    /// and the extra bytes a cancelled borrowed write, `start_send`s made without
+    /// `poll_ready` and a `write_frames` call ended by a refused frame (its large frames
+    /// before it are copied, as its docs say) may add.
     fn mem_allowance(&self) -> (usize, usize) {
         let hw = self.high_water.unwrap_or(DEFAULT_HIGH_WATER);
         let mut copied = 0;
         let mut unready = 0;
+        // The large payloads of the `write_frames` call being built, and the most copied.
+        let (mut batch, mut refused) = (0, 0);
         for op in &self.ops {
+            if let Op::Frame {
+                i, how: How::Batch, ..
+            } = op
+            {
+                let frame = &self.frames[*i];
+                if frame.encoded.is_err() {
+                    refused = refused.max(batch);
+                    batch = 0;
+                } else if frame.payload.len() >= LARGE_ON_WIRE {
+                    batch += frame.payload.len();
+                }
+                continue;
+            }
+            batch = 0;
             match op {
                 Op::Frame {
                     i,
@@ -352,7 +370,7 @@ impl Plan {
                 _ => {}
             }
         }
-        (hw + COPY_MAX + 2 * PAGE, copied + unready)
+        (hw + COPY_MAX + 2 * PAGE, copied + unready + refused)
     }
 }
 
