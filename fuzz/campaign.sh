@@ -7,8 +7,9 @@
 # corpus/<target>, ready to commit, and coverage.sh measures the line coverage of src/codec
 # and src/engine that all corpora reach.
 #
-# It writes campaign-logs/<target>.log and campaign-logs/summary.md: a table of executions,
-# coverage and corpus size per target, and the coverage table, to paste into README.md.
+# It writes campaign-logs/<target>.log and campaign-logs/summary.md (FUZZ_WORK below): a
+# table of executions, coverage and corpus size per target, and the coverage table, to paste
+# into README.md.
 #
 #   FUZZ_SECONDS=300 bash fuzz/campaign.sh
 #   FUZZ_TARGETS="writers assembler" FUZZ_SECONDS=300 bash fuzz/campaign.sh
@@ -16,6 +17,9 @@
 #                        # a crash (for a target with a known open finding); crashes are
 #                        # counted and kept under artifacts/<target>/
 #   FUZZ_COVERAGE=0 ...  # skip coverage.sh
+#   FUZZ_WORK=half1 ...  # work in half1-work/ and half1-logs/ instead of campaign-work/ and
+#                        # campaign-logs/: two campaigns on disjoint targets can run at once
+#                        # (one per core), each minimising into corpus/<target> as usual
 #
 # A target that crashes (outside fork mode) stops there; the campaign goes on with the next
 # one, and the summary says so. The exit status is 1 if any target crashed.
@@ -23,6 +27,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs=${FUZZ_SECONDS:-300}
 fork=${FUZZ_FORK:-0}
+name=${FUZZ_WORK:-campaign}
+case $name in
+  '' | */* | .*) echo "FUZZ_WORK must be a plain directory name" >&2; exit 2 ;;
+esac
 
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   rustup toolchain install nightly --profile minimal
@@ -36,10 +44,12 @@ cargo +nightly fuzz build -O -a
 bin=./target/x86_64-unknown-linux-gnu/release
 limits=(-rss_limit_mb=2048 -malloc_limit_mb=256 -timeout=10)
 
-rm -rf campaign-work campaign-logs
-mkdir -p campaign-work campaign-logs
-"$bin"/seeds campaign-work/seeds >/dev/null
-summary=campaign-logs/summary.md
+wdir=$name-work
+ldir=$name-logs
+rm -rf "$wdir" "$ldir"
+mkdir -p "$wdir" "$ldir"
+"$bin"/seeds "$wdir"/seeds >/dev/null
+summary=$ldir/summary.md
 {
   echo "Each target ran ${secs} seconds ($(date -u +%Y-%m-%d), $(rustup run nightly rustc --version)," \
     "main at $(git rev-parse --short HEAD 2>/dev/null || echo '?'), fork mode: $fork)."
@@ -50,17 +60,17 @@ summary=campaign-logs/summary.md
 
 status=0
 for t in $targets; do
-  work=campaign-work/$t
+  work=$wdir/$t
   mkdir -p "$work" corpus/"$t"
   cp corpus/"$t"/* "$work"/ 2>/dev/null || true
-  cp campaign-work/seeds/"$t"/* "$work"/ 2>/dev/null || true
+  cp "$wdir"/seeds/"$t"/* "$work"/ 2>/dev/null || true
   for f in regressions/"$t"/*; do
     [ -f "$f" ] || continue
     if "$bin/$t" -runs=0 "${limits[@]}" "$f" >/dev/null 2>&1; then
       cp "$f" "$work"/
     fi
   done
-  log=campaign-logs/$t.log
+  log=$ldir/$t.log
   flags=(-max_total_time="$secs" "${limits[@]}" -print_final_stats=1)
   if [ "$fork" = 1 ]; then
     flags+=(-fork=1 -ignore_crashes=1)
@@ -68,7 +78,7 @@ for t in $targets; do
   echo "--- fuzz $t for ${secs}s ($(ls "$work" | wc -l) inputs to start)"
   result=clean
   if ! cargo +nightly fuzz run -O -a "$t" "$work" -- "${flags[@]}" >"$log" 2>&1; then
-    result="crashed: see campaign-logs/$t.log and artifacts/$t/"
+    result="crashed: see $ldir/$t.log and artifacts/$t/"
     status=1
   fi
   if [ "$fork" = 1 ]; then
@@ -108,7 +118,7 @@ if [ "${FUZZ_COVERAGE:-1}" != 0 ]; then
     FUZZ_TARGETS=$(cargo fuzz list | grep -vx seeds | tr '\n' ' ') bash ./coverage.sh
   } >>"$summary"
 fi
-rm -rf campaign-work
+rm -rf "$wdir"
 echo
 cat "$summary"
 exit $status

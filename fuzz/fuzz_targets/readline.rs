@@ -20,8 +20,8 @@ use pipeframe::codec::{DecodeError, DotnetLines, FrameEncoder, Missing};
 use pipeframe::sync::FrameReader;
 use pipeframe_fuzz::PROBE;
 use pipeframe_fuzz::invariants::{
-    Event, Input, MEM_FACTOR, MemProbe, check_mem, chunks, decode_measured, decode_trace, flag,
-    max_from, step_trace,
+    Event, Input, MEM_FACTOR, MemProbe, check_mem, chunks, decode_measured, decode_trace,
+    dotnet_lines_config, flag, max_from, step_trace,
 };
 
 fn readline_model(stream: &[u8], unterminated: bool) -> Vec<Event> {
@@ -57,14 +57,7 @@ fn check(data: &[u8], probe: &dyn MemProbe) {
     let stream = input.stream;
     let max = max_from(input.cfg[1]);
     let unterminated = input.cfg[2] & flag::UNTERMINATED != 0;
-    let base = if input.cfg[0] & 1 == 1 {
-        DotnetLines::crlf()
-    } else {
-        DotnetLines::new()
-    };
-    let dec = base
-        .with_max_frame_len(max)
-        .accept_unterminated_at_eof(unterminated);
+    let dec = dotnet_lines_config(input.cfg);
 
     let one = [stream.len()];
     let reference = step_trace(dec.clone(), stream, &one);
@@ -104,11 +97,10 @@ fn check(data: &[u8], probe: &dyn MemProbe) {
             Ok(Some(f)) => events.push(Event::Frame(f.to_vec())),
             Ok(None) => break,
             Err(e) => {
-                let inner = e
+                let inner = *e
                     .get_ref()
                     .and_then(|i| i.downcast_ref::<DecodeError>())
-                    .expect("a DecodeError inside")
-                    .clone();
+                    .expect("a DecodeError inside");
                 let fatal = !inner.is_recoverable();
                 events.push(Event::Error(inner));
                 if fatal {

@@ -17,10 +17,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
+use pipeframe::codec::FrameDecoder;
 
 use crate::invariants::{
-    ENGINE_MEM_FACTOR, EngineCheck, Input, MemProbe, ReadKind, ReadOp, ScriptedSource, check_mem,
-    engine_capacity, framing_config, read_kind,
+    AsFraming, ENGINE_MEM_FACTOR, EngineCheck, Input, MemProbe, ReadKind, ReadOp, ScriptedSource,
+    check_decoder_returned, check_mem, engine_capacity, engine_framing, handover, read_kind,
 };
 
 /// Flag bit (in `cfg[3]`'s top bit, which the buffer size ignores): drop pending futures.
@@ -142,21 +143,34 @@ fn async_kind(flags: u8, i: usize) -> (ReadKind, bool) {
 }
 
 macro_rules! check_async_reader {
-    ($name:ident, $reader:ty) => {
-        /// Checks one input against this async flavour's reader.
+    ($name:ident, $run:ident, $reader:ident) => {
+        /// Checks one input against this async flavour's reader, the codec handed over as the
+        /// input's `Handover` says.
         pub fn $name(data: &[u8], probe: &dyn MemProbe) {
             let Some(input) = Input::parse(data) else {
                 return;
             };
-            let framing = framing_config(input.cfg);
-            let mut check = EngineCheck::new(framing.clone(), input.stream);
+            let framing = engine_framing(&input);
+            let check = EngineCheck::for_input(&input, &framing);
+            handover!(input.handover(), framing, |codec| $run(
+                &input, check, codec, probe
+            ));
+        }
+
+        fn $run<D: FrameDecoder + AsFraming + Unpin>(
+            input: &Input<'_>,
+            mut check: EngineCheck,
+            codec: D,
+            probe: &dyn MemProbe,
+        ) {
+            let fresh = codec.framing().clone();
             let cap = engine_capacity(input.cfg);
             let cancel = input.cfg[3] & CANCEL != 0;
             let mut cx = Context::from_waker(Waker::noop());
             let mut pending = 0usize;
             probe.start();
             let source = ScriptedAsync::new(input.stream, input.script);
-            let mut r = <$reader>::with_capacity(cap, source, framing);
+            let mut r = <$reader<'_, D>>::with_capacity(cap, source, codec);
             let mut i = 0;
             loop {
                 let (kind, via_stream) = async_kind(input.cfg[2], i);
@@ -230,7 +244,9 @@ macro_rules! check_async_reader {
                 r.get_ref().stalls(),
                 "Pending polls != source stalls"
             );
-            drop(r);
+            check_decoder_returned(r.decoder_mut(), &fresh);
+            let (_, codec) = r.into_parts();
+            assert_eq!(codec.framing(), &fresh, "into_parts gave another decoder");
             check_mem(
                 probe,
                 ENGINE_MEM_FACTOR,
@@ -242,11 +258,10 @@ macro_rules! check_async_reader {
     };
 }
 
-check_async_reader!(
-    check_tokio_reader,
-    pipeframe::tokio::AsyncFrameReader<ScriptedAsync<'_>, pipeframe::codec::Framing>
-);
-check_async_reader!(
-    check_futures_reader,
-    pipeframe::futures_io::AsyncFrameReader<ScriptedAsync<'_>, pipeframe::codec::Framing>
-);
+/// The tokio reader over the scripted source.
+type TokioReader<'a, D> = pipeframe::tokio::AsyncFrameReader<ScriptedAsync<'a>, D>;
+/// The futures-io reader over the scripted source.
+type FuturesReader<'a, D> = pipeframe::futures_io::AsyncFrameReader<ScriptedAsync<'a>, D>;
+
+check_async_reader!(check_tokio_reader, tokio_reader, TokioReader);
+check_async_reader!(check_futures_reader, futures_reader, FuturesReader);

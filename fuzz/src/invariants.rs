@@ -16,7 +16,9 @@
 //! `cfg0` picks the variant (prefix width and byte order, delimiter family, ...), `cfg1` the
 //! maximum frame length ([`max_from`]), `flags` the boolean options, `byte` a delimiter byte or
 //! a header limit. The script chooses the chunk sizes (codec targets) or the reads of a
-//! scripted reader (engine targets).
+//! scripted reader (engine targets). `n / 32` (the [`shape`](Input::shape), 0 to 7) is read
+//! by the engine targets only: bit 0 picks `DotnetLines` instead of the family `cfg0` names,
+//! bits 1-2 how the codec is handed to the reader or writer ([`Handover`]).
 //!
 //! # Invariants
 //!
@@ -38,8 +40,9 @@ use std::ops::Range;
 
 use bytes::{Bytes, BytesMut};
 use pipeframe::codec::{
-    ContentLength, DEFAULT_MAX_FRAME_LEN, DecodeError, Delimited, Endian, FrameDecoder,
-    FrameEncoder, Framing, LengthPrefixed, Missing, Netstring, Prefix, Width, check_utf8,
+    ContentLength, DEFAULT_MAX_FRAME_LEN, DecodeError, Delimited, DotnetLines, EncodeError, Endian,
+    FrameDecoder, FrameEncoder, Framing, LengthPrefixed, Missing, Netstring, Parts, Prefix, Step,
+    Width, check_utf8,
 };
 use pipeframe::sync::FrameReader;
 
@@ -51,6 +54,8 @@ pub const HEAD: usize = 5;
 pub struct Input<'a> {
     /// Configuration bytes.
     pub cfg: [u8; 4],
+    /// `n / 32`: the engine targets' codec family and handover (see the module docs).
+    pub shape: u8,
     /// Chunk sizes or read operations.
     pub script: &'a [u8],
     /// The bytes on the wire.
@@ -66,19 +71,35 @@ impl<'a> Input<'a> {
         let n = (data[4] as usize % 32).min(data.len() - HEAD);
         Some(Input {
             cfg: [data[0], data[1], data[2], data[3]],
+            shape: data[4] >> 5,
             script: &data[HEAD..HEAD + n],
             stream: &data[HEAD + n..],
         })
     }
 
-    /// The inverse of [`parse`](Self::parse), for the seed generator.
+    /// The inverse of [`parse`](Self::parse), for the seed generator (shape 0).
     pub fn build(cfg: [u8; 4], script: &[u8], stream: &[u8]) -> Vec<u8> {
-        assert!(script.len() < 32);
+        Self::build_shaped(cfg, 0, script, stream)
+    }
+
+    /// The inverse of [`parse`](Self::parse), with a [`shape`](Self::shape) (0 to 7).
+    pub fn build_shaped(cfg: [u8; 4], shape: u8, script: &[u8], stream: &[u8]) -> Vec<u8> {
+        assert!(script.len() < 32 && shape < 8);
         let mut v = cfg.to_vec();
-        v.push(script.len() as u8);
+        v.push(script.len() as u8 | shape << 5);
         v.extend_from_slice(script);
         v.extend_from_slice(stream);
         v
+    }
+
+    /// How an engine target hands its codec over: `shape` bits 1-2.
+    pub fn handover(&self) -> Handover {
+        match (self.shape >> 1) & 3 {
+            0 => Handover::Owned,
+            1 => Handover::MutRef,
+            2 => Handover::Provided,
+            _ => Handover::MutProvided,
+        }
     }
 }
 
@@ -165,6 +186,18 @@ pub fn netstring_config(cfg: [u8; 4]) -> Netstring {
     Netstring::new().with_max_frame_len(max_from(cfg[1]))
 }
 
+/// .NET `ReadLine` configuration: `cfg0 & 1` writes `\r\n`, `cfg1` the maximum, the
+/// unterminated flag.
+pub fn dotnet_lines_config(cfg: [u8; 4]) -> DotnetLines {
+    let base = if cfg[0] & 1 == 1 {
+        DotnetLines::crlf()
+    } else {
+        DotnetLines::new()
+    };
+    base.with_max_frame_len(max_from(cfg[1]))
+        .accept_unterminated_at_eof(cfg[2] & flag::UNTERMINATED != 0)
+}
+
 /// Any codec, for the engine targets: `cfg0 % 5` picks the family, `cfg0 / 5` its variant.
 pub fn framing_config(cfg: [u8; 4]) -> Framing {
     let inner = [cfg[0] / 5, cfg[1], cfg[2], cfg[3]];
@@ -174,6 +207,137 @@ pub fn framing_config(cfg: [u8; 4]) -> Framing {
         2 => delimited_config(inner).into(),
         3 => content_length_config(inner).into(),
         _ => netstring_config(inner).into(),
+    }
+}
+
+/// The codec of an engine target: [`framing_config`], or with `shape` bit 0
+/// [`dotnet_lines_config`] (`cfg0 & 1` its variant). Handed over as [`Provided`], the codec
+/// has no `accept_unterminated_at_eof` (the provided `step_eof` knows no such option).
+pub fn engine_framing(input: &Input<'_>) -> Framing {
+    let mut cfg = input.cfg;
+    if matches!(input.handover(), Handover::Provided | Handover::MutProvided) {
+        cfg[2] &= !flag::UNTERMINATED;
+    }
+    if input.shape & 1 != 0 {
+        dotnet_lines_config(cfg).into()
+    } else {
+        framing_config(cfg)
+    }
+}
+
+/// How an engine target hands its codec to the reader or writer (`shape` bits 1-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handover {
+    /// The `Framing` itself.
+    Owned,
+    /// `&mut Framing`: the traits' `&mut T` impls.
+    MutRef,
+    /// [`Provided`]`<Framing>`: the traits' provided methods.
+    Provided,
+    /// `&mut Provided<Framing>`.
+    MutProvided,
+}
+
+/// Runs `$body` with `$c` bound to `$framing` handed over as `$how` says (a [`Handover`]):
+/// the body is written once and compiled for each of the four codec types.
+macro_rules! handover {
+    ($how:expr, $framing:expr, |$c:ident| $body:expr) => {{
+        let framing: ::pipeframe::codec::Framing = $framing;
+        match $how {
+            $crate::invariants::Handover::Owned => {
+                let $c = framing;
+                $body
+            }
+            $crate::invariants::Handover::MutRef => {
+                let mut framing = framing;
+                let $c = &mut framing;
+                $body
+            }
+            $crate::invariants::Handover::Provided => {
+                let $c = $crate::invariants::Provided(framing);
+                $body
+            }
+            $crate::invariants::Handover::MutProvided => {
+                let mut provided = $crate::invariants::Provided(framing);
+                let $c = &mut provided;
+                $body
+            }
+        }
+    }};
+}
+pub(crate) use handover;
+
+/// A codec of the fuzz crate, as a user would write one: it implements only the required
+/// methods (`step` and `reset`; `encode_parts`, building its [`Parts`] with `Parts::new`)
+/// by asking the codec inside, so the traits' provided methods do the rest (`step_eof`,
+/// `decode_frame`, `decode_frame_eof`, `encode_frame`, `encode_into_vec`).
+///
+/// The provided `step_eof` cannot say how many bytes were missing, nor accept an
+/// unterminated frame: through it, a codec without that option must read exactly as it does
+/// itself, but for every `Truncated` saying `Missing::AtLeast(1)` ([`provided_eof`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provided<C>(pub C);
+
+impl<C: FrameDecoder> FrameDecoder for Provided<C> {
+    fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+        self.0.step(buf)
+    }
+
+    fn reset(&mut self) {
+        self.0.reset();
+    }
+}
+
+impl<C: FrameEncoder> FrameEncoder for Provided<C> {
+    fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
+        let parts = self.0.encode_parts(payload)?;
+        Parts::new(parts.header(), parts.trailer())
+    }
+}
+
+/// What a codec read through [`Provided`] must give, from what it gives itself: every
+/// `Truncated` says `Missing::AtLeast(1)`, nothing else changes.
+pub fn provided_eof(mut t: Trace) -> Trace {
+    for e in &mut t.events {
+        if let Event::Error(DecodeError::Truncated { missing, .. }) = e {
+            *missing = Missing::AtLeast(1);
+        }
+    }
+    t
+}
+
+/// The `Framing` inside a codec as an engine target hands it over.
+pub trait AsFraming {
+    /// The framing.
+    fn framing(&self) -> &Framing;
+    /// The framing, to change its configuration.
+    fn framing_mut(&mut self) -> &mut Framing;
+}
+
+impl AsFraming for Framing {
+    fn framing(&self) -> &Framing {
+        self
+    }
+    fn framing_mut(&mut self) -> &mut Framing {
+        self
+    }
+}
+
+impl AsFraming for Provided<Framing> {
+    fn framing(&self) -> &Framing {
+        &self.0
+    }
+    fn framing_mut(&mut self) -> &mut Framing {
+        &mut self.0
+    }
+}
+
+impl<T: AsFraming + ?Sized> AsFraming for &mut T {
+    fn framing(&self) -> &Framing {
+        (**self).framing()
+    }
+    fn framing_mut(&mut self) -> &mut Framing {
+        (**self).framing_mut()
     }
 }
 
@@ -851,8 +1015,33 @@ pub struct EngineCheck {
 impl EngineCheck {
     /// A check against the one-piece decoding of `stream` by `dec`.
     pub fn new<D: FrameDecoder + Clone>(dec: D, stream: &[u8]) -> Self {
+        Self::from_trace(step_trace(dec, stream, &[stream.len()]))
+    }
+
+    /// A check of an engine target's input: against the one-piece decoding by `framing`, as
+    /// [`provided_eof`] turns it when the codec is handed over as [`Provided`] (and checked
+    /// to be what `Provided` gives in one piece).
+    pub fn for_input(input: &Input<'_>, framing: &Framing) -> Self {
+        let one = [input.stream.len()];
+        let reference = step_trace(framing.clone(), input.stream, &one);
+        match input.handover() {
+            Handover::Owned | Handover::MutRef => Self::from_trace(reference),
+            Handover::Provided | Handover::MutProvided => {
+                let expect = provided_eof(reference);
+                let got = step_trace(Provided(framing.clone()), input.stream, &one);
+                assert_eq!(
+                    got, expect,
+                    "the provided step_eof differs from the codec's own beyond the bytes missing"
+                );
+                Self::from_trace(expect)
+            }
+        }
+    }
+
+    /// A check against a reference decoding.
+    pub fn from_trace(reference: Trace) -> Self {
         EngineCheck {
-            reference: step_trace(dec, stream, &[stream.len()]),
+            reference,
             k: 0,
             done: false,
         }
@@ -895,17 +1084,30 @@ impl EngineCheck {
     }
 }
 
-/// Blocking engine target: `FrameReader` over a [`ScriptedSource`].
+/// Blocking engine target: `FrameReader` over a [`ScriptedSource`], the codec handed over as
+/// the input's [`Handover`] says.
 pub fn check_sync_reader(data: &[u8], probe: &dyn MemProbe) {
     let Some(input) = Input::parse(data) else {
         return;
     };
-    let framing = framing_config(input.cfg);
-    let mut check = EngineCheck::new(framing.clone(), input.stream);
+    let framing = engine_framing(&input);
+    let check = EngineCheck::for_input(&input, &framing);
+    handover!(input.handover(), framing, |codec| sync_reader(
+        &input, check, codec, probe
+    ));
+}
+
+fn sync_reader<D: FrameDecoder + AsFraming>(
+    input: &Input<'_>,
+    mut check: EngineCheck,
+    codec: D,
+    probe: &dyn MemProbe,
+) {
+    let fresh = codec.framing().clone();
     let cap = engine_capacity(input.cfg);
     probe.start();
     let source = ScriptedSource::new(input.stream, input.script);
-    let mut r = FrameReader::with_capacity(cap, source, framing);
+    let mut r = FrameReader::with_capacity(cap, source, codec);
     let mut i = 0;
     loop {
         let kind = read_kind(input.cfg[2], i);
@@ -958,12 +1160,30 @@ pub fn check_sync_reader(data: &[u8], probe: &dyn MemProbe) {
         check.consumed(),
         "position differs from one piece"
     );
-    drop(r);
+    check_decoder_returned(r.decoder_mut(), &fresh);
+    let (_, codec) = r.into_parts();
+    assert_eq!(codec.framing(), &fresh, "into_parts gave another decoder");
     check_mem(
         probe,
         ENGINE_MEM_FACTOR,
         input.stream.len(),
         3 * cap,
         "FrameReader",
+    );
+}
+
+/// The decoder a reader holds at the end, whatever the stream did to it: its configuration
+/// is the one it was given, and `reset` makes it as new (equal to `fresh`).
+pub fn check_decoder_returned<D: FrameDecoder + AsFraming>(dec: &mut D, fresh: &Framing) {
+    assert_eq!(
+        dec.framing().max_frame_len(),
+        fresh.max_frame_len(),
+        "the reader's decoder has another maximum"
+    );
+    dec.reset();
+    assert_eq!(
+        dec.framing(),
+        fresh,
+        "reset does not make the decoder as new"
     );
 }

@@ -1,11 +1,13 @@
 //! Support for pipeframe's fuzz targets: the invariant checks (shared with the regression
 //! test `tests/fuzz_regressions.rs`), the async engine checks, the writer checks, the
-//! differential checks against tokio-util, the model of a Windows message pipe, and a
-//! counting global allocator for the bounded-memory invariant.
+//! differential checks against tokio-util, the model of a Windows message pipe, the framing
+//! name and step contract checks, and a counting global allocator for the bounded-memory
+//! invariant.
 
 pub mod assembler;
 pub mod async_engine;
 pub mod differential;
+pub mod framing;
 pub mod invariants;
 pub mod writers;
 

@@ -12,9 +12,13 @@
 //! +------+------+-------+------+---+-------------------+----+------+--------------------+
 //! ```
 //!
-//! * `cfg0` to `cfg3`: the codec, as for the engine targets ([`framing_config`]): `cfg0 % 5`
-//!   the family, `cfg0 / 5` its variant, `cfg1` the maximum frame length ([`max_from`]),
-//!   `flags` bits 0-3 the codec's options, `cfg3` a delimiter byte or a header limit.
+//! * `cfg0` to `cfg3` and `n / 32`: the codec, as for the engine targets
+//!   ([`engine_framing`]): `cfg0 % 5` the family, `cfg0 / 5` its variant, `cfg1` the maximum
+//!   frame length ([`max_from`]), `flags` bits 0-3 the codec's options, `cfg3` a delimiter
+//!   byte or a header limit; `n / 32` bit 0 `DotnetLines` instead, bits 1-2 how the codec is
+//!   handed to the writer ([`Handover`]: the `Framing`, `&mut Framing`, or through the
+//!   traits' provided `encode_frame`/`encode_into_vec` and `Parts::new`,
+//!   [`Provided`](crate::invariants::Provided)).
 //! * writes: one operation per call of the scripted writer ([`write_op`]): a write of 1 to
 //!   32 bytes, about 1 KiB to 32 KiB, 1 to 32 pages, 64 KiB - 16 to 64 KiB + 15, or all it is
 //!   given; `Interrupted`; `Pending`; a `BrokenPipe` error; a write of 0 bytes. A flush or
@@ -67,8 +71,9 @@
 //!   later call fails with `WriteError::Poisoned` naming its kind;
 //! * bounded memory: through a [`MemProbe`], the peak allocation of the writer stays within
 //!   2 x (high-water mark + [`COPY_MAX`] + 2 pages) + 16 KiB, plus one copy of the largest
-//!   borrowed payload whose future was dropped in flight (the one copy the docs allow) and
-//!   the frames sent without `poll_ready` (which may pass the mark).
+//!   borrowed payload whose future was dropped in flight (the one copy the docs allow), the
+//!   frames sent without `poll_ready` (which may pass the mark), and the large frames of the
+//!   largest `write_frames` call a refused frame ended (copied, as its docs say).
 //!
 //! Used by the `writers` target and by `tests/fuzz_regressions.rs` (with the main crate's
 //! `tokio` and `futures-io` features).
@@ -85,7 +90,9 @@ use futures_sink::Sink;
 use pipeframe::codec::{EncodeError, FrameEncoder, Framing, Parts, WriteError};
 
 use crate::async_engine::drive;
-use crate::invariants::{Input, MemProbe, check_mem, framing_config, max_from};
+use crate::invariants::{
+    AsFraming, Handover, Input, MemProbe, check_mem, engine_framing, handover, max_from,
+};
 
 /// A `write_frame` of a payload at least this long is on the wire when it returns: the
 /// writers' docs say payloads of 4 KiB and more are not copied but written before the call
@@ -220,6 +227,7 @@ struct Frame {
 #[derive(Debug)]
 struct Plan {
     framing: Framing,
+    handover: Handover,
     high_water: Option<usize>,
     flavour: u8,
     vectored: bool,
@@ -237,7 +245,7 @@ impl Plan {
     fn new(input: &Input<'_>) -> Option<Plan> {
         let (&hw, rest) = input.stream.split_first()?;
         let (&mode, ops) = rest.split_first()?;
-        let framing = framing_config(input.cfg);
+        let framing = engine_framing(input);
         let flavour = match mode & 3 {
             1 => 1,
             2 => 2,
@@ -246,6 +254,7 @@ impl Plan {
         let blocking = flavour == 0;
         let mut plan = Plan {
             framing,
+            handover: input.handover(),
             high_water: high_water_from(hw),
             flavour,
             vectored: mode & 4 == 0,
@@ -323,13 +332,30 @@ impl Plan {
     }
 
     /// The memory the writer may hold (see the module docs): the allowance for the batch,
-    /// and the extra bytes a cancelled borrowed write and `start_send`s made without
-    /// `poll_ready` may add.
+    /// and the extra bytes a cancelled borrowed write, `start_send`s made without
+    /// `poll_ready` and a `write_frames` call ended by a refused frame (its large frames
+    /// before it are copied, as its docs say) may add.
     fn mem_allowance(&self) -> (usize, usize) {
         let hw = self.high_water.unwrap_or(DEFAULT_HIGH_WATER);
         let mut copied = 0;
         let mut unready = 0;
+        // The large payloads of the `write_frames` call being built, and the most copied.
+        let (mut batch, mut refused) = (0, 0);
         for op in &self.ops {
+            if let Op::Frame {
+                i, how: How::Batch, ..
+            } = op
+            {
+                let frame = &self.frames[*i];
+                if frame.encoded.is_err() {
+                    refused = refused.max(batch);
+                    batch = 0;
+                } else if frame.payload.len() >= LARGE_ON_WIRE {
+                    batch += frame.payload.len();
+                }
+                continue;
+            }
+            batch = 0;
             match op {
                 Op::Frame {
                     i,
@@ -344,7 +370,7 @@ impl Plan {
                 _ => {}
             }
         }
-        (hw + COPY_MAX + 2 * PAGE, copied + unready)
+        (hw + COPY_MAX + 2 * PAGE, copied + unready + refused)
     }
 }
 
@@ -703,11 +729,13 @@ pub fn check_writers(data: &[u8], probe: &dyn MemProbe) {
     let sink = ScriptedSink::new(&plan, input.script);
     let (allow, copied) = plan.mem_allowance();
     probe.start();
-    let (sink, pending) = match plan.flavour {
-        0 => (run_sync(&plan, sink), 0),
-        1 => run_tokio(&plan, sink),
-        _ => run_futures(&plan, sink),
-    };
+    let (sink, pending) = handover!(plan.handover, plan.framing.clone(), |codec| {
+        match plan.flavour {
+            0 => (run_sync(&plan, sink, codec), 0),
+            1 => run_tokio(&plan, sink, codec),
+            _ => run_futures(&plan, sink, codec),
+        }
+    });
     check_mem(probe, 2, allow, copied, "frame writer");
     assert_eq!(
         pending, sink.stalls,
@@ -716,13 +744,16 @@ pub fn check_writers(data: &[u8], probe: &dyn MemProbe) {
     );
 }
 
-fn run_sync<'a>(plan: &'a Plan, mut sink: ScriptedSink<'a>) -> ScriptedSink<'a> {
+fn run_sync<'a, C: FrameEncoder + AsFraming>(
+    plan: &'a Plan,
+    mut sink: ScriptedSink<'a>,
+    codec: C,
+) -> ScriptedSink<'a> {
     let mut t = Track::default();
     {
-        let framing = plan.framing.clone();
         let mut w = match plan.high_water {
-            None => pipeframe::sync::FrameWriter::new(&mut sink, framing),
-            Some(hw) => pipeframe::sync::FrameWriter::with_high_water(hw, &mut sink, framing),
+            None => pipeframe::sync::FrameWriter::new(&mut sink, codec),
+            Some(hw) => pipeframe::sync::FrameWriter::with_high_water(hw, &mut sink, codec),
         };
         if let Some(hw) = plan.high_water {
             assert_eq!(w.high_water(), hw);
@@ -731,8 +762,8 @@ fn run_sync<'a>(plan: &'a Plan, mut sink: ScriptedSink<'a>) -> ScriptedSink<'a> 
         while k < plan.ops.len() {
             match &plan.ops[k] {
                 Op::SetMax(max) => {
-                    set_max(w.encoder_mut(), *max);
-                    assert_eq!(w.encoder().max_frame_len(), *max);
+                    set_max(w.encoder_mut().framing_mut(), *max);
+                    assert_eq!(w.encoder().framing().max_frame_len(), *max);
                     k += 1;
                 }
                 Op::Flush { .. } => {
@@ -819,16 +850,21 @@ fn run_sync<'a>(plan: &'a Plan, mut sink: ScriptedSink<'a>) -> ScriptedSink<'a> 
 }
 
 macro_rules! run_async {
-    ($name:ident, $writer:ident) => {
-        fn $name<'a>(plan: &'a Plan, sink: ScriptedSink<'a>) -> (ScriptedSink<'a>, usize) {
-            type W<'a> = pipeframe::$writer::AsyncFrameWriter<ScriptedSink<'a>, Framing>;
+    ($name:ident, $writer:ident, $w:ident) => {
+        /// This flavour's writer over the scripted writer.
+        type $w<'a, C> = pipeframe::$writer::AsyncFrameWriter<ScriptedSink<'a>, C>;
+
+        fn $name<'a, C: FrameEncoder + AsFraming + Unpin>(
+            plan: &'a Plan,
+            sink: ScriptedSink<'a>,
+            codec: C,
+        ) -> (ScriptedSink<'a>, usize) {
             let mut cx = Context::from_waker(Waker::noop());
             let mut pending = 0usize;
             let mut t = Track::default();
-            let framing = plan.framing.clone();
-            let mut w: W<'a> = match plan.high_water {
-                None => W::new(sink, framing),
-                Some(hw) => W::with_high_water(hw, sink, framing),
+            let mut w: $w<'a, C> = match plan.high_water {
+                None => $w::new(sink, codec),
+                Some(hw) => $w::with_high_water(hw, sink, codec),
             };
             if let Some(hw) = plan.high_water {
                 assert_eq!(w.high_water(), hw);
@@ -837,8 +873,8 @@ macro_rules! run_async {
             for op in &plan.ops {
                 match *op {
                     Op::SetMax(max) => {
-                        set_max(w.encoder_mut(), max);
-                        assert_eq!(w.encoder().max_frame_len(), max);
+                        set_max(w.encoder_mut().framing_mut(), max);
+                        assert_eq!(w.encoder().framing().max_frame_len(), max);
                     }
                     Op::Flush { sink, cancel } => {
                         let r = if sink {
@@ -863,7 +899,7 @@ macro_rules! run_async {
                         // again; else it must have queued nothing.
                         let left_queued = std::cell::Cell::new(false);
                         let queued =
-                            |w: &W<'a>, before: usize, what: &str| -> Option<io::Result<()>> {
+                            |w: &$w<'a, C>, before: usize, what: &str| -> Option<io::Result<()>> {
                                 let now = w.get_ref().pos + w.buffered();
                                 if !t.healthy() || w.get_ref().failed.is_some() {
                                     return None;
@@ -1033,8 +1069,8 @@ macro_rules! run_async {
     };
 }
 
-run_async!(run_tokio, tokio);
-run_async!(run_futures, futures_io);
+run_async!(run_tokio, tokio, TokioWriter);
+run_async!(run_futures, futures_io, FuturesWriter);
 
 /// Sets the maximum frame length of the writer's encoder, as the reference's is set.
 fn set_max(enc: &mut Framing, max: usize) {
@@ -1043,12 +1079,24 @@ fn set_max(enc: &mut Framing, max: usize) {
 
 /// Builds a writer input (for the seed generator and the regression test).
 pub fn build(cfg: [u8; 4], script: &[u8], hw: u8, mode: u8, ops: &[(u8, u16)]) -> Vec<u8> {
+    build_shaped(cfg, 0, script, hw, mode, ops)
+}
+
+/// Builds a writer input with a shape (`n / 32`: `DotnetLines`, the [`Handover`]).
+pub fn build_shaped(
+    cfg: [u8; 4],
+    shape: u8,
+    script: &[u8],
+    hw: u8,
+    mode: u8,
+    ops: &[(u8, u16)],
+) -> Vec<u8> {
     let mut stream = vec![hw, mode];
     for &(a, p) in ops {
         stream.push(a);
         stream.extend_from_slice(&p.to_be_bytes());
     }
-    Input::build(cfg, script, &stream)
+    Input::build_shaped(cfg, shape, script, &stream)
 }
 
 /// Size classes, for building inputs: `(class, parameter)` giving these lengths.

@@ -14,11 +14,17 @@
 //!   with short writes, `Pending`s and an error;
 //! * for the `assembler` target, message scripts (empty messages, the maximum and one more,
 //!   a read chunk, twice the maximum, a maximum changed between messages) with several
-//!   maximums, read scripts and flags (cut inside the last message, blocking).
+//!   maximums, read scripts and flags (cut inside the last message, blocking);
+//! * for the `framing` target, every framing name and a few strings that are not one, each
+//!   with the payloads below (and ones holding delimiters, a byte order mark, 4 KiB), under
+//!   several maximums and piece sizes.
 //!
 //! Each stream is wrapped in every matching target's input layout (configuration bytes, a
 //! read script, the stream), whole, cut short and with a corrupted first byte, with several
-//! scripts, so the error paths and the chunkings are seeded too.
+//! scripts, so the error paths and the chunkings are seeded too. The engine targets get each
+//! stream once with each way of handing the codec over (`invariants::Handover`, one per
+//! script), and the `readline` framings as `DotnetLines` (`n / 32` bit 0); one long stream
+//! of short lines read into a small buffer makes the read buffer compact itself.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -26,6 +32,7 @@ use std::path::{Path, PathBuf};
 
 use pipeframe::codec::{FRAMING_NAMES, FrameEncoder, Framing};
 use pipeframe_fuzz::assembler;
+use pipeframe_fuzz::framing::CANONICAL;
 use pipeframe_fuzz::invariants::{CFG_DEFAULT_MAX, Input, flag};
 use pipeframe_fuzz::writers::{self, class, how};
 
@@ -94,8 +101,11 @@ impl Opts {
     }
 }
 
-/// Where a framing's streams go: (target, cfg) pairs.
-fn targets_for(name: &str, o: Opts) -> Vec<(&'static str, [u8; 4])> {
+/// The engine targets: the ones that take the shape's handover.
+const ENGINE_TARGETS: [&str; 3] = ["sync_reader", "tokio_reader", "futures_reader"];
+
+/// Where a framing's streams go: (target, cfg, shape) triples.
+fn targets_for(name: &str, o: Opts) -> Vec<(&'static str, [u8; 4], u8)> {
     let Some(max) = o.cfg1() else {
         return Vec::new();
     };
@@ -121,31 +131,42 @@ fn targets_for(name: &str, o: Opts) -> Vec<(&'static str, [u8; 4])> {
         "nul" => ("delimited", [2, max, fl, 0], 2, 2),
         "lsp" => ("content_length", [0, max, fl, hmax], 3, 0),
         "netstring" => ("netstring", [0, max, fl, 0], 4, 0),
+        // `DotnetLines`: the engine targets take it with shape bit 0, `cfg0 & 1` its variant.
+        "readline" | "readline-crlf" => ("readline", [variant_crlf(name), max, fl, 0], 0, 0),
         _ => return Vec::new(),
     };
     let (target, cfg, family, variant) = spec;
-    let mut v = vec![(target, cfg)];
+    let mut v = vec![(target, cfg, 0)];
     // The engine target: family + 5 * variant; cfg3 is the buffer size there, so the LSP
     // header limit cannot be carried over.
     // The async engine targets too, one of them dropping pending futures (cfg3 bit 7).
     if o.header_max.is_none() {
-        let e = family + 5 * variant;
-        v.push(("sync_reader", [e, max, fl, 1]));
-        v.push(("tokio_reader", [e, max, fl, 1]));
-        v.push(("futures_reader", [e, max, fl, 0x81]));
+        let (e, shape) = if target == "readline" {
+            (cfg[0], 1)
+        } else {
+            (family + 5 * variant, 0)
+        };
+        v.push(("sync_reader", [e, max, fl, 1], shape));
+        v.push(("tokio_reader", [e, max, fl, 1], shape));
+        v.push(("futures_reader", [e, max, fl, 0x81], shape));
     }
     // .NET `ReadLine` reads what `lines` and `crlf` write (cfg0 bit 0: `\r\n` written).
     if matches!(name, "lines" | "node" | "crlf") {
-        v.push(("readline", [u8::from(name == "crlf"), max, fl, 0]));
+        v.push(("readline", [variant_crlf(name), max, fl, 0], 0));
     }
     match name {
         "lp32be" if o.max.is_none() && !o.includes_header => {
-            v.push(("diff_length_delimited", cfg));
+            v.push(("diff_length_delimited", cfg, 0));
         }
-        "lines" | "node" if !o.includes_header => v.push(("diff_lines", cfg)),
+        "lines" | "node" if !o.includes_header => v.push(("diff_lines", cfg, 0)),
         _ => {}
     }
     v
+}
+
+/// `cfg0` of a line framing for `readline` and `DotnetLines`: bit 0 writes `\r\n`.
+fn variant_crlf(name: &str) -> u8 {
+    u8::from(name.ends_with("crlf"))
 }
 
 /// Encodes `payloads` with the framing; refused payloads are skipped.
@@ -274,13 +295,15 @@ fn writer_seeds() -> Vec<(String, Vec<u8>)> {
     use class::*;
     use how::*;
     const D: u8 = CFG_DEFAULT_MAX;
-    // (name, cfg): lp32le, lines, lsp, netstring, varint (see `invariants::framing_config`).
-    let codecs: [(&str, [u8; 4]); 5] = [
-        ("lp32le", [25, D, 0, 0]),
-        ("lines", [2, D, 0, b'\n']),
-        ("lsp", [3, D, 0, 0]),
-        ("netstring", [4, D, 0, 0]),
-        ("varint", [40, D, 0, 0]),
+    // (name, cfg, shape): lp32le, lines, lsp, netstring, varint, readline-crlf (see
+    // `invariants::engine_framing`).
+    let codecs: [(&str, [u8; 4], u8); 6] = [
+        ("lp32le", [25, D, 0, 0], 0),
+        ("lines", [2, D, 0, b'\n'], 0),
+        ("lsp", [3, D, 0, 0], 0),
+        ("netstring", [4, D, 0, 0], 0),
+        ("varint", [40, D, 0, 0], 0),
+        ("readline-crlf", [1, D, 0, 0], 1),
     ];
     // High-water bytes: the default, 0, 4 KiB, 64 KiB (see `writers::high_water_from`).
     let marks = [0u8, 1, 2 + 4 * 8, 3 + 4 * 4];
@@ -354,16 +377,18 @@ fn writer_seeds() -> Vec<(String, Vec<u8>)> {
     for flavour in 0..3u8 {
         for (oname, ops) in &ops {
             for (sname, script) in scripts {
-                let (cname, cfg) = codecs[n % codecs.len()];
+                let (cname, cfg, shape) = codecs[n % codecs.len()];
                 let hw = marks[(n / codecs.len()) % marks.len()];
+                // Every way of handing the codec over (`invariants::Handover`) in turn.
+                let handover = (n / 7 % 4) as u8;
                 // Every third seed with a writer that is not vectored, every other closed
                 // the other way.
                 let mode =
                     flavour | if n % 3 == 2 { 4 } else { 0 } | if n % 2 == 1 { 8 } else { 0 };
                 n += 1;
                 out.push((
-                    format!("w{flavour}-{oname}-{sname}-{cname}-hw{hw}"),
-                    writers::build(cfg, script, hw, mode, ops),
+                    format!("w{flavour}-{oname}-{sname}-{cname}-hw{hw}-h{handover}"),
+                    writers::build_shaped(cfg, shape | handover << 1, script, hw, mode, ops),
                 ));
             }
         }
@@ -421,6 +446,74 @@ fn assembler_seeds() -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// Seeds for the `framing` target: (name, input).
+fn framing_seeds() -> Vec<(String, Vec<u8>)> {
+    // Payloads in the target's layout: a length byte, the bytes.
+    let mut plain = Vec::new();
+    for p in payloads().iter().chain(&[
+        b"a\nb\rc\0d\r".to_vec(),
+        b"\xef\xbb\xbfbom first".to_vec(),
+        b"ends in cr\r".to_vec(),
+    ]) {
+        // Longer payloads: their first 191 bytes.
+        let p = &p[..p.len().min(0xbf)];
+        plain.push(p.len() as u8);
+        plain.extend_from_slice(p);
+    }
+    // A 4 KiB payload of one repeated byte, and a 320-byte one (past `lp8`).
+    plain.extend_from_slice(&[0xff, b'z', 0xc4, b'q', b'r']);
+    let mut names: Vec<&str> = CANONICAL.iter().map(|&(n, _)| n).collect();
+    names.extend([
+        "LP32LE",
+        "lp24",
+        "",
+        "delimiter 0x0a",
+        "lines ",
+        "readline-CRLF",
+    ]);
+    let mut out = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        // (maximum, piece size, header and trailer lengths for `Parts::new`)
+        let cfgs = [
+            [i as u8, CFG_DEFAULT_MAX, 0, 0],
+            [10 + i as u8, 3, flag::UNTERMINATED, 1],
+            [40, 255, flag::SIGNED | flag::INCLUDES_HEADER, 7],
+            [64 + i as u8, 254, flag::HEADER_LIMIT, 30],
+        ];
+        for (k, cfg) in cfgs.iter().enumerate() {
+            let stream = if k == 3 {
+                &plain[..plain.len() / 3]
+            } else {
+                &plain[..]
+            };
+            let tag = if name.is_empty() { "empty" } else { name };
+            out.push((
+                format!("f-{}-c{k}", tag.replace(' ', "_")),
+                Input::build(*cfg, name.as_bytes(), stream),
+            ));
+        }
+    }
+    out
+}
+
+/// Engine seeds that make the read buffer compact: many short lines, a first read that fills
+/// a 4 KiB buffer (it grows), then reads of 32 bytes.
+fn compaction_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let mut stream = Vec::new();
+    let mut i = 0u32;
+    while stream.len() < 10_000 {
+        stream.extend_from_slice(format!("line {i} of a long stream\n").as_bytes());
+        i += 1;
+    }
+    let mut script = vec![0xff];
+    script.extend([0xfb; 30]);
+    let cfg = [2, CFG_DEFAULT_MAX, 0, 0];
+    ENGINE_TARGETS
+        .iter()
+        .map(|&t| (t, Input::build(cfg, &script, &stream)))
+        .collect()
+}
+
 fn main() {
     let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "seeds".into()));
     let mut streams: Vec<(String, Opts, String, Vec<u8>)> = Vec::new();
@@ -451,12 +544,18 @@ fn main() {
             bad[0] ^= 0x80;
             variants.push(("-bad", bad));
         }
-        for (target, cfg) in targets_for(name, *opts) {
+        for (target, cfg, shape) in targets_for(name, *opts) {
             let dir = out.join(target);
             fs::create_dir_all(&dir).expect("create corpus directory");
             for (suffix, stream) in &variants {
                 for (si, script) in scripts.iter().enumerate() {
-                    let data = Input::build(cfg, script, stream);
+                    // The engine targets: each script with another handover (shape bits 1-2).
+                    let shape = if ENGINE_TARGETS.contains(&target) {
+                        shape | (si as u8 % 4) << 1
+                    } else {
+                        shape
+                    };
+                    let data = Input::build_shaped(cfg, shape, script, stream);
                     let file = dir.join(format!("{name}-{origin}{suffix}-s{si}"));
                     fs::write(&file, data).expect("write seed");
                     *count.entry(target).or_default() += 1;
@@ -464,10 +563,18 @@ fn main() {
             }
         }
     }
+    let compaction = compaction_seeds();
     for (target, seeds) in [
         ("writers", writer_seeds()),
         ("assembler", assembler_seeds()),
-    ] {
+        ("framing", framing_seeds()),
+    ]
+    .into_iter()
+    .chain(
+        compaction
+            .into_iter()
+            .map(|(t, data)| (t, vec![("compaction-lines".to_owned(), data)])),
+    ) {
         let dir = out.join(target);
         fs::create_dir_all(&dir).expect("create corpus directory");
         for (name, data) in seeds {
