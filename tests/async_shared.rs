@@ -11,7 +11,6 @@
 use std::future::Future;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
@@ -339,6 +338,7 @@ mod tokio_flavour {
 #[cfg(feature = "futures-io")]
 mod smol_flavour {
     use std::future::Future;
+    use std::pin::Pin;
     use std::rc::Rc;
 
     use super::*;

@@ -265,6 +265,9 @@ macro_rules! handover {
         }
     }};
 }
+// Used by the async engine targets, which tests/fuzz_regressions.rs builds only with the
+// tokio and futures-io features.
+#[allow(unused_imports)]
 pub(crate) use handover;
 
 /// A codec of the fuzz crate, as a user would write one: it implements only the required

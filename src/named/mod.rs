@@ -135,7 +135,10 @@ pub use os::{
     connect_with,
 };
 pub use serve::ACCEPT_ERROR_PAUSE;
-pub(crate) use serve::{AcceptError, serve_threads};
+// The Unix listener skips a client that failed its accept; `transport::Incoming` does too.
+#[cfg(any(unix, feature = "tower"))]
+pub(crate) use serve::AcceptError;
+pub(crate) use serve::serve_threads;
 
 /// The connect functions of a runtime's module (`named::tokio`, `named::futures_io`) on Unix
 /// and Windows alike: `connect`, `connect_timeout` and `connect_with` over

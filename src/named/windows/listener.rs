@@ -62,6 +62,11 @@ macro_rules! bound_accessors {
         }
     };
 }
+// Used by the async listener, which the tokio and futures-io features build.
+#[cfg_attr(
+    not(any(feature = "tokio", feature = "futures-io")),
+    allow(unused_imports)
+)]
 pub(crate) use bound_accessors;
 
 /// A blocking named pipe server: always one instance waiting, the next created before a

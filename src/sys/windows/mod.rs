@@ -29,9 +29,14 @@
 pub(crate) mod client;
 pub(crate) mod handoff;
 pub(crate) mod name;
+// The async halves of these (the reactor's operations, async servers and pipes, the pair) are
+// used by the tokio and futures-io flavours only; without either, they are compiled unused.
+#[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
 pub(crate) mod overlapped;
+#[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
 pub(crate) mod pipe;
 pub(crate) mod security;
+#[cfg_attr(not(any(feature = "tokio", feature = "futures-io")), allow(dead_code))]
 pub(crate) mod server;
 
 use std::io;
