@@ -3,8 +3,10 @@
 //! back to its capacity after a large frame, an idle connection costs a few KiB in every
 //! flavour, and 10,000 idle tokio named-pipe connections fit in 200 MiB of resident memory.
 //!
-//! The allocator's counters are global: every test takes [`SERIAL`] first, so no other test
-//! in this binary allocates while one measures.
+//! The allocator's counters are global, so this binary runs without libtest's harness: its
+//! main thread allocates as each test ends (results, captured output), and a measurement
+//! running beside it would count those bytes. [`main`] runs the tests one after another on
+//! one thread, and nothing else allocates while one measures.
 // The one exception to the crate's no-unsafe rule: a test-only allocator wrapper.
 #![allow(unsafe_code)]
 
@@ -12,19 +14,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::io::{self, ErrorKind, Read};
 use std::pin::{Pin, pin};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use pipeframe::codec::{Delimited, FrameEncoder, LengthPrefixed};
 use pipeframe::sync::FrameReader;
-
-/// Held by every test: one measures at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Counts live heap bytes and their high-water mark.
 struct Counting;
@@ -259,9 +253,7 @@ fn streaming(borrowed: bool) {
     assert!(peak < 4 * MIB + 2 * MIB, "{how}: peak {peak}");
 }
 
-#[test]
 fn memory_stays_bounded() {
-    let _serial = serial();
     // The counter works: a 10 MiB vector shows up.
     let (_, peak) = peak_during(|| vec![1u8; 10 * MIB].len());
     assert!(peak >= 10 * MIB, "allocator not counting: {peak}");
@@ -373,9 +365,7 @@ fn held_after_large_frame(mut next: impl FnMut() -> Option<usize>) -> (usize, us
 
 /// After a frame larger than 64 KiB, a reader that has drained its buffer and read small
 /// frames holds at most its 64 KiB capacity again, in every flavour, borrowed and owned.
-#[test]
 fn read_buffer_returns_to_its_capacity_after_a_large_frame() {
-    let _serial = serial();
     let codec = LengthPrefixed::u32_le;
     let check = |how: &str, (base, (large, small)): (usize, (usize, usize))| {
         let (large, small) = (large - base, small.saturating_sub(base));
@@ -475,9 +465,7 @@ mod idle {
         per
     }
 
-    #[test]
-    fn an_idle_connection_costs_at_most_16_kib_of_heap() {
-        let _serial = serial();
+    pub(super) fn an_idle_connection_costs_at_most_16_kib_of_heap() {
         let codec = LengthPrefixed::u32_le;
 
         // Blocking: the reader has made one read, which found nothing (a non-blocking socket).
@@ -557,8 +545,7 @@ mod idle {
     /// writer. The server's resident memory grows by at most 200 MiB; when the clients leave,
     /// every reader sees the end of its stream.
     #[cfg(target_os = "linux")]
-    #[test]
-    fn ten_thousand_idle_tokio_connections_fit_in_200_mib() {
+    pub(super) fn ten_thousand_idle_tokio_connections_fit_in_200_mib() {
         use pipeframe::tokio::{AsyncFrameReader, AsyncFrameWriter};
         use std::io::{BufRead, BufReader};
         use std::process::{Command, Stdio};
@@ -566,7 +553,6 @@ mod idle {
         use std::time::Duration;
 
         const N: usize = 10_000;
-        let _serial = serial();
         let (_dir, name, path) = pipe_name();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -640,5 +626,79 @@ mod idle {
             grown / N
         );
         assert!(grown <= 200 * MIB, "grew by {grown} bytes");
+    }
+}
+
+/// Runs the tests one after another on this thread, libtest's way: arguments that do not
+/// start with `-` select the tests whose names contain one of them, `--list` lists them, a
+/// failed test's panic is reported and the exit code is 101.
+fn main() {
+    #[allow(unused_mut)]
+    let mut tests: Vec<(&str, fn())> = vec![
+        ("memory_stays_bounded", memory_stays_bounded),
+        (
+            "read_buffer_returns_to_its_capacity_after_a_large_frame",
+            read_buffer_returns_to_its_capacity_after_a_large_frame,
+        ),
+    ];
+    #[cfg(unix)]
+    tests.push((
+        "idle::an_idle_connection_costs_at_most_16_kib_of_heap",
+        idle::an_idle_connection_costs_at_most_16_kib_of_heap,
+    ));
+    #[cfg(target_os = "linux")]
+    tests.push((
+        "idle::ten_thousand_idle_tokio_connections_fit_in_200_mib",
+        idle::ten_thousand_idle_tokio_connections_fit_in_200_mib,
+    ));
+
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let exact = args.iter().any(|a| a == "--exact");
+    let total = tests.len();
+    let chosen: Vec<_> = tests
+        .into_iter()
+        .filter(|(name, _)| {
+            filters.is_empty()
+                || filters.iter().any(|f| {
+                    if exact {
+                        *name == f.as_str()
+                    } else {
+                        name.contains(f.as_str())
+                    }
+                })
+        })
+        .collect();
+    if args.iter().any(|a| a == "--list") {
+        for (name, _) in &chosen {
+            println!("{name}: test");
+        }
+        return;
+    }
+
+    println!("\nrunning {} tests", chosen.len());
+    let mut failed = Vec::new();
+    for (name, test) in &chosen {
+        let ok = std::panic::catch_unwind(test).is_ok();
+        println!("test {name} ... {}", if ok { "ok" } else { "FAILED" });
+        if !ok {
+            failed.push(*name);
+        }
+    }
+    if !failed.is_empty() {
+        println!("\nfailures:");
+        for name in &failed {
+            println!("    {name}");
+        }
+    }
+    let passed = chosen.len() - failed.len();
+    let result = if failed.is_empty() { "ok" } else { "FAILED" };
+    println!(
+        "\ntest result: {result}. {passed} passed; {} failed; 0 ignored; 0 measured; {} filtered out\n",
+        failed.len(),
+        total - chosen.len()
+    );
+    if !failed.is_empty() {
+        std::process::exit(101);
     }
 }
