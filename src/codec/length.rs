@@ -372,24 +372,34 @@ impl Default for LengthPrefixed {
 }
 
 impl FrameDecoder for LengthPrefixed {
+    /// A complete frame behind a four-byte prefix that counts the payload only (the common
+    /// configuration) is found by a few inlined instructions; every other case (other
+    /// prefixes, an incomplete frame, a length to refuse) takes the general path.
     #[inline]
     fn step(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
-        match self.header(buf)? {
-            Ok((h, len)) => {
-                // len <= max_frame_len <= usize::MAX, so this cannot overflow usize on any
-                // platform... except h + len; checked below.
-                let len = len as usize;
-                match h.checked_add(len) {
-                    Some(total) if buf.len() >= total => Ok(Step::frame(total, h..total)),
-                    Some(_) => Ok(Step::NEED_MORE),
-                    None => Err(DecodeError::FrameTooLong {
-                        declared: len as u64,
-                        max: self.max_frame_len,
-                    }),
-                }
+        if let (
+            Prefix::Fixed {
+                width: Width::W4,
+                endian,
+                signed,
+            },
+            false,
+            [a, b, c, d, rest @ ..],
+        ) = (self.prefix, self.includes_header, buf)
+        {
+            let v = match endian {
+                Endian::Big => u32::from_be_bytes([*a, *b, *c, *d]),
+                Endian::Little => u32::from_le_bytes([*a, *b, *c, *d]),
+            };
+            if let Ok(len) = usize::try_from(v)
+                && !(signed && v >> 31 == 1)
+                && len <= self.max_frame_len
+                && len <= rest.len()
+            {
+                return Ok(Step::frame(4 + len, 4..4 + len));
             }
-            Err(_) => Ok(Step::NEED_MORE),
         }
+        self.step_general(buf)
     }
 
     /// The provided method, written out for this codec: the same result (a length-prefixed
@@ -450,6 +460,26 @@ impl FrameDecoder for LengthPrefixed {
 }
 
 impl LengthPrefixed {
+    /// [`FrameDecoder::step`] for every prefix and every buffer.
+    fn step_general(&self, buf: &[u8]) -> Result<Step, DecodeError> {
+        match self.header(buf)? {
+            Ok((h, len)) => {
+                // len <= max_frame_len <= usize::MAX, so this cannot overflow usize on any
+                // platform... except h + len; checked below.
+                let len = len as usize;
+                match h.checked_add(len) {
+                    Some(total) if buf.len() >= total => Ok(Step::frame(total, h..total)),
+                    Some(_) => Ok(Step::NEED_MORE),
+                    None => Err(DecodeError::FrameTooLong {
+                        declared: len as u64,
+                        max: self.max_frame_len,
+                    }),
+                }
+            }
+            Err(_) => Ok(Step::NEED_MORE),
+        }
+    }
+
     /// The encoder's one length check: the configured maximum and what the prefix can carry.
     #[inline]
     fn check_encode(&self, payload: &[u8]) -> Result<(), EncodeError> {
@@ -562,6 +592,56 @@ mod tests {
         assert_eq!(
             c.step(&[0xff, 0xfe]),
             Err(DecodeError::NegativeLength { value: -2 })
+        );
+    }
+
+    /// The inlined four-byte path answers as the general one does, for every four-byte
+    /// configuration: whole frames, short buffers, negative, over-long and empty lengths.
+    #[test]
+    fn four_byte_prefixes_step_as_the_general_path() {
+        let codecs = [
+            LengthPrefixed::u32_be(),
+            LengthPrefixed::u32_le(),
+            LengthPrefixed::dotnet(),
+            LengthPrefixed::stream_json_rpc(),
+            LengthPrefixed::u32_be().with_max_frame_len(5),
+            LengthPrefixed::dotnet().with_max_frame_len(usize::MAX),
+            LengthPrefixed::u32_le().length_includes_header(true),
+        ];
+        let lens = [
+            0u32,
+            1,
+            5,
+            6,
+            0x7fff_ffff,
+            0x8000_0000,
+            0xffff_fffe,
+            u32::MAX,
+        ];
+        for mut c in codecs {
+            for len in lens {
+                for endian in [u32::to_be_bytes, u32::to_le_bytes] {
+                    let mut wire = endian(len).to_vec();
+                    wire.extend_from_slice(&[9u8; 8]);
+                    for cut in 0..=wire.len() {
+                        let buf = &wire[..cut];
+                        assert_eq!(
+                            c.step(buf),
+                            c.step_general(buf),
+                            "{c:?}, length {len:#x}, {cut} bytes"
+                        );
+                    }
+                }
+            }
+        }
+        // The frames the general path finds through the inlined one, and a negative length.
+        let mut c = LengthPrefixed::dotnet();
+        assert_eq!(c.step(&[2, 0, 0, 0, 7, 8, 9]), Ok(Step::frame(6, 4..6)));
+        assert_eq!(
+            c.step(&[0, 0, 0, 0x80]),
+            Err(DecodeError::NegativeLength {
+                value: i64::from(i32::MIN)
+            })
         );
     }
 
