@@ -630,8 +630,9 @@ mod idle {
 }
 
 /// Runs the tests one after another on this thread, libtest's way: arguments that do not
-/// start with `-` select the tests whose names contain one of them, `--list` lists them, a
-/// failed test's panic is reported and the exit code is 101.
+/// start with `-` select the tests whose names contain one of them (`--exact`: equal it),
+/// `--skip NAME` leaves out those containing NAME, `--list` lists them, other options are
+/// ignored, a failed test's panic is reported and the exit code is 101.
 fn main() {
     #[allow(unused_mut)]
     let mut tests: Vec<(&str, fn())> = vec![
@@ -653,11 +654,24 @@ fn main() {
     ));
 
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    // libtest's options that take a value in the next argument; `--skip`'s are names left out.
+    let (mut filters, mut skips) = (Vec::new(), Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--skip" => skips.extend(it.next()),
+            "--test-threads" | "--format" | "--color" | "--logfile" | "-Z" => {
+                it.next();
+            }
+            _ if a.starts_with('-') => {}
+            _ => filters.push(a),
+        }
+    }
     let exact = args.iter().any(|a| a == "--exact");
     let total = tests.len();
     let chosen: Vec<_> = tests
         .into_iter()
+        .filter(|(name, _)| !skips.iter().any(|k| name.contains(k.as_str())))
         .filter(|(name, _)| {
             filters.is_empty()
                 || filters.iter().any(|f| {

@@ -634,7 +634,7 @@ mod tests {
                 }
             }
         }
-        // The frames the general path finds through the inlined one, and a negative length.
+        // A frame the inline path finds, and a negative length it leaves to the general one.
         let mut c = LengthPrefixed::dotnet();
         assert_eq!(c.step(&[2, 0, 0, 0, 7, 8, 9]), Ok(Step::frame(6, 4..6)));
         assert_eq!(
