@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo build --release --features tokio --example codec_instructions
-//! for m in setup decode tokio-util read read-owned write read-framing write-framing; do
+//! for m in setup decode tokio-util read read-owned write write-stream read-framing write-framing; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.$m \
 //!     target/release/examples/codec_instructions $m 2>&1 | grep Collected
 //! done
@@ -16,6 +16,8 @@
 //! * `tokio-util`: tokio-util's `LengthDelimitedCodec::decode` on the same bytes;
 //! * `read` / `read-owned`: `sync::FrameReader::read_frame_ref` / `read_frame` over a slice;
 //! * `write`: `sync::FrameWriter::write_frame` into `io::sink()`;
+//! * `write-stream`: `sync::FrameWriter::write_frames` (a stream, as `pipeframe bench`
+//!   writes one) into `io::sink()`, its codec under a type of its own (see [`Streamed`]);
 //! * `read-framing` / `write-framing`: `read` and `write` through the `Framing` enum
 //!   (`lp32be`), as `pipeframe bench` and the CLI use the codecs.
 //!
@@ -26,8 +28,8 @@
 
 use std::hint::black_box;
 
-use bytes::BytesMut;
-use pipeframe::codec::{FrameDecoder, FrameEncoder, Framing, LengthPrefixed};
+use bytes::{BufMut, BytesMut};
+use pipeframe::codec::{EncodeError, FrameDecoder, FrameEncoder, Framing, LengthPrefixed, Parts};
 use pipeframe::sync::{FrameReader, FrameWriter};
 use tokio_util::codec::{Decoder, LengthDelimitedCodec};
 
@@ -56,10 +58,11 @@ fn main() {
         "read-owned" => read_owned(codec, &input),
         "write" => write(codec, &payload),
         "write-framing" => write(framing, &payload),
+        "write-stream" => write_stream(Streamed(codec), &payload),
         other => {
             eprintln!(
                 "unknown mode {other:?}: expected setup, decode, tokio-util, read, read-owned, \
-                 write, read-framing or write-framing"
+                 write, write-stream, read-framing or write-framing"
             );
             std::process::exit(2);
         }
@@ -122,5 +125,34 @@ fn write(codec: impl FrameEncoder, payload: &[u8]) -> usize {
         w.write_frame(black_box(payload)).expect("write");
     }
     w.flush().expect("flush");
+    FRAMES
+}
+
+/// `LengthPrefixed` under a type of its own, for `write-stream`: the writer's code is generic
+/// over the codec, and a copy that two modes shared would be inlined as for neither alone.
+struct Streamed(LengthPrefixed);
+
+impl FrameEncoder for Streamed {
+    fn encode_parts(&mut self, payload: &[u8]) -> Result<Parts, EncodeError> {
+        self.0.encode_parts(payload)
+    }
+    #[inline]
+    fn encode_frame<B: BufMut>(&mut self, payload: &[u8], dst: &mut B) -> Result<(), EncodeError>
+    where
+        Self: Sized,
+    {
+        self.0.encode_frame(payload, dst)
+    }
+    #[inline]
+    fn encode_into_vec(&mut self, payload: &[u8], dst: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.0.encode_into_vec(payload, dst)
+    }
+}
+
+#[inline(never)]
+fn write_stream(codec: impl FrameEncoder, payload: &[u8]) -> usize {
+    let mut w = FrameWriter::new(std::io::sink(), codec);
+    w.write_frames(std::iter::repeat_n(black_box(payload), FRAMES))
+        .expect("write");
     FRAMES
 }

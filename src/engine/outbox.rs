@@ -125,7 +125,8 @@ pub(crate) enum Until {
 /// What [`Outbox::push_slice`] left to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Pushed {
-    /// The frame is in the batch, and the outbox can take more.
+    /// The frame is in the batch, and the outbox can take more: it [is
+    /// ready](Outbox::is_ready).
     Buffered,
     /// The frame is in the batch, which (with the queue) has reached the high-water mark.
     Full,
@@ -176,6 +177,7 @@ impl<E: FrameEncoder> Outbox<E> {
                 } else {
                     self.is_ready()
                 };
+                debug_assert_eq!(ready, self.is_ready());
                 Ok(if ready {
                     Pushed::Buffered
                 } else {

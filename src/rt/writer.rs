@@ -325,13 +325,23 @@ where
             if !self.writer.outbox.is_ready() {
                 ready!(self.write_out(cx, Until::Ready))?;
             }
-            let Some(p) = self.payloads.next() else { break };
-            if self.writer.outbox.push_slice(p, Mode::Stream)? == Pushed::Large {
-                self.lent.push(p);
+            // A frame the batch took leaves the outbox ready (`Buffered` says so): only one
+            // that filled it, or was queued, sends the loop back to the readiness check.
+            loop {
+                let Some(p) = self.payloads.next() else {
+                    ready!(self.write_out(cx, Until::Empty))?;
+                    return Rt::poll_flush(Pin::new(&mut self.writer.inner), cx);
+                };
+                match self.writer.outbox.push_slice(p, Mode::Stream)? {
+                    Pushed::Buffered => {}
+                    Pushed::Full => break,
+                    Pushed::Large => {
+                        self.lent.push(p);
+                        break;
+                    }
+                }
             }
         }
-        ready!(self.write_out(cx, Until::Empty))?;
-        Rt::poll_flush(Pin::new(&mut self.writer.inner), cx)
     }
 
     /// Writes until `until`, then forgets the borrowed payloads written.

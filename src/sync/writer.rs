@@ -100,8 +100,12 @@ impl<W: Write, E: FrameEncoder> FrameWriter<W, E> {
     {
         let inner = self.inner.as_mut().expect("present until finish");
         for p in payloads {
-            if self.outbox.push_slice(p, Mode::Stream)? == Pushed::Large {
-                lent.push(p);
+            // A frame the batch took leaves the outbox ready (`Buffered` says so): only one
+            // that filled it, or was queued, can call for a write.
+            match self.outbox.push_slice(p, Mode::Stream)? {
+                Pushed::Buffered => continue,
+                Pushed::Large => lent.push(p),
+                Pushed::Full => {}
             }
             if !self.outbox.is_ready() {
                 blocking_write_out(&mut self.outbox, inner, Until::Ready, lent)?;
