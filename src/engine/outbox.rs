@@ -33,6 +33,7 @@ use bytes::Bytes;
 use crate::codec::{FrameEncoder, Parts, WriteError};
 
 use super::{Push, WriteBuf};
+use super::write::DIRECT_MIN;
 
 /// How a pushed frame may be delivered; see the [module docs](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,9 +164,28 @@ impl<E: FrameEncoder> Outbox<E> {
     /// Encodes one borrowed frame and says what is left to do: nothing, write (the outbox
     /// is full), or keep passing the payload (large, not copied) to
     /// [`poll_write_out`](Self::poll_write_out) until it is written.
+    ///
+    /// A small frame with nothing queued (a stream of small frames) takes a short inlined
+    /// path; everything else a call of its own.
     #[inline]
     pub(crate) fn push_slice(&mut self, payload: &[u8], mode: Mode) -> io::Result<Pushed> {
-        // Nothing queued (the common case for small frames): readiness is the batch alone.
+        if payload.len() >= DIRECT_MIN || !self.queue.is_empty() || self.poisoned.is_some() {
+            return self.push_slice_other(payload, mode);
+        }
+        // Nothing queued: readiness is the batch alone.
+        self.buf.push_small(payload)?;
+        let ready = self.buf.pending_len() < self.high_water;
+        debug_assert_eq!(ready, self.is_ready());
+        Ok(if ready {
+            Pushed::Buffered
+        } else {
+            Pushed::Full
+        })
+    }
+
+    /// [`push_slice`](Self::push_slice) for a large frame, with frames queued, or poisoned.
+    #[inline(never)]
+    fn push_slice_other(&mut self, payload: &[u8], mode: Mode) -> io::Result<Pushed> {
         let alone = self.queue.is_empty();
         if !alone || self.poisoned.is_some() {
             self.admit()?;

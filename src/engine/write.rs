@@ -53,6 +53,14 @@ impl<E: FrameEncoder> WriteBuf<E> {
         if payload.len() >= DIRECT_MIN {
             return Ok(Push::Direct(self.encoder.encode_parts(payload)?));
         }
+        self.push_small(payload)?;
+        Ok(Push::Buffered)
+    }
+
+    /// Copies a frame shorter than [`DIRECT_MIN`] into the batch.
+    #[inline]
+    pub(crate) fn push_small(&mut self, payload: &[u8]) -> Result<(), EncodeError> {
+        debug_assert!(payload.len() < DIRECT_MIN);
         // Room for any header and trailer, and the 16-byte copy of a short header (which
         // writes 16 bytes before it truncates): the encoder's own `reserve` then never grows
         // the buffer.
@@ -60,8 +68,7 @@ impl<E: FrameEncoder> WriteBuf<E> {
         if self.buf.capacity() - self.buf.len() < need {
             self.make_room(need);
         }
-        self.encoder.encode_into_vec(payload, &mut self.buf)?;
-        Ok(Push::Buffered)
+        self.encoder.encode_into_vec(payload, &mut self.buf)
     }
 
     /// Room for `need` more bytes: written bytes are dropped first, then the buffer doubles
