@@ -32,8 +32,8 @@ use bytes::Bytes;
 
 use crate::codec::{FrameEncoder, Parts, WriteError};
 
-use super::{Push, WriteBuf};
 use super::write::DIRECT_MIN;
+use super::{Push, WriteBuf};
 
 /// How a pushed frame may be delivered; see the [module docs](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
