@@ -186,24 +186,13 @@ impl<E: FrameEncoder> Outbox<E> {
     /// [`push_slice`](Self::push_slice) for a large frame, with frames queued, or poisoned.
     #[inline(never)]
     fn push_slice_other(&mut self, payload: &[u8], mode: Mode) -> io::Result<Pushed> {
-        let alone = self.queue.is_empty();
-        if !alone || self.poisoned.is_some() {
-            self.admit()?;
-        }
+        self.admit()?;
         match self.buf.push(payload)? {
-            Push::Buffered => {
-                let ready = if alone {
-                    self.buf.pending_len() < self.high_water
-                } else {
-                    self.is_ready()
-                };
-                debug_assert_eq!(ready, self.is_ready());
-                Ok(if ready {
-                    Pushed::Buffered
-                } else {
-                    Pushed::Full
-                })
-            }
+            Push::Buffered => Ok(if self.is_ready() {
+                Pushed::Buffered
+            } else {
+                Pushed::Full
+            }),
             Push::Direct(parts) => {
                 self.enqueue(parts, payload.len(), None, mode);
                 Ok(Pushed::Large)
