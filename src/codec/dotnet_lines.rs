@@ -230,6 +230,19 @@ impl FrameDecoder for DotnetLines {
     }
 
     fn step_eof(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+        if self.at_start
+            && !self.unterminated_eof
+            && !buf.is_empty()
+            && BOM.len() > buf.len()
+            && BOM.starts_with(buf)
+        {
+            // The stream ended before the mark was decided: inside a line, whatever the
+            // maximum (as `step_eof`'s provided default would say from `step`'s wait).
+            return Err(DecodeError::Truncated {
+                buffered: buf.len(),
+                missing: Missing::Delimiter,
+            });
+        }
         if let Some(step) = self.prelude(buf, true) {
             return Ok(step);
         }
