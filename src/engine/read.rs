@@ -6,6 +6,7 @@ use std::ops::Range;
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::codec::{DecodeError, FrameDecoder, StreamFailed};
+use crate::engine::outbox::PAGE;
 
 /// Reads smaller than this are not worth a syscall: compact or grow first.
 const MIN_READ: usize = 4 * 1024;
@@ -23,6 +24,20 @@ const BURST: usize = 4;
 /// most that long) after which a drained buffer larger than the capacity is given back: the
 /// stream has gone quiet, or carries small frames again.
 const QUIET: u8 = 4;
+
+/// In buffers at least this large, a drained buffer rewinds to the byte [`PLACE_AT`] into a
+/// page rather than to its first byte (the size from which glibc's `malloc` maps a block on
+/// its own by default).
+const PLACED_MIN: usize = 128 * 1024;
+
+/// Where in its page the next read into a drained large buffer starts: the middle.
+///
+/// The kernel copies received bytes from page-aligned memory (a pipe's pages), and a copy whose
+/// destination lies a few bytes past its source's offset in the page runs into false
+/// store-to-load dependencies (4K aliasing). A block mapped on its own starts 16 bytes into
+/// its page, about the worst place for large round trips over a pipe (BENCHMARKS.md,
+/// "Where the read buffer lies").
+const PLACE_AT: usize = 2048;
 
 /// The read buffer and the decoder.
 ///
@@ -47,6 +62,10 @@ const QUIET: u8 = 4;
 /// frame at a time, each read ending on a frame boundary, so the buffer drains and rewinds
 /// instead of moving the start of the next frame to the front (with 1 MiB frames that move
 /// would copy up to a frame per frame).
+///
+/// A drained buffer of [`PLACED_MIN`] or more rewinds to [`PLACE_AT`] in its first page, so
+/// the frames that follow start there wherever the allocator put the block (it gives up less
+/// than a page of room for it, and copies nothing).
 #[derive(Debug)]
 pub(crate) struct ReadBuf<D> {
     decoder: D,
@@ -191,12 +210,13 @@ impl<D: FrameDecoder> ReadBuf<D> {
     pub(crate) fn spare(&mut self) -> &mut [u8] {
         if self.start == self.end {
             // Everything consumed: rewind for free, the initialized bytes stay initialized.
-            self.start = 0;
-            self.end = 0;
             if self.buf.len() > self.capacity && self.quiet >= QUIET {
                 self.buf = BytesMut::new();
                 self.size = self.size.min(self.capacity);
             }
+            let home = self.home();
+            self.start = home;
+            self.end = home;
         }
         let room = self.buf.len() - self.end;
         if room < MIN_READ || self.buf.len() < self.size {
@@ -236,15 +256,25 @@ impl<D: FrameDecoder> ReadBuf<D> {
             .max(live.saturating_mul(2).saturating_add(MIN_READ))
     }
 
+    /// Where a drained buffer rewinds to: its first byte, or in a large one the byte at
+    /// [`PLACE_AT`] in a page (see the type docs).
+    fn home(&self) -> usize {
+        if self.buf.len() < PLACED_MIN {
+            return 0;
+        }
+        (PLACE_AT + PAGE - self.buf.as_ptr() as usize % PAGE) % PAGE
+    }
+
     fn grow(&mut self, goal: usize) {
-        if self.start > 0 {
+        if self.start > PAGE {
             // The consumed prefix need not move with the data.
             let _ = self.buf.split_to(self.start);
             self.end -= self.start;
             self.start = 0;
         }
+        // `goal` counts from `start` (a prefix of at most a page is kept: see `home`).
         self.buf.truncate(self.end);
-        self.buf.reserve(goal - self.end);
+        self.buf.reserve(self.start + goal - self.end);
         let cap = self.buf.capacity();
         self.buf.resize(cap, 0);
     }
@@ -338,6 +368,41 @@ mod tests {
     }
 
     #[test]
+    fn drained_large_buffers_rewind_to_the_middle_of_a_page() {
+        let mut wire = Vec::new();
+        let mut codec = LengthPrefixed::u32_le();
+        let lens = [100, 1 << 20, 1 << 20, 1 << 20, 1 << 20, 70_000, 100];
+        for len in lens {
+            codec.encode_frame(&vec![7u8; len], &mut wire).unwrap();
+        }
+        let mut rb = ReadBuf::new(LengthPrefixed::u32_le(), 64 * 1024);
+        let (mut at, mut got, mut placed) = (0, Vec::new(), 0);
+        while got.len() < lens.len() {
+            if let Some(r) = rb.next_frame().unwrap() {
+                assert!(rb.frame(r.clone()).iter().all(|&b| b == 7));
+                got.push(r.len());
+                continue;
+            }
+            let _ = rb.spare();
+            if rb.start == rb.end && rb.buf.len() >= PLACED_MIN {
+                let offset = (rb.buf.as_ptr() as usize + rb.start) % PAGE;
+                assert_eq!(offset, PLACE_AT, "buffer of {} bytes", rb.buf.len());
+                placed += 1;
+            }
+            // Asked again, it offers the same room.
+            let spare = rb.spare();
+            let n = spare.len().min(100_000).min(wire.len() - at);
+            spare[..n].copy_from_slice(&wire[at..at + n]);
+            at += n;
+            rb.filled(n);
+        }
+        assert_eq!(got, lens);
+        // After a 1 MiB frame the reads end where a next one as long would, so the buffer
+        // drains after the third, fourth and fifth frames.
+        assert!(placed >= 3, "drained {placed} times while large");
+    }
+
+    #[test]
     fn the_buffer_grows_while_reads_fill_it_and_rests_after_small_reads() {
         let mut rb = ReadBuf::new(LengthPrefixed::u32_le(), 64 * 1024);
         let mut codec = LengthPrefixed::u32_le();
@@ -347,7 +412,12 @@ mod tests {
         }
         // Reads that always fill the buffer: it doubles from a page to four capacities.
         assert_eq!(frames(&mut rb, &wire, usize::MAX).len(), 20_000);
-        assert_eq!(rb.buf.len(), 256 * 1024);
+        // (Rewound into its page before the last doubling, it keeps less than a page more.)
+        assert!(
+            (256 * 1024..256 * 1024 + PAGE).contains(&rb.buf.len()),
+            "{}",
+            rb.buf.len()
+        );
         // Then a quiet stretch: small frames in small reads, and the buffer rests again.
         let mut quiet = Vec::new();
         for _ in 0..8 {
